@@ -1,0 +1,44 @@
+import { getAttribute } from "./attrs";
+import { appendChild, isBlank, newElement, removeChild } from "./tree";
+import { childElements, type XmlDocument, type XmlElement } from "./xml";
+
+/** The `<virtualizations>` container, a direct child of `<domain>`. */
+export const VIRTUALIZATIONS = "virtualizations";
+/** The element this provider writes for a libvirt virtualization. */
+export const LIBVIRT_VIRTUALIZATION = "libvirt-virtualization";
+
+/** The `<virtualizations>` element, if the domain has one. */
+export function findVirtualizations(doc: XmlDocument): XmlElement | undefined {
+  return childElements(doc.root, VIRTUALIZATIONS)[0];
+}
+
+/** The `<virtualizations>` element, created at the end of `<domain>` when missing. */
+export function ensureVirtualizations(doc: XmlDocument): XmlElement {
+  const found = findVirtualizations(doc);
+  if (found) return found;
+  const el = newElement(VIRTUALIZATIONS);
+  appendChild([doc.root], el);
+  return el;
+}
+
+/** Removes `<virtualizations>` when nothing is left in it (no children, comments or attributes). */
+export function dropEmptyVirtualizations(doc: XmlDocument): void {
+  const el = findVirtualizations(doc);
+  if (el && isBlank(el) && !/\s[^\s=]+\s*=/.test(el.open)) removeChild(doc.root, el);
+}
+
+/**
+ * Any virtualization (of any kind: libvirt, native, ...) named `name`. GlassFish resolves
+ * virtualizations by name, so names are unique across kinds.
+ */
+export function findVirtualization(doc: XmlDocument, name: string): XmlElement | undefined {
+  const container = findVirtualizations(doc);
+  if (!container) return undefined;
+  return childElements(container).find((el) => getAttribute(el, "name") === name);
+}
+
+/** Describes an element for messages: `<server-pool name="cloud">`. */
+export function describe(el: XmlElement): string {
+  const name = getAttribute(el, "name");
+  return name === undefined ? `<${el.name}>` : `<${el.name} name="${name}">`;
+}

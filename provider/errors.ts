@@ -1,0 +1,44 @@
+/** Stable error codes: callers branch on these, never on `instanceof`. */
+export type ImsErrorCode =
+  | "ALREADY_EXISTS"
+  | "CONCURRENT_MODIFICATION"
+  | "DOMAIN_RUNNING"
+  | "FILE_NOT_FOUND"
+  | "FILE_READONLY"
+  | "IO_ERROR"
+  | "LOCK_TIMEOUT"
+  | "NOT_A_DOMAIN"
+  | "NOT_OWNED"
+  | "XML_MALFORMED";
+
+const BRAND = Symbol.for("glassfish-ims.error");
+
+/**
+ * An error of this provider: a stable `code`, a message that says what to do, and the low-level
+ * error as `cause`. The message starts with `glassfish-ims <CODE>:` so it stays recognisable
+ * after the engine wraps it.
+ */
+export class ImsError extends Error {
+  /** Brand checked by {@link isImsError}; survives several loaded copies of this module. */
+  readonly [BRAND] = true;
+
+  constructor(
+    /** What kind of failure this is. */
+    readonly code: ImsErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`glassfish-ims ${code}: ${message}`, options);
+    this.name = "ImsError";
+  }
+}
+
+/** True when `e` is an {@link ImsError}, optionally of the given code. */
+export function isImsError(e: unknown, code?: ImsErrorCode): e is ImsError {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    (e as Record<symbol, unknown>)[BRAND] === true &&
+    (code === undefined || (e as ImsError).code === code)
+  );
+}

@@ -1,0 +1,145 @@
+import * as path from "path";
+import { MACROS } from "../libvirt/presets";
+
+/** The value the engine sends for an input not known yet (during preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** True when `v` is, or contains, a value unknown during preview. */
+export function isUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(isUnknown);
+  if (v !== null && typeof v === "object") return Object.values(v).some(isUnknown);
+  return false;
+}
+
+/** A failed check, as the dynamic provider reports it. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/**
+ * One validation rule: the property it guards and a test that returns what is wrong (or
+ * undefined). Rules never see unknown values, and optional properties that are absent pass unless
+ * the rule is `required`.
+ */
+export interface Rule {
+  property: string;
+  required?: boolean;
+  test: (value: unknown, inputs: Record<string, unknown>) => string | undefined;
+}
+
+/** Renders a value for a message: strings quoted, the rest as JSON. */
+export function show(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+}
+
+/** Runs every rule and reports every failure at once, in rule order. */
+export function runRules(inputs: Record<string, unknown>, rules: readonly Rule[]): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  for (const rule of rules) {
+    const value = inputs[rule.property];
+    if (isUnknown(value)) continue;
+    if (value === undefined || value === null) {
+      if (rule.required) failures.push({ property: rule.property, reason: `${rule.property} is required` });
+      continue;
+    }
+    const reason = rule.test(value, inputs);
+    if (reason !== undefined) failures.push({ property: rule.property, reason });
+  }
+  return failures;
+}
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/** A GlassFish element name: safe in XML, in a URI and on a command line. */
+export function nameRule(property: string, required = true): Rule {
+  return {
+    property,
+    required,
+    test: (v) => {
+      if (typeof v !== "string") return `${property} must be a string, got ${show(v)}`;
+      if (v.length === 0 || v.length > 255 || !NAME.test(v)) {
+        return `${property} ${show(v)} must be 1 to 255 characters, start with a letter, digit or "_", and contain only letters, digits, "_", "-" and "."`;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** One of a fixed list of strings. */
+export function oneOfRule(property: string, allowed: readonly string[], required = false): Rule {
+  return {
+    property,
+    required,
+    test: (v) =>
+      typeof v === "string" && allowed.includes(v)
+        ? undefined
+        : `${property} ${show(v)} is not allowed: use one of ${allowed.map((a) => `"${a}"`).join(", ")}`,
+  };
+}
+
+/** An integer within bounds. */
+export function integerRule(property: string, min: number, max: number, required = false): Rule {
+  return {
+    property,
+    required,
+    test: (v) =>
+      typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
+        ? undefined
+        : `${property} ${show(v)} must be a whole number from ${min} to ${max}`,
+  };
+}
+
+/** A boolean. */
+export function booleanRule(property: string): Rule {
+  return {
+    property,
+    test: (v) => (typeof v === "boolean" ? undefined : `${property} ${show(v)} must be true or false`),
+  };
+}
+
+/** An absolute file system path without control characters. */
+export function absolutePathRule(property: string): Rule {
+  return {
+    property,
+    test: (v) =>
+      typeof v === "string" && path.isAbsolute(v) && !/[\0-\x1f]/.test(v)
+        ? undefined
+        : `${property} ${show(v)} must be an absolute path such as /usr/bin/kvm`,
+  };
+}
+
+/** The path of a domain.xml: any non-empty path without control characters. */
+export function domainXmlRule(property = "domainXml"): Rule {
+  return {
+    property,
+    required: true,
+    test: (v) =>
+      typeof v === "string" && v.trim() !== "" && !/[\0-\x1f]/.test(v)
+        ? undefined
+        : `${property} ${show(v)} must be the path of a GlassFish domain.xml, such as glassfish/domains/domain1/config/domain.xml`,
+  };
+}
+
+/**
+ * A libvirt connection-string template: a URI scheme, only the known `#{...}` macros, and no
+ * whitespace.
+ */
+export function connectionStringRule(property: string): Rule {
+  return {
+    property,
+    test: (v) => {
+      if (typeof v !== "string") return `${property} must be a string, got ${show(v)}`;
+      const unknown = (v.match(/#\{[^}]*\}/g) ?? []).filter((m) => !(MACROS as readonly string[]).includes(m));
+      if (unknown.length > 0) {
+        return `${property} ${show(v)} uses unknown macro${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: allowed are ${MACROS.join(", ")}`;
+      }
+      const bare = v.replace(/#\{[^}]*\}/g, "");
+      if (!/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/i.test(bare)) {
+        return `${property} ${show(v)} must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system`;
+      }
+      return undefined;
+    },
+  };
+}

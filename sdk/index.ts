@@ -1,0 +1,1 @@
+export { Virtualization, type VirtualizationArgs, type Emulator } from "./virtualization";

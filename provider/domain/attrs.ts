@@ -75,7 +75,10 @@ export function getAttribute(el: XmlElement, name: string): string | undefined {
  * text; a changed value keeps its quote character and position; new attributes are appended in
  * the order given. Returns true when the start tag changed.
  */
-export function setAttributes(el: XmlElement, changes: ReadonlyArray<[string, string | undefined]>): boolean {
+export function setAttributes(
+  el: XmlElement,
+  changes: ReadonlyArray<[string, string | undefined]>,
+): boolean {
   let open = el.open;
   for (const [name, value] of changes) {
     const found = scan(open).find((a) => a.name === name);
@@ -84,7 +87,8 @@ export function setAttributes(el: XmlElement, changes: ReadonlyArray<[string, st
     } else if (found && value !== undefined) {
       if (found.value === value) continue;
       const quote = open[found.valueEnd];
-      const escaped = quote === "'" ? escapeAttribute(value).replace(/'/g, "&apos;") : escapeAttribute(value);
+      const escaped =
+        quote === "'" ? escapeAttribute(value).replace(/'/g, "&apos;") : escapeAttribute(value);
       open = open.slice(0, found.valueStart) + escaped + open.slice(found.valueEnd);
     } else if (value !== undefined) {
       const tail = el.selfClosing ? open.lastIndexOf("/") : open.length - 1;
@@ -100,7 +104,13 @@ export function setAttributes(el: XmlElement, changes: ReadonlyArray<[string, st
 }
 
 /** A new start tag with the given attributes (values escaped, undefined ones left out). */
-export function startTag(name: string, attrs: ReadonlyArray<[string, string | undefined]>, selfClosing: boolean): string {
-  const parts = attrs.filter(([, v]) => v !== undefined).map(([k, v]) => ` ${k}="${escapeAttribute(v as string)}"`);
+export function startTag(
+  name: string,
+  attrs: ReadonlyArray<[string, string | undefined]>,
+  selfClosing: boolean,
+): string {
+  const parts = attrs
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ` ${k}="${escapeAttribute(v as string)}"`);
   return `<${name}${parts.join("")}${selfClosing ? "/>" : ">"}`;
 }

@@ -32,7 +32,9 @@ function alive(pid: number): boolean {
   }
 }
 
-async function readHolder(lock: string): Promise<{ raw: string; holder?: Holder; mtimeMs: number } | undefined> {
+async function readHolder(
+  lock: string,
+): Promise<{ raw: string; holder?: Holder; mtimeMs: number } | undefined> {
   try {
     const [raw, st] = await Promise.all([fs.readFile(lock, "utf8"), fs.stat(lock)]);
     let holder: Holder | undefined;
@@ -74,11 +76,19 @@ async function breakStale(lock: string, staleRaw: string): Promise<void> {
  * Runs `fn` while holding `<file>.lock`, a lock that works across processes (exclusive create)
  * and recovers from holders that died. Released in all cases.
  */
-export async function withFileLock<T>(file: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  file: string,
+  fn: () => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 60000;
   const staleMs = options.staleMs ?? 30000;
   const lock = `${file}.lock`;
-  const me = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() });
+  const me = JSON.stringify({
+    pid: process.pid,
+    host: os.hostname(),
+    since: new Date().toISOString(),
+  });
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
   for (;;) {
@@ -88,7 +98,9 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== "EEXIST") {
-        throw new ImsError("IO_ERROR", `cannot create lock file ${lock}: ${(e as Error).message}`, { cause: e });
+        throw new ImsError("IO_ERROR", `cannot create lock file ${lock}: ${(e as Error).message}`, {
+          cause: e,
+        });
       }
     }
     const current = await readHolder(lock);
@@ -97,7 +109,9 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
       continue;
     }
     if (Date.now() > deadline) {
-      const who = current?.holder ? `process ${current.holder.pid} on ${current.holder.host} since ${current.holder.since}` : "an unknown process";
+      const who = current?.holder
+        ? `process ${current.holder.pid} on ${current.holder.host} since ${current.holder.since}`
+        : "an unknown process";
       throw new ImsError(
         "LOCK_TIMEOUT",
         `${file} is locked by ${who} (${lock}); waited ${timeoutMs} ms. If no such process runs, delete ${lock}`,
@@ -106,10 +120,13 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 100);
   }
-  const heartbeat = setInterval(() => {
-    const now = new Date();
-    fs.utimes(lock, now, now).catch(() => undefined);
-  }, Math.max(staleMs / 3, 10));
+  const heartbeat = setInterval(
+    () => {
+      const now = new Date();
+      fs.utimes(lock, now, now).catch(() => undefined);
+    },
+    Math.max(staleMs / 3, 10),
+  );
   heartbeat.unref();
   try {
     return await fn();

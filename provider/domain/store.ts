@@ -73,7 +73,11 @@ async function statOrThrow(file: string): Promise<Stats> {
     if (isImsError(e)) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
-      throw new ImsError("FILE_NOT_FOUND", `${file} does not exist: give the path of the domain's config/domain.xml`, { cause: e });
+      throw new ImsError(
+        "FILE_NOT_FOUND",
+        `${file} does not exist: give the path of the domain's config/domain.xml`,
+        { cause: e },
+      );
     }
     throw new ImsError("IO_ERROR", `cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
@@ -82,7 +86,10 @@ async function statOrThrow(file: string): Promise<Stats> {
 function parseDomain(text: string, file: string): XmlDocument {
   const doc = parseXml(text, file);
   if (doc.root.name !== "domain") {
-    throw new ImsError("NOT_A_DOMAIN", `${file} has root element <${doc.root.name}>, not <domain>: is this a GlassFish domain.xml?`);
+    throw new ImsError(
+      "NOT_A_DOMAIN",
+      `${file} has root element <${doc.root.name}>, not <domain>: is this a GlassFish domain.xml?`,
+    );
   }
   return doc;
 }
@@ -130,11 +137,20 @@ export async function readDomain(p: string): Promise<{ doc: XmlDocument; text: s
   return doc;
 }
 
-async function writeAtomic(file: string, text: string, previous: string, before: Stats): Promise<void> {
+async function writeAtomic(
+  file: string,
+  text: string,
+  previous: string,
+  before: Stats,
+): Promise<void> {
   const dir = path.dirname(file);
   const base = path.basename(file);
   const tag = `${process.pid}.${Math.random().toString(36).slice(2)}`;
-  const put = async (target: string, content: string, check?: () => Promise<void>): Promise<void> => {
+  const put = async (
+    target: string,
+    content: string,
+    check?: () => Promise<void>,
+  ): Promise<void> => {
     const tmp = path.join(dir, `.${path.basename(target)}.${tag}.tmp`);
     const handle = await fs.open(tmp, "wx", before.mode & 0o7777);
     try {
@@ -144,7 +160,8 @@ async function writeAtomic(file: string, text: string, previous: string, before:
       await handle.close();
     }
     try {
-      if (process.getuid?.() === 0) await fs.chown(tmp, before.uid, before.gid).catch(() => undefined);
+      if (process.getuid?.() === 0)
+        await fs.chown(tmp, before.uid, before.gid).catch(() => undefined);
       if (check) await check();
       await fs.rename(tmp, target);
     } catch (e) {
@@ -157,7 +174,10 @@ async function writeAtomic(file: string, text: string, previous: string, before:
     // Optimistic check against writers that ignore our lock (asadmin, an editor).
     const now = await fs.stat(file);
     if (now.ino !== before.ino || now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
-      throw new ImsError("CONCURRENT_MODIFICATION", `${file} was changed by another program while it was being edited`);
+      throw new ImsError(
+        "CONCURRENT_MODIFICATION",
+        `${file} was changed by another program while it was being edited`,
+      );
     }
   });
   const dh = await fs.open(dir, "r").catch(() => undefined);
@@ -200,7 +220,10 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
         const out = serializeXml(doc);
         if (out === text) return;
         if ((st.mode & 0o222) === 0) {
-          throw new ImsError("FILE_READONLY", `${file} is read-only (mode ${(st.mode & 0o777).toString(8)}): make it writable (chmod u+w) to let this change through`);
+          throw new ImsError(
+            "FILE_READONLY",
+            `${file} is read-only (mode ${(st.mode & 0o777).toString(8)}): make it writable (chmod u+w) to let this change through`,
+          );
         }
         try {
           await writeAtomic(file, out, text, st);
@@ -237,7 +260,11 @@ async function drain(file: string, queue: Queue, options: StoreOptions): Promise
  * all. The write goes to a temporary file that is synced and renamed over the original, whose
  * previous content is kept as `domain.xml.bak`. When the edit throws, the file is not changed.
  */
-export function editDomain<T>(p: string, edit: Edit<T>, options: StoreOptions = {}): Promise<EditOutcome<T>> {
+export function editDomain<T>(
+  p: string,
+  edit: Edit<T>,
+  options: StoreOptions = {},
+): Promise<EditOutcome<T>> {
   const file = domainPath(p);
   const queues = registry().queues;
   let queue = queues.get(file);

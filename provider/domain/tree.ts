@@ -2,8 +2,18 @@ import { escapeText, startTag } from "./attrs";
 import type { XmlElement, XmlNode } from "./xml";
 
 /** A new element with the given attributes (undefined values left out) and no children yet. */
-export function newElement(name: string, attrs: ReadonlyArray<[string, string | undefined]> = []): XmlElement {
-  return { kind: "element", name, open: startTag(name, attrs, true), selfClosing: true, children: [], close: "" };
+export function newElement(
+  name: string,
+  attrs: ReadonlyArray<[string, string | undefined]> = [],
+): XmlElement {
+  return {
+    kind: "element",
+    name,
+    open: startTag(name, attrs, true),
+    selfClosing: true,
+    children: [],
+    close: "",
+  };
 }
 
 /** A new text-only element such as `<network-name>localhost</network-name>`. */
@@ -73,7 +83,8 @@ export function appendChild(path: readonly XmlElement[], child: XmlElement): voi
     parent.close = `</${parent.name}>`;
   }
   parent.children.unshift({ kind: "text", raw: `\n${parentIndent}${unit}` }, child);
-  if (parent.children.length === 2) parent.children.push({ kind: "text", raw: `\n${parentIndent}` });
+  if (parent.children.length === 2)
+    parent.children.push({ kind: "text", raw: `\n${parentIndent}` });
 }
 
 /**

@@ -52,7 +52,10 @@ function lineCol(text: string, offset: number): string {
 }
 
 function malformed(source: string, text: string, offset: number, what: string): ImsError {
-  return new ImsError("XML_MALFORMED", `${source} is not well-formed XML at ${lineCol(text, offset)}: ${what}`);
+  return new ImsError(
+    "XML_MALFORMED",
+    `${source} is not well-formed XML at ${lineCol(text, offset)}: ${what}`,
+  );
 }
 
 /** Index just past the `>` that closes the markup starting at `from`, honouring quotes. */
@@ -108,7 +111,10 @@ export function parseXml(text: string, source: string): XmlDocument {
   const verdict = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (verdict !== true) {
     const { msg, line, col } = verdict.err;
-    throw new ImsError("XML_MALFORMED", `${source} is not well-formed XML at line ${line}, column ${col}: ${msg}`);
+    throw new ImsError(
+      "XML_MALFORMED",
+      `${source} is not well-formed XML at line ${line}, column ${col}: ${msg}`,
+    );
   }
   let prolog = "";
   let root: XmlElement | undefined;
@@ -155,7 +161,14 @@ export function parseXml(text: string, source: string): XmlDocument {
         const m = NAME_END.exec(raw.slice(1));
         const name = m ? raw.slice(1, 1 + m.index) : raw.slice(1, -1);
         const selfClosing = raw.endsWith("/>");
-        const el: XmlElement = { kind: "element", name, open: raw, selfClosing, children: [], close: "" };
+        const el: XmlElement = {
+          kind: "element",
+          name,
+          open: raw,
+          selfClosing,
+          children: [],
+          close: "",
+        };
         const top = stack[stack.length - 1];
         if (top) top.children.push(el);
         else if (root) throw malformed(source, text, lt, "a second root element");

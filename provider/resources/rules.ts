@@ -31,7 +31,7 @@ export interface Rule {
 
 /** Renders a value for a message: strings quoted, the rest as JSON. */
 export function show(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
 }
 
 /** Runs every rule and reports every failure at once, in rule order. */
@@ -41,7 +41,8 @@ export function runRules(inputs: Record<string, unknown>, rules: readonly Rule[]
     const value = inputs[rule.property];
     if (isUnknown(value)) continue;
     if (value === undefined || value === null) {
-      if (rule.required) failures.push({ property: rule.property, reason: `${rule.property} is required` });
+      if (rule.required)
+        failures.push({ property: rule.property, reason: `${rule.property} is required` });
       continue;
     }
     const reason = rule.test(value, inputs);
@@ -95,7 +96,8 @@ export function integerRule(property: string, min: number, max: number, required
 export function booleanRule(property: string): Rule {
   return {
     property,
-    test: (v) => (typeof v === "boolean" ? undefined : `${property} ${show(v)} must be true or false`),
+    test: (v) =>
+      typeof v === "boolean" ? undefined : `${property} ${show(v)} must be true or false`,
   };
 }
 
@@ -131,7 +133,9 @@ export function connectionStringRule(property: string): Rule {
     property,
     test: (v) => {
       if (typeof v !== "string") return `${property} must be a string, got ${show(v)}`;
-      const unknown = (v.match(/#\{[^}]*\}/g) ?? []).filter((m) => !(MACROS as readonly string[]).includes(m));
+      const unknown = (v.match(/#\{[^}]*\}/g) ?? []).filter(
+        (m) => !(MACROS as readonly string[]).includes(m),
+      );
       if (unknown.length > 0) {
         return `${property} ${show(v)} uses unknown macro${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: allowed are ${MACROS.join(", ")}`;
       }

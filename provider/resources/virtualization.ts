@@ -1,6 +1,13 @@
 import * as path from "path";
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
-import { describe, dropEmptyVirtualizations, ensureVirtualizations, findVirtualization, findVirtualizations, LIBVIRT_VIRTUALIZATION } from "../domain/ims";
+import {
+  describe,
+  dropEmptyVirtualizations,
+  ensureVirtualizations,
+  findVirtualization,
+  findVirtualizations,
+  LIBVIRT_VIRTUALIZATION,
+} from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import { appendChild, newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlElement } from "../domain/xml";
@@ -76,8 +83,12 @@ const RULES: readonly Rule[] = [
 /** The managed attributes, in the order a new element gets them, from inputs. */
 function desiredAttributes(i: VirtualizationInputs): Array<[string, string | undefined]> {
   const preset = PRESETS[i.emulator] ?? PRESETS.kvm;
-  const presetPath = preset.emulatorPath !== ELEMENT_DEFAULTS.emulatorPath ? preset.emulatorPath : undefined;
-  const presetCs = preset.connectionString !== ELEMENT_DEFAULTS.connectionString ? preset.connectionString : undefined;
+  const presetPath =
+    preset.emulatorPath !== ELEMENT_DEFAULTS.emulatorPath ? preset.emulatorPath : undefined;
+  const presetCs =
+    preset.connectionString !== ELEMENT_DEFAULTS.connectionString
+      ? preset.connectionString
+      : undefined;
   return [
     ["type", "libvirt"],
     ["emulator-path", i.emulatorPath ?? presetPath],
@@ -87,12 +98,17 @@ function desiredAttributes(i: VirtualizationInputs): Array<[string, string | und
   ];
 }
 
-function outputsOf(i: VirtualizationInputs, el: XmlElement, restartRequired: boolean): VirtualizationOutputs {
+function outputsOf(
+  i: VirtualizationInputs,
+  el: XmlElement,
+  restartRequired: boolean,
+): VirtualizationOutputs {
   const attrPath = getAttribute(el, "emulator-path");
   return {
     ...(pick(i, INPUT_KEYS) as VirtualizationInputs),
     effectiveEmulatorPath: attrPath ?? (i.emulator === "test" ? "" : ELEMENT_DEFAULTS.emulatorPath),
-    effectiveConnectionString: getAttribute(el, "connection-string") ?? ELEMENT_DEFAULTS.connectionString,
+    effectiveConnectionString:
+      getAttribute(el, "connection-string") ?? ELEMENT_DEFAULTS.connectionString,
     restartRequired,
     xmlDigest: digest(el),
     stateVersion: 1,
@@ -104,10 +120,18 @@ function idOf(i: VirtualizationInputs): string {
 }
 
 /** Validates and normalizes inputs; every failure at once, no I/O. */
-export function check(_olds: Record<string, unknown>, news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
   const inputs: Record<string, unknown> = { ...news };
-  for (const k of ["domainXml", "name", "emulatorPath", "connectionString"]) inputs[k] = trimmed(inputs[k]);
-  if (typeof inputs.domainXml === "string" && !isUnknown(inputs.domainXml) && inputs.domainXml !== "") {
+  for (const k of ["domainXml", "name", "emulatorPath", "connectionString"])
+    inputs[k] = trimmed(inputs[k]);
+  if (
+    typeof inputs.domainXml === "string" &&
+    !isUnknown(inputs.domainXml) &&
+    inputs.domainXml !== ""
+  ) {
     inputs.domainXml = path.normalize(inputs.domainXml);
   }
   if (inputs.emulator === undefined) inputs.emulator = "kvm";
@@ -116,7 +140,11 @@ export function check(_olds: Record<string, unknown>, news: Record<string, unkno
 }
 
 /** Explicit diff: identity replaces, the rest updates in place. */
-export function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
+export function diff(
+  _id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): DiffResult {
   return diffInputs(INPUT_KEYS, REPLACE_ON, olds, news);
 }
 
@@ -125,7 +153,9 @@ function adoptHint(i: VirtualizationInputs, el: XmlElement): string {
 }
 
 /** Writes the element (or takes over an existing one with `adopt`). Nothing is written on failure. */
-export async function create(inputs: VirtualizationInputs): Promise<{ id: string; outs: VirtualizationOutputs }> {
+export async function create(
+  inputs: VirtualizationInputs,
+): Promise<{ id: string; outs: VirtualizationOutputs }> {
   const { value } = await editDomain(inputs.domainXml, (doc) => {
     const existing = findVirtualization(doc, inputs.name);
     if (existing && !(inputs.adopt && existing.name === LIBVIRT_VIRTUALIZATION)) {
@@ -135,7 +165,10 @@ export async function create(inputs: VirtualizationInputs): Promise<{ id: string
       const changed = setAttributes(existing, desiredAttributes(inputs));
       return { value: outputsOf(inputs, existing, changed), changed };
     }
-    const el = newElement(LIBVIRT_VIRTUALIZATION, [["name", inputs.name], ...desiredAttributes(inputs)]);
+    const el = newElement(LIBVIRT_VIRTUALIZATION, [
+      ["name", inputs.name],
+      ...desiredAttributes(inputs),
+    ]);
     appendChild([doc.root, ensureVirtualizations(doc)], el);
     return { value: outputsOf(inputs, el, true), changed: true };
   });
@@ -143,11 +176,18 @@ export async function create(inputs: VirtualizationInputs): Promise<{ id: string
 }
 
 /** Rewrites the managed attributes; other attributes and children stay as they are. */
-export async function update(_id: string, olds: VirtualizationOutputs, news: VirtualizationInputs): Promise<{ outs: VirtualizationOutputs }> {
+export async function update(
+  _id: string,
+  olds: VirtualizationOutputs,
+  news: VirtualizationInputs,
+): Promise<{ outs: VirtualizationOutputs }> {
   const { value } = await editDomain(news.domainXml, (doc) => {
     const el = findVirtualization(doc, olds.name);
     if (!el || el.name !== LIBVIRT_VIRTUALIZATION) {
-      throw new ImsError("NOT_OWNED", `<${LIBVIRT_VIRTUALIZATION} name="${olds.name}"> is gone from ${news.domainXml}: run pulumi refresh, then pulumi up to recreate it`);
+      throw new ImsError(
+        "NOT_OWNED",
+        `<${LIBVIRT_VIRTUALIZATION} name="${olds.name}"> is gone from ${news.domainXml}: run pulumi refresh, then pulumi up to recreate it`,
+      );
     }
     const changed = setAttributes(el, desiredAttributes(news));
     return { value: outputsOf(news, el, changed || olds.restartRequired), changed };
@@ -166,7 +206,10 @@ function numberOrRaw(raw: string | undefined): number | string | undefined {
  * back as the file's value, so a hand edit shows as drift and the next `up` writes it back. A
  * vanished element returns no id: the resource leaves the state.
  */
-export async function read(id: string, props: VirtualizationOutputs): Promise<{ id?: string; props?: VirtualizationOutputs; inputs?: VirtualizationInputs }> {
+export async function read(
+  id: string,
+  props: VirtualizationOutputs,
+): Promise<{ id?: string; props?: VirtualizationOutputs; inputs?: VirtualizationInputs }> {
   const { doc } = await readDomain(props.domainXml);
   const el = findVirtualization(doc, props.name);
   if (!el || el.name !== LIBVIRT_VIRTUALIZATION) return {};
@@ -184,7 +227,8 @@ export async function read(id: string, props: VirtualizationOutputs): Promise<{ 
     const have = actual.get(attr);
     if (!field || have === want) continue;
     const fallback = ELEMENT_DEFAULTS[field as keyof typeof ELEMENT_DEFAULTS];
-    (inputs as unknown as Record<string, unknown>)[field] = have === undefined ? fallback : numberOrRaw(have);
+    (inputs as unknown as Record<string, unknown>)[field] =
+      have === undefined ? fallback : numberOrRaw(have);
   }
   return { id, props: outputsOf(inputs, el, props.restartRequired), inputs };
 }

@@ -30,31 +30,53 @@ describe("domain.xml store", () => {
   });
 
   it("loses no update when two processes edit the same file", async () => {
-    const script = path.join(__dirname, "..", "..", "dist", "provider", "resources", "virtualization.js");
+    const script = path.join(
+      __dirname,
+      "..",
+      "..",
+      "dist",
+      "provider",
+      "resources",
+      "virtualization.js",
+    );
     const run = (prefix: string) =>
       new Promise<number>((resolve) => {
         const code = `const v = require(${JSON.stringify(script)});
           Promise.all(Array.from({ length: 25 }, (_, i) => new Promise((r) => setTimeout(r, i * 3)).then(() =>
             v.create({ domainXml: ${JSON.stringify(domain.file)}, name: "${prefix}" + i, emulator: "test" }))))
             .then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`;
-        spawn(process.execPath, ["-e", code], { stdio: "inherit" }).on("exit", (c) => resolve(c ?? 1));
+        spawn(process.execPath, ["-e", code], { stdio: "inherit" }).on("exit", (c) =>
+          resolve(c ?? 1),
+        );
       });
     expect(await Promise.all([run("p"), run("q")])).toEqual([0, 0]);
     const { doc } = await readDomain(domain.file);
-    const missing = ["p", "q"].flatMap((p) => Array.from({ length: 25 }, (_, i) => `${p}${i}`)).filter((n) => !findVirtualization(doc, n));
+    const missing = ["p", "q"]
+      .flatMap((p) => Array.from({ length: 25 }, (_, i) => `${p}${i}`))
+      .filter((n) => !findVirtualization(doc, n));
     expect(missing).toEqual([]);
   });
 
   it("recovers a lock left by a dead process", async () => {
-    const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"]).stdout.toString().trim();
-    writeFileSync(`${domain.file}.lock`, JSON.stringify({ pid: Number(dead), host: require("os").hostname(), since: "then" }));
+    const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"])
+      .stdout.toString()
+      .trim();
+    writeFileSync(
+      `${domain.file}.lock`,
+      JSON.stringify({ pid: Number(dead), host: require("os").hostname(), since: "then" }),
+    );
     await create(virt("a"));
     expect(existsSync(`${domain.file}.lock`)).toBe(false);
   });
 
   it("waits for a live lock and then names its holder", async () => {
-    writeFileSync(`${domain.file}.lock`, JSON.stringify({ pid: process.pid, host: require("os").hostname(), since: "now" }));
-    const err = await rejection(editDomain(domain.file, () => ({ value: 1, changed: false }), { lock: { timeoutMs: 200 } }));
+    writeFileSync(
+      `${domain.file}.lock`,
+      JSON.stringify({ pid: process.pid, host: require("os").hostname(), since: "now" }),
+    );
+    const err = await rejection(
+      editDomain(domain.file, () => ({ value: 1, changed: false }), { lock: { timeoutMs: 200 } }),
+    );
     expect(err.code).toBe("LOCK_TIMEOUT");
     expect(err.message).toContain(`is locked by process ${process.pid} on`);
     expect(err.message).toContain(`If no such process runs, delete ${domain.file}.lock`);
@@ -66,7 +88,9 @@ describe("domain.xml store", () => {
       writeFileSync(path.join(path.dirname(domain.file), "pid"), `${das.pid}\n`);
       const err = await rejection(create(virt("a")));
       expect(err.code).toBe("DOMAIN_RUNNING");
-      expect(err.message).toContain(`is running (process ${das.pid}, from ${path.dirname(domain.file)}/pid)`);
+      expect(err.message).toContain(
+        `is running (process ${das.pid}, from ${path.dirname(domain.file)}/pid)`,
+      );
       expect(domain.read()).toBe(ORIGINAL);
       expect(leftovers()).toEqual(["pid"]);
     } finally {
@@ -75,29 +99,60 @@ describe("domain.xml store", () => {
   });
 
   it("ignores the pid file of a stopped domain", async () => {
-    const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"]).stdout.toString().trim();
+    const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"])
+      .stdout.toString()
+      .trim();
     writeFileSync(path.join(path.dirname(domain.file), "pid"), dead);
     await create(virt("a"));
   });
 
   it.each<[string, (file: string) => void, string, string]>([
-    ["a missing file", (f) => require("fs").rmSync(f), "FILE_NOT_FOUND", "does not exist: give the path of the domain's config/domain.xml"],
-    ["malformed XML", (f) => writeFileSync(f, "<domain>\n  <configs>\n</domain>\n"), "XML_MALFORMED", "is not well-formed XML at line 3, column 1"],
-    ["a file without <domain>", (f) => writeFileSync(f, "<server/>\n"), "NOT_A_DOMAIN", "has root element <server>, not <domain>: is this a GlassFish domain.xml?"],
-    ["a read-only file", (f) => chmodSync(f, 0o444), "FILE_READONLY", "is read-only (mode 444): make it writable (chmod u+w) to let this change through"],
+    [
+      "a missing file",
+      (f) => require("fs").rmSync(f),
+      "FILE_NOT_FOUND",
+      "does not exist: give the path of the domain's config/domain.xml",
+    ],
+    [
+      "malformed XML",
+      (f) => writeFileSync(f, "<domain>\n  <configs>\n</domain>\n"),
+      "XML_MALFORMED",
+      "is not well-formed XML at line 3, column 1",
+    ],
+    [
+      "a file without <domain>",
+      (f) => writeFileSync(f, "<server/>\n"),
+      "NOT_A_DOMAIN",
+      "has root element <server>, not <domain>: is this a GlassFish domain.xml?",
+    ],
+    [
+      "a read-only file",
+      (f) => chmodSync(f, 0o444),
+      "FILE_READONLY",
+      "is read-only (mode 444): make it writable (chmod u+w) to let this change through",
+    ],
   ])("fails clearly on %s and writes nothing", async (_what, spoil, code, text) => {
     spoil(domain.file);
     const before = existsSync(domain.file) ? domain.read() : undefined;
     const err = await rejection(create(virt("a")));
     expect(err.code).toBe(code);
-    expect(err.message).toContain(`${domain.file} ${text}`.replace(`${domain.file} is not well-formed`, `${domain.file} is not well-formed`));
+    expect(err.message).toContain(
+      `${domain.file} ${text}`.replace(
+        `${domain.file} is not well-formed`,
+        `${domain.file} is not well-formed`,
+      ),
+    );
     expect(existsSync(domain.file) ? domain.read() : undefined).toBe(before);
     expect(leftovers()).toEqual([]);
   });
 
   it("lets the good edits of a batch land when one fails", async () => {
     await create(virt("taken"));
-    const results = await Promise.allSettled([create(virt("a")), create(virt("taken")), create(virt("b"))]);
+    const results = await Promise.allSettled([
+      create(virt("a")),
+      create(virt("taken")),
+      create(virt("b")),
+    ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     const { doc } = await readDomain(domain.file);
     expect(["a", "b", "taken"].every((n) => findVirtualization(doc, n))).toBe(true);

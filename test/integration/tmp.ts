@@ -3,12 +3,22 @@ import * as os from "os";
 import * as path from "path";
 
 /** A temp GlassFish domain: `<dir>/config/domain.xml` holding `content`. Removed by `cleanup`. */
-export function tempDomain(content: string): { dir: string; file: string; read: () => string; cleanup: () => void } {
+export function tempDomain(content: string): {
+  dir: string;
+  file: string;
+  read: () => string;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(path.join(os.tmpdir(), "gf-ims-"));
   const file = path.join(dir, "config", "domain.xml");
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, content);
-  return { dir, file, read: () => readFileSync(file, "utf8"), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    file,
+    read: () => readFileSync(file, "utf8"),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** The error a promise rejects with (fails the test when it resolves). */

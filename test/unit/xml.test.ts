@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { parseXml, serializeXml, childElements } from "../../provider/domain/xml";
 import { getAttribute, getAttributes, setAttributes } from "../../provider/domain/attrs";
-import { appendChild, newElement, newTextElement, removeChild, textOf } from "../../provider/domain/tree";
+import {
+  appendChild,
+  newElement,
+  newTextElement,
+  removeChild,
+  textOf,
+} from "../../provider/domain/tree";
 import { isImsError } from "../../provider/errors";
 import { expectGolden, fixture } from "./helpers";
 
@@ -26,10 +32,16 @@ describe("lossless XML tree", () => {
   const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,6}$/);
   const ws = fc.constantFrom("", " ", "\n", "\n  ", "\n\t\t", "\r\n    ");
   const value = fc.string({ maxLength: 8 }).map((s) => s.replace(/[<&"]/g, "_"));
-  const attrs = fc.uniqueArray(fc.tuple(name, value, fc.constantFrom('"', "'")), { selector: (a) => a[0], maxLength: 3 });
+  const attrs = fc.uniqueArray(fc.tuple(name, value, fc.constantFrom('"', "'")), {
+    selector: (a) => a[0],
+    maxLength: 3,
+  });
   const tag = fc.tuple(name, attrs, fc.constantFrom("", " ", "\n    "));
   const leaf = fc.oneof(
-    tag.map(([n, a, sp]) => `<${n}${a.map(([k, v, q]) => ` ${k}=${q}${v.split(q).join("_")}${q}`).join("")}${sp}/>`),
+    tag.map(
+      ([n, a, sp]) =>
+        `<${n}${a.map(([k, v, q]) => ` ${k}=${q}${v.split(q).join("_")}${q}`).join("")}${sp}/>`,
+    ),
     fc.string({ maxLength: 10 }).map((s) => `<!--${s.replace(/-/g, "_")}-->`),
     fc.string({ maxLength: 10 }).map((s) => `<![CDATA[${s.replace(/]]>/g, "")}]]>`),
   );
@@ -37,10 +49,12 @@ describe("lossless XML tree", () => {
     node: fc.oneof(
       { depthSize: "small", withCrossShrink: true },
       leaf,
-      fc.tuple(tag, fc.array(fc.tuple(ws, tie("node")), { maxLength: 4 }), ws).map(
-        ([[n, a, sp], kids, end]) =>
-          `<${n}${a.map(([k, v, q]) => ` ${k}=${q}${v.split(q).join("_")}${q}`).join("")}${sp}>${kids.map(([w, k]) => w + k).join("")}${end}</${n}>`,
-      ),
+      fc
+        .tuple(tag, fc.array(fc.tuple(ws, tie("node")), { maxLength: 4 }), ws)
+        .map(
+          ([[n, a, sp], kids, end]) =>
+            `<${n}${a.map(([k, v, q]) => ` ${k}=${q}${v.split(q).join("_")}${q}`).join("")}${sp}>${kids.map(([w, k]) => w + k).join("")}${end}</${n}>`,
+        ),
     ),
   })).node;
 
@@ -113,7 +127,12 @@ describe("attribute editing", () => {
 
   it("reports no change when values are already right", () => {
     const e = el();
-    expect(setAttributes(e, [["a", "1"], ["zz", undefined]])).toBe(false);
+    expect(
+      setAttributes(e, [
+        ["a", "1"],
+        ["zz", undefined],
+      ]),
+    ).toBe(false);
     expect(e.open).toBe(`<x b='2'   a="1" c="3"/>`);
   });
 
@@ -137,7 +156,9 @@ describe("tree editing", () => {
     const pool = childElements(doc.root, "pool")[0];
     appendChild([doc.root, pool], newElement("user", [["name", "u"]]));
     appendChild([doc.root, pool], newTextElement("note", "a & b"));
-    expect(serializeXml(doc)).toBe(`<domain>\n\t<pool name="p">\n\t\t<user name="u"/>\n\t\t<note>a &amp; b</note>\n\t</pool>\n</domain>\n`);
+    expect(serializeXml(doc)).toBe(
+      `<domain>\n\t<pool name="p">\n\t\t<user name="u"/>\n\t\t<note>a &amp; b</note>\n\t</pool>\n</domain>\n`,
+    );
     expect(textOf(childElements(pool, "note")[0])).toBe("a & b");
   });
 });

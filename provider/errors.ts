@@ -5,10 +5,12 @@ export type ImsErrorCode =
   | "DOMAIN_RUNNING"
   | "FILE_NOT_FOUND"
   | "FILE_READONLY"
+  | "INVALID_INPUT"
   | "IO_ERROR"
   | "LOCK_TIMEOUT"
   | "NOT_A_DOMAIN"
   | "NOT_OWNED"
+  | "PARENT_NOT_FOUND"
   | "XML_MALFORMED";
 
 const BRAND = Symbol.for("glassfish-ims.error");

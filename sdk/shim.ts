@@ -26,4 +26,18 @@ function shim(kind: string): pulumi.dynamic.ResourceProvider {
 /** One shim per resource kind: Pulumi caches serialization by object identity. */
 export const PROVIDERS = {
   Virtualization: shim("Virtualization"),
+  ServerPool: shim("ServerPool"),
+  PoolUser: shim("PoolUser"),
+  Machine: shim("Machine"),
+  MachineUser: shim("MachineUser"),
+} as const;
+
+/** The type-token module: `pulumi-nodejs:dynamic/glassfish-ims:<Type>`. */
+export const MODULE = "glassfish-ims";
+
+/** Output properties every resource declares, seeded as undefined so the engine fills them. */
+export const COMMON_OUTPUTS = {
+  restartRequired: undefined,
+  xmlDigest: undefined,
+  stateVersion: undefined,
 } as const;

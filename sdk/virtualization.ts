@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PROVIDERS } from "./shim";
+import { brand } from "./brand";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
 
 /** The emulator presets of a virtualization (see the README's table). */
 export type Emulator = "kvm" | "qemu" | "xen" | "test";
@@ -90,13 +91,12 @@ export class Virtualization extends pulumi.dynamic.Resource {
         name: args.name ?? name,
         effectiveEmulatorPath: undefined,
         effectiveConnectionString: undefined,
-        restartRequired: undefined,
-        xmlDigest: undefined,
-        stateVersion: undefined,
+        ...COMMON_OUTPUTS,
       },
       opts,
-      "glassfish-ims",
+      MODULE,
       "Virtualization",
     );
+    brand(this, "Virtualization");
   }
 }

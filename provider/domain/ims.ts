@@ -42,3 +42,47 @@ export function describe(el: XmlElement): string {
   const name = getAttribute(el, "name");
   return name === undefined ? `<${el.name}>` : `<${el.name} name="${name}">`;
 }
+
+/** The element names of IMS children, as GlassFish spells them. */
+export const SERVER_POOL = "server-pool";
+export const MACHINES = "machines";
+export const USER = "user";
+
+/** Where a server pool sits. */
+export interface PoolLocation {
+  virtualization: XmlElement;
+  pool: XmlElement;
+}
+
+/** Where a machine sits. */
+export interface MachineLocation extends PoolLocation {
+  machine: XmlElement;
+}
+
+/** Every `<server-pool>` of the domain, with its virtualization. */
+export function allPools(doc: XmlDocument): PoolLocation[] {
+  const container = findVirtualizations(doc);
+  if (!container) return [];
+  return childElements(container).flatMap((virtualization) =>
+    childElements(virtualization, SERVER_POOL).map((pool) => ({ virtualization, pool })),
+  );
+}
+
+/** The server pool named `name` anywhere in the domain (names are unique per kind). */
+export function findPool(doc: XmlDocument, name: string): PoolLocation | undefined {
+  return allPools(doc).find((l) => getAttribute(l.pool, "name") === name);
+}
+
+/** The machine named `name` anywhere in the domain. */
+export function findMachine(doc: XmlDocument, name: string): MachineLocation | undefined {
+  for (const l of allPools(doc)) {
+    const machine = childElements(l.pool, MACHINES).find((m) => getAttribute(m, "name") === name);
+    if (machine) return { ...l, machine };
+  }
+  return undefined;
+}
+
+/** The path from the root to a pool, for {@link appendChild}. */
+export function poolPath(doc: XmlDocument, l: PoolLocation): XmlElement[] {
+  return [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool];
+}

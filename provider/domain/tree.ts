@@ -119,3 +119,40 @@ export function removeChild(parent: XmlElement, child: XmlElement): void {
 export function isBlank(el: XmlElement): boolean {
   return el.children.every((c) => c.kind === "text" && c.raw.trim() === "");
 }
+
+/**
+ * Inserts `child` right before the element `ref` of `parent`, on its own line with the same
+ * indentation as `ref`. {@link removeChild} takes it out again without a trace.
+ */
+export function insertBefore(parent: XmlElement, child: XmlElement, ref: XmlElement): void {
+  const i = parent.children.indexOf(ref);
+  const indent = trailingIndent(parent.children[i - 1]) ?? "";
+  parent.children.splice(i, 0, child, { kind: "text", raw: `\n${indent}` });
+}
+
+/** Replaces the text content of a text-only element. Returns true when it changed. */
+export function setText(el: XmlElement, text: string): boolean {
+  if (textOf(el) === text) return false;
+  el.children = [{ kind: "text", raw: escapeText(text) }];
+  if (el.selfClosing) {
+    el.open = el.open.replace(/\s*\/>$/, ">");
+    el.selfClosing = false;
+    el.close = `</${el.name}>`;
+  }
+  return true;
+}
+
+/**
+ * Closes `el` back into `<name .../>` when nothing but the line break {@link appendChild} put
+ * before its end tag is left, so that removing the last child of a parent that child opened gives
+ * back the parent as it was. (`grand` is the parent of `el`, for its indentation.)
+ */
+export function collapseIfEmptied(grand: XmlElement, el: XmlElement): void {
+  if (el.selfClosing) return;
+  const only = el.children.length === 1 ? el.children[0] : undefined;
+  if (!only || only.kind !== "text" || only.raw !== `\n${indentOf(grand, el)}`) return;
+  el.children = [];
+  el.open = el.open.replace(/>$/, "/>");
+  el.selfClosing = true;
+  el.close = "";
+}

@@ -55,3 +55,48 @@ export function pick<T extends object>(src: T, keys: readonly (keyof T)[]): Part
 export function trimmed(v: unknown): unknown {
   return typeof v === "string" && !isUnknown(v) ? v.trim() : v;
 }
+
+/** How an input maps to an attribute, for reading drift back. */
+export interface AttributeField {
+  /** The input's key. */
+  input: string;
+  /** The attribute's XML name. */
+  attr: string;
+  /** Turns the attribute text into the input's type. */
+  parse?: (raw: string) => unknown;
+  /** The input value that an absent attribute means. */
+  absent?: unknown;
+}
+
+/**
+ * The inputs as the file has them: every field whose attribute differs from what the inputs
+ * would write takes the file's value (or `absent` when the attribute is gone), so that `refresh`
+ * shows a hand edit as drift and the next `up` writes the inputs back.
+ */
+export function inputsFromFile<T extends object>(
+  inputs: T,
+  desired: ReadonlyArray<[string, string | undefined]>,
+  actual: Map<string, string>,
+  fields: readonly AttributeField[],
+): T {
+  const out: Record<string, unknown> = { ...(inputs as Record<string, unknown>) };
+  for (const f of fields) {
+    const want = desired.find(([a]) => a === f.attr)?.[1];
+    const have = actual.get(f.attr);
+    if (have === want) continue;
+    out[f.input] = have === undefined ? f.absent : f.parse ? f.parse(have) : have;
+  }
+  return out as T;
+}
+
+/** Parses an integer attribute, keeping text that is not one as it is (it shows as drift). */
+export function integerOrRaw(raw: string): number | string {
+  const n = Number(raw);
+  return Number.isInteger(n) && raw.trim() !== "" ? n : raw;
+}
+
+/** Drops keys whose value is undefined: the engine cannot carry them. */
+export function compact(inputs: Record<string, unknown>): Record<string, unknown> {
+  for (const k of Object.keys(inputs)) if (inputs[k] === undefined) delete inputs[k];
+  return inputs;
+}

@@ -1,5 +1,6 @@
 import * as path from "path";
 import { MACROS } from "../libvirt/presets";
+import { isHostIn, isInterfaceName, isIPv4, normalizeMac, parseSubnet } from "../net/address";
 
 /** The value the engine sends for an input not known yet (during preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -145,5 +146,102 @@ export function connectionStringRule(property: string): Rule {
       }
       return undefined;
     },
+  };
+}
+
+/** The transports libvirt accepts after `+` in a URI scheme; "" means a local connection. */
+export const AUTH_METHODS = ["ssh", "libssh", "libssh2", "tls", "tcp", "unix", ""] as const;
+
+/** A unix user name: it is substituted into the libvirt URI, so nothing that changes its shape. */
+export function unixUserRule(property: string): Rule {
+  return {
+    property,
+    required: true,
+    test: (v) =>
+      typeof v === "string" && /^[a-z_][a-z0-9_-]{0,31}$/.test(v)
+        ? undefined
+        : `${property} ${show(v)} must be a unix user name: 1 to 32 lower-case letters, digits, "_" or "-", starting with a letter or "_"`,
+  };
+}
+
+/** A POSIX user or group id. */
+export function idRule(property: string): Rule {
+  return { ...integerRule(property, 0, 4294967294, true) };
+}
+
+/** An IPv4 subnet in CIDR form whose address is the network address. */
+export function subnetRule(property: string): Rule {
+  return {
+    property,
+    required: true,
+    test: (v) => {
+      if (typeof v !== "string") return `${property} must be a string, got ${show(v)}`;
+      const { problem } = parseSubnet(v);
+      return problem && `${property} ${show(v)} ${problem}`;
+    },
+  };
+}
+
+/** An ordered, non-empty list of distinct interface names. */
+export function portNamesRule(property: string): Rule {
+  return {
+    property,
+    required: true,
+    test: (v) => {
+      if (!Array.isArray(v) || v.length === 0) {
+        return `${property} ${show(v)} must list at least one network interface of the DAS host, such as ["br0"]`;
+      }
+      const bad = v.findIndex((p) => typeof p !== "string" || !isInterfaceName(p));
+      if (bad >= 0) {
+        return `${property}[${bad}] ${show(v[bad])} must be a network interface name: 1 to 15 letters, digits, "_", "-", ".", ":" or "@" (";" separates the list in domain.xml)`;
+      }
+      const dup = v.findIndex((p, i) => v.indexOf(p) !== i);
+      if (dup >= 0) return `${property}[${dup}] ${show(v[dup])} is listed twice`;
+      return undefined;
+    },
+  };
+}
+
+/** A MAC address: six hex octets separated by `:` or `-`, any case. */
+export function macRule(property: string): Rule {
+  return {
+    property,
+    test: (v) =>
+      typeof v === "string" && normalizeMac(v)
+        ? undefined
+        : `${property} ${show(v)} must be six hex octets like 00:1c:c4:9f:e9:3b (":" or "-" separated)`,
+  };
+}
+
+/** An IPv4 address, inside the pool subnet when that is known. */
+export function machineIpRule(property: string, subnetKey: string): Rule {
+  return {
+    property,
+    test: (v, inputs) => {
+      if (typeof v !== "string" || !isIPv4(v)) {
+        return `${property} ${show(v)} must be an IPv4 address such as 10.132.181.57`;
+      }
+      const subnet = inputs[subnetKey];
+      if (
+        typeof subnet === "string" &&
+        !isUnknown(subnet) &&
+        parseSubnet(subnet).subnet &&
+        !isHostIn(v, subnet)
+      ) {
+        return `${property} ${show(v)} is not a host address of the pool subnet ${subnet}`;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** A location attribute: a non-empty path without control characters or `;`. */
+export function locationRule(property: string): Rule {
+  return {
+    property,
+    test: (v) =>
+      typeof v === "string" && v.trim() !== "" && !/[\0-\x1f;]/.test(v)
+        ? undefined
+        : `${property} ${show(v)} must be a directory path such as virt/disks or /srv/virt/disks`,
   };
 }

@@ -13,7 +13,18 @@ import { appendChild, newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { ELEMENT_DEFAULTS, EMULATORS, PRESETS, type Emulator } from "../libvirt/presets";
-import { diffInputs, digest, pick, trimmed, type DiffResult } from "./common";
+import {
+  compact,
+  diffInputs,
+  digest,
+  inputsFromFile,
+  integerOrRaw,
+  pick,
+  trimmed,
+  type AttributeField,
+  type DiffResult,
+} from "./common";
+import { alreadyExists } from "./locate";
 import {
   absolutePathRule,
   booleanRule,
@@ -80,6 +91,28 @@ const RULES: readonly Rule[] = [
   booleanRule("adopt"),
 ];
 
+/** The inputs read back from attributes on refresh. */
+const FIELDS: readonly AttributeField[] = [
+  { input: "emulatorPath", attr: "emulator-path", absent: ELEMENT_DEFAULTS.emulatorPath },
+  {
+    input: "connectionString",
+    attr: "connection-string",
+    absent: ELEMENT_DEFAULTS.connectionString,
+  },
+  {
+    input: "templateCacheSize",
+    attr: "template-cache-size",
+    parse: integerOrRaw,
+    absent: ELEMENT_DEFAULTS.templateCacheSize,
+  },
+  {
+    input: "templateCacheRefreshRate",
+    attr: "template-cache-refresh-rate",
+    parse: integerOrRaw,
+    absent: ELEMENT_DEFAULTS.templateCacheRefreshRate,
+  },
+];
+
 /** The managed attributes, in the order a new element gets them, from inputs. */
 function desiredAttributes(i: VirtualizationInputs): Array<[string, string | undefined]> {
   const preset = PRESETS[i.emulator] ?? PRESETS.kvm;
@@ -135,7 +168,7 @@ export function check(
     inputs.domainXml = path.normalize(inputs.domainXml);
   }
   if (inputs.emulator === undefined) inputs.emulator = "kvm";
-  for (const k of INPUT_KEYS) if (inputs[k] === undefined) delete inputs[k];
+  compact(inputs);
   return { inputs, failures: runRules(inputs, RULES) };
 }
 
@@ -148,10 +181,6 @@ export function diff(
   return diffInputs(INPUT_KEYS, REPLACE_ON, olds, news);
 }
 
-function adoptHint(i: VirtualizationInputs, el: XmlElement): string {
-  return `${describe(el)} already exists in ${i.domainXml}: set adopt: true to manage it, or choose another name`;
-}
-
 /** Writes the element (or takes over an existing one with `adopt`). Nothing is written on failure. */
 export async function create(
   inputs: VirtualizationInputs,
@@ -159,7 +188,7 @@ export async function create(
   const { value } = await editDomain(inputs.domainXml, (doc) => {
     const existing = findVirtualization(doc, inputs.name);
     if (existing && !(inputs.adopt && existing.name === LIBVIRT_VIRTUALIZATION)) {
-      throw new ImsError("ALREADY_EXISTS", adoptHint(inputs, existing));
+      throw alreadyExists(existing, inputs.domainXml);
     }
     if (existing) {
       const changed = setAttributes(existing, desiredAttributes(inputs));
@@ -195,12 +224,6 @@ export async function update(
   return { outs: value };
 }
 
-function numberOrRaw(raw: string | undefined): number | string | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  return Number.isInteger(n) && raw.trim() !== "" ? n : raw;
-}
-
 /**
  * Reports what the file says now. Inputs whose attribute differs from what they would write come
  * back as the file's value, so a hand edit shows as drift and the next `up` writes it back. A
@@ -214,22 +237,7 @@ export async function read(
   const el = findVirtualization(doc, props.name);
   if (!el || el.name !== LIBVIRT_VIRTUALIZATION) return {};
   const old = pick(props, INPUT_KEYS) as VirtualizationInputs;
-  const actual = getAttributes(el);
-  const inputs: VirtualizationInputs = { ...old };
-  const fields: Record<string, keyof VirtualizationInputs> = {
-    "emulator-path": "emulatorPath",
-    "connection-string": "connectionString",
-    "template-cache-size": "templateCacheSize",
-    "template-cache-refresh-rate": "templateCacheRefreshRate",
-  };
-  for (const [attr, want] of desiredAttributes(old)) {
-    const field = fields[attr];
-    const have = actual.get(attr);
-    if (!field || have === want) continue;
-    const fallback = ELEMENT_DEFAULTS[field as keyof typeof ELEMENT_DEFAULTS];
-    (inputs as unknown as Record<string, unknown>)[field] =
-      have === undefined ? fallback : numberOrRaw(have);
-  }
+  const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(el), FIELDS);
   return { id, props: outputsOf(inputs, el, props.restartRequired), inputs };
 }
 

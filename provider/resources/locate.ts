@@ -1,0 +1,72 @@
+import { getAttribute } from "../domain/attrs";
+import {
+  describe,
+  findMachine,
+  findPool,
+  findVirtualization,
+  type MachineLocation,
+  type PoolLocation,
+} from "../domain/ims";
+import type { XmlDocument, XmlElement } from "../domain/xml";
+import { ImsError } from "../errors";
+
+/** The virtualization a new child goes under; a clear error when it is missing. */
+export function requireVirtualization(doc: XmlDocument, file: string, name: string): XmlElement {
+  const el = findVirtualization(doc, name);
+  if (!el) {
+    throw new ImsError(
+      "PARENT_NOT_FOUND",
+      `virtualization "${name}" is not in ${file}: create it first (ims.Virtualization, or asadmin create-ims-config-libvirt ${name})`,
+    );
+  }
+  return el;
+}
+
+/** The pool named `name`, checked to sit under `virtualization` when that is given. */
+export function requirePool(
+  doc: XmlDocument,
+  file: string,
+  name: string,
+  virtualization?: string,
+): PoolLocation {
+  const l = findPool(doc, name);
+  if (!l) {
+    throw new ImsError(
+      "PARENT_NOT_FOUND",
+      `server pool "${name}" is not in ${file}: create it first (ims.ServerPool, or asadmin create-server-pool ... ${name})`,
+    );
+  }
+  const under = getAttribute(l.virtualization, "name");
+  if (virtualization !== undefined && under !== virtualization) {
+    throw new ImsError(
+      "PARENT_NOT_FOUND",
+      `server pool "${name}" in ${file} is under virtualization "${under}", not "${virtualization}"`,
+    );
+  }
+  return l;
+}
+
+/** The machine named `name`, checked to sit in pool `pool` when that is given. */
+export function requireMachine(
+  doc: XmlDocument,
+  file: string,
+  name: string,
+  pool?: string,
+): MachineLocation {
+  const l = findMachine(doc, name);
+  if (!l || (pool !== undefined && getAttribute(l.pool, "name") !== pool)) {
+    throw new ImsError(
+      "PARENT_NOT_FOUND",
+      `machine "${name}"${pool ? ` of server pool "${pool}"` : ""} is not in ${file}: create it first (ims.Machine, or asadmin create-machine ... ${name})`,
+    );
+  }
+  return l;
+}
+
+/** The error for a name that is taken, with how to adopt the element. */
+export function alreadyExists(el: XmlElement, file: string, where?: XmlElement): ImsError {
+  return new ImsError(
+    "ALREADY_EXISTS",
+    `${describe(el)}${where ? ` (in ${describe(where)})` : ""} already exists in ${file}: set adopt: true to manage it, or choose another name`,
+  );
+}

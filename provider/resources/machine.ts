@@ -1,0 +1,350 @@
+import * as path from "path";
+import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
+import { describe, findMachine, findVirtualizations, MACHINES, USER } from "../domain/ims";
+import { editDomain, readDomain } from "../domain/store";
+import {
+  appendChild,
+  insertBefore,
+  newElement,
+  newTextElement,
+  removeChild,
+  setText,
+  textOf,
+} from "../domain/tree";
+import { childElements, type XmlElement } from "../domain/xml";
+import { ImsError } from "../errors";
+import { isHostIn, normalizeMac } from "../net/address";
+import {
+  compact,
+  diffInputs,
+  digest,
+  inputsFromFile,
+  pick,
+  trimmed,
+  type AttributeField,
+  type DiffResult,
+} from "./common";
+import { alreadyExists, requirePool } from "./locate";
+import {
+  booleanRule,
+  domainXmlRule,
+  isUnknown,
+  locationRule,
+  machineIpRule,
+  macRule,
+  nameRule,
+  runRules,
+  show,
+  type CheckFailure,
+  type Rule,
+} from "./rules";
+
+/** Plain inputs of a `Machine`. */
+export interface MachineInputs {
+  domainXml: string;
+  virtualization?: string;
+  serverPool: string;
+  name: string;
+  networkName?: string;
+  ip?: string;
+  mac?: string;
+  disksLocation?: string;
+  templatesLocation?: string;
+  templateCacheLocation?: string;
+  verifyConnection?: boolean;
+  /** The pool's subnet, passed by the SDK so `check` can place a fixed ip; not written. */
+  poolSubnet?: string;
+  adopt?: boolean;
+}
+
+/** How a machine's address was found. */
+export type ResolvedBy = "localhost" | "fixed" | "mac" | "unresolved";
+
+/** What a `Machine` records in the state. */
+export interface MachineOutputs extends MachineInputs {
+  /** The machine's IPv4 address, when known. */
+  ipAddress?: string;
+  resolvedBy: ResolvedBy;
+  /** Why the address is not known, when it is not. */
+  resolution?: string;
+  restartRequired: boolean;
+  xmlDigest: string;
+  stateVersion: 1;
+}
+
+/** Input keys compared by diff (`poolSubnet` only informs check). */
+export const INPUT_KEYS = [
+  "domainXml",
+  "virtualization",
+  "serverPool",
+  "name",
+  "networkName",
+  "ip",
+  "mac",
+  "disksLocation",
+  "templatesLocation",
+  "templateCacheLocation",
+  "verifyConnection",
+  "adopt",
+] as const;
+
+/** Identity: the file, the parent chain and the name. */
+export const REPLACE_ON = ["domainXml", "virtualization", "serverPool", "name"] as const;
+
+const STORED_KEYS = [...INPUT_KEYS, "poolSubnet"] as const;
+
+/** Exactly one way to reach the machine (SPEC §1): localhost, a fixed ip, or a mac. */
+function reachFailure(i: Record<string, unknown>): CheckFailure | undefined {
+  if ([i.networkName, i.ip, i.mac].some(isUnknown)) return undefined;
+  const name = show(i.name);
+  const ways = `networkName "localhost", ip, or mac`;
+  if (i.ip !== undefined && i.mac !== undefined) {
+    return {
+      property: "mac",
+      reason: `machine ${name} has both ip and mac: give exactly one way to reach it (${ways})`,
+    };
+  }
+  if (i.networkName === "localhost" && (i.ip !== undefined || i.mac !== undefined)) {
+    return {
+      property: "networkName",
+      reason: `machine ${name} is "localhost" and also has ${i.ip !== undefined ? "ip" : "mac"}: a localhost machine is the DAS host itself, drop one`,
+    };
+  }
+  if (i.ip === undefined && i.mac === undefined && i.networkName !== "localhost") {
+    return {
+      property: i.networkName === undefined ? "networkName" : "ip",
+      reason: `machine ${name} needs exactly one way to be reached: ${ways}`,
+    };
+  }
+  return undefined;
+}
+
+const RULES: readonly Rule[] = [
+  domainXmlRule(),
+  nameRule("virtualization", false),
+  nameRule("serverPool"),
+  nameRule("name"),
+  nameRule("networkName", false),
+  machineIpRule("ip", "poolSubnet"),
+  macRule("mac"),
+  locationRule("disksLocation"),
+  locationRule("templatesLocation"),
+  locationRule("templateCacheLocation"),
+  booleanRule("verifyConnection"),
+  booleanRule("adopt"),
+];
+
+const FIELDS: readonly AttributeField[] = [
+  { input: "disksLocation", attr: "disks-location" },
+  { input: "templatesLocation", attr: "templates-location" },
+  { input: "templateCacheLocation", attr: "template-cache-location" },
+];
+
+/** The text children, in GlassFish's order. */
+const TEXT_CHILDREN = [
+  ["network-name", "networkName"],
+  ["ip-address", "ip"],
+  ["mac-address", "mac"],
+] as const;
+
+function desiredAttributes(i: MachineInputs): Array<[string, string | undefined]> {
+  return [
+    ["disks-location", i.disksLocation],
+    ["templates-location", i.templatesLocation],
+    ["template-cache-location", i.templateCacheLocation],
+  ];
+}
+
+function outputsOf(i: MachineInputs, el: XmlElement, restartRequired: boolean): MachineOutputs {
+  const base = {
+    ...(pick(i, STORED_KEYS) as MachineInputs),
+    restartRequired,
+    xmlDigest: digest(el),
+    stateVersion: 1 as const,
+  };
+  if (i.ip !== undefined) return { ...base, ipAddress: i.ip, resolvedBy: "fixed" };
+  if (i.mac !== undefined) {
+    return {
+      ...base,
+      resolvedBy: "unresolved",
+      resolution: `the address of MAC ${i.mac} is found by sweeping the pool subnet, which this version does not do yet`,
+    };
+  }
+  return { ...base, ipAddress: "127.0.0.1", resolvedBy: "localhost" };
+}
+
+/** Validates and normalizes (MAC to lower-case colon form); every failure at once. */
+export function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const inputs: Record<string, unknown> = { ...news };
+  for (const k of [
+    "domainXml",
+    "virtualization",
+    "serverPool",
+    "name",
+    "networkName",
+    "ip",
+    "mac",
+  ]) {
+    inputs[k] = trimmed(inputs[k]);
+  }
+  if (typeof inputs.domainXml === "string" && !isUnknown(inputs.domainXml) && inputs.domainXml) {
+    inputs.domainXml = path.normalize(inputs.domainXml);
+  }
+  compact(inputs);
+  const failures = runRules(inputs, RULES);
+  const reach = reachFailure(inputs);
+  if (reach) failures.push(reach);
+  if (typeof inputs.mac === "string" && !isUnknown(inputs.mac)) {
+    inputs.mac = normalizeMac(inputs.mac) ?? inputs.mac;
+  }
+  return { inputs, failures };
+}
+
+/** Explicit diff: file, parent chain and name replace; the rest updates in place. */
+export function diff(
+  _id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): DiffResult {
+  return diffInputs(INPUT_KEYS, REPLACE_ON, olds, news);
+}
+
+/** Makes the text children match the inputs, keeping GlassFish's order and the `<user>` last. */
+function syncTextChildren(parents: XmlElement[], machine: XmlElement, i: MachineInputs): boolean {
+  let changed = false;
+  TEXT_CHILDREN.forEach(([tag, key], index) => {
+    const want = i[key];
+    const have = childElements(machine, tag)[0];
+    if (want === undefined) {
+      if (have) {
+        removeChild(machine, have);
+        changed = true;
+      }
+      return;
+    }
+    if (have) {
+      changed = setText(have, want) || changed;
+      return;
+    }
+    const later = [...TEXT_CHILDREN.slice(index + 1).map(([t]) => t), USER];
+    const next = childElements(machine).find((c) =>
+      later.includes(c.name as (typeof later)[number]),
+    );
+    const el = newTextElement(tag, want);
+    if (next) insertBefore(machine, el, next);
+    else appendChild([...parents, machine], el);
+    changed = true;
+  });
+  return changed;
+}
+
+/** Where the file puts the pool's subnet, checked against a fixed ip before writing. */
+function assertIpInPool(i: MachineInputs, pool: XmlElement): void {
+  const subnet = getAttribute(pool, "sub-net");
+  if (i.ip === undefined || subnet === undefined) return;
+  let inside = false;
+  try {
+    inside = isHostIn(i.ip, subnet);
+  } catch {
+    inside = false;
+  }
+  if (!inside) {
+    throw new ImsError(
+      "INVALID_INPUT",
+      `ip "${i.ip}" of machine "${i.name}" is not a host address of server pool "${i.serverPool}" (sub-net ${subnet} in ${i.domainXml})`,
+    );
+  }
+}
+
+/** Writes `<machines>` into its pool; nothing is written when any check fails. */
+export async function create(inputs: MachineInputs): Promise<{ id: string; outs: MachineOutputs }> {
+  const { value } = await editDomain(inputs.domainXml, (doc) => {
+    const l = requirePool(doc, inputs.domainXml, inputs.serverPool, inputs.virtualization);
+    assertIpInPool(inputs, l.pool);
+    const parents = [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool];
+    const existing = findMachine(doc, inputs.name);
+    if (existing) {
+      if (!inputs.adopt || existing.pool !== l.pool) {
+        throw alreadyExists(existing.machine, inputs.domainXml, existing.pool);
+      }
+      setAttributes(existing.machine, desiredAttributes(inputs));
+      syncTextChildren(parents, existing.machine, inputs);
+      return { value: outputsOf(inputs, existing.machine, true), changed: true };
+    }
+    const machine = newElement(MACHINES, [["name", inputs.name], ...desiredAttributes(inputs)]);
+    appendChild(parents, machine);
+    syncTextChildren(parents, machine, inputs);
+    return { value: outputsOf(inputs, machine, true), changed: true };
+  });
+  return { id: `${inputs.domainXml}#machines/${inputs.name}`, outs: value };
+}
+
+/** Rewrites the location attributes and the network-name / ip-address / mac-address children. */
+export async function update(
+  _id: string,
+  olds: MachineOutputs,
+  news: MachineInputs,
+): Promise<{ outs: MachineOutputs }> {
+  const { value } = await editDomain(news.domainXml, (doc) => {
+    const l = requirePool(doc, news.domainXml, news.serverPool, news.virtualization);
+    assertIpInPool(news, l.pool);
+    const machine = childElements(l.pool, MACHINES).find(
+      (m) => getAttribute(m, "name") === olds.name,
+    );
+    if (!machine) {
+      throw new ImsError(
+        "PARENT_NOT_FOUND",
+        `machine "${olds.name}" is gone from ${news.domainXml}: run pulumi refresh, then pulumi up to recreate it`,
+      );
+    }
+    const parents = [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool];
+    let changed = setAttributes(machine, desiredAttributes(news));
+    changed = syncTextChildren(parents, machine, news) || changed;
+    return { value: outputsOf(news, machine, changed || olds.restartRequired), changed };
+  });
+  return { outs: value };
+}
+
+/** What the file says now; a machine removed by hand leaves the state. */
+export async function read(
+  id: string,
+  props: MachineOutputs,
+): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
+  const { doc } = await readDomain(props.domainXml);
+  const l = findMachine(doc, props.name);
+  if (!l) return {};
+  const old = pick(props, STORED_KEYS) as MachineInputs;
+  const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(l.machine), FIELDS);
+  for (const [tag, key] of TEXT_CHILDREN) {
+    const el = childElements(l.machine, tag)[0];
+    const have = el ? textOf(el) : undefined;
+    const normalized = key === "mac" && have !== undefined ? (normalizeMac(have) ?? have) : have;
+    if (normalized !== old[key]) inputs[key] = normalized;
+  }
+  inputs.serverPool = getAttribute(l.pool, "name") ?? old.serverPool;
+  if (old.virtualization !== undefined) {
+    inputs.virtualization = getAttribute(l.virtualization, "name") ?? old.virtualization;
+  }
+  return { id, props: outputsOf(inputs, l.machine, props.restartRequired), inputs };
+}
+
+/** Removes the machine; refused while it holds a user or elements this stack does not manage. */
+export async function remove(_id: string, props: MachineOutputs): Promise<void> {
+  await editDomain(props.domainXml, (doc) => {
+    const l = findMachine(doc, props.name);
+    if (!l) return { value: undefined, changed: false };
+    const known: readonly string[] = TEXT_CHILDREN.map(([t]) => t);
+    const held = childElements(l.machine).filter((c) => !known.includes(c.name));
+    if (held.length > 0) {
+      throw new ImsError(
+        "NOT_OWNED",
+        `${describe(l.machine)} in ${props.domainXml} still holds ${held.map(describe).join(", ")}, which this stack does not manage: remove them first, or keep the machine with retainOnDelete`,
+      );
+    }
+    removeChild(l.pool, l.machine);
+    return { value: undefined, changed: true };
+  });
+}

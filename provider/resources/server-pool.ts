@@ -1,0 +1,209 @@
+import * as path from "path";
+import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
+import { describe, findPool, MACHINES, SERVER_POOL, USER } from "../domain/ims";
+import { editDomain, readDomain } from "../domain/store";
+import { appendChild, collapseIfEmptied, newElement, removeChild } from "../domain/tree";
+import { childElements, type XmlElement } from "../domain/xml";
+import { ImsError } from "../errors";
+import { parseSubnet } from "../net/address";
+import {
+  compact,
+  diffInputs,
+  digest,
+  inputsFromFile,
+  pick,
+  trimmed,
+  type AttributeField,
+  type DiffResult,
+} from "./common";
+import { alreadyExists, requirePool, requireVirtualization } from "./locate";
+import {
+  booleanRule,
+  domainXmlRule,
+  isUnknown,
+  nameRule,
+  portNamesRule,
+  runRules,
+  subnetRule,
+  type CheckFailure,
+  type Rule,
+} from "./rules";
+
+/** Plain inputs of a `ServerPool`. */
+export interface ServerPoolInputs {
+  domainXml: string;
+  virtualization: string;
+  name: string;
+  subnet: string;
+  portNames: string[];
+  adopt?: boolean;
+}
+
+/** What a `ServerPool` records in the state. */
+export interface ServerPoolOutputs extends ServerPoolInputs {
+  restartRequired: boolean;
+  xmlDigest: string;
+  stateVersion: 1;
+}
+
+/** Input keys, in the order they are compared. */
+export const INPUT_KEYS = [
+  "domainXml",
+  "virtualization",
+  "name",
+  "subnet",
+  "portNames",
+  "adopt",
+] as const;
+
+/** Identity: the file, the parent and the name. */
+export const REPLACE_ON = ["domainXml", "virtualization", "name"] as const;
+
+const RULES: readonly Rule[] = [
+  domainXmlRule(),
+  nameRule("virtualization"),
+  nameRule("name"),
+  subnetRule("subnet"),
+  portNamesRule("portNames"),
+  booleanRule("adopt"),
+];
+
+const FIELDS: readonly AttributeField[] = [
+  { input: "subnet", attr: "sub-net", absent: "" },
+  { input: "portNames", attr: "port-name", parse: (raw) => raw.split(";"), absent: [] },
+];
+
+function desiredAttributes(i: ServerPoolInputs): Array<[string, string | undefined]> {
+  return [
+    ["port-name", i.portNames.join(";")],
+    ["sub-net", i.subnet],
+  ];
+}
+
+function outputsOf(
+  i: ServerPoolInputs,
+  el: XmlElement,
+  restartRequired: boolean,
+): ServerPoolOutputs {
+  return {
+    ...(pick(i, INPUT_KEYS) as ServerPoolInputs),
+    restartRequired,
+    xmlDigest: digest(el),
+    stateVersion: 1,
+  };
+}
+
+/** Validates and normalizes (trimmed names, canonical CIDR); every failure at once. */
+export function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const inputs: Record<string, unknown> = { ...news };
+  for (const k of ["domainXml", "virtualization", "name", "subnet"]) inputs[k] = trimmed(inputs[k]);
+  if (Array.isArray(inputs.portNames)) inputs.portNames = inputs.portNames.map(trimmed);
+  if (typeof inputs.domainXml === "string" && !isUnknown(inputs.domainXml) && inputs.domainXml) {
+    inputs.domainXml = path.normalize(inputs.domainXml);
+  }
+  const failures = runRules(inputs, RULES);
+  if (typeof inputs.subnet === "string" && !isUnknown(inputs.subnet)) {
+    inputs.subnet = parseSubnet(inputs.subnet).subnet?.cidr ?? inputs.subnet;
+  }
+  compact(inputs);
+  return { inputs, failures };
+}
+
+/** Explicit diff: file, virtualization and name replace (deleting first: pool names are unique). */
+export function diff(
+  _id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): DiffResult {
+  return diffInputs(INPUT_KEYS, REPLACE_ON, olds, news);
+}
+
+/** Writes `<server-pool>` with its mandatory empty `<user/>`, or adopts an existing one. */
+export async function create(
+  inputs: ServerPoolInputs,
+): Promise<{ id: string; outs: ServerPoolOutputs }> {
+  const { value } = await editDomain(inputs.domainXml, (doc) => {
+    const virt = requireVirtualization(doc, inputs.domainXml, inputs.virtualization);
+    const existing = findPool(doc, inputs.name);
+    if (existing) {
+      if (!inputs.adopt || existing.virtualization !== virt) {
+        throw alreadyExists(existing.pool, inputs.domainXml, existing.virtualization);
+      }
+      if (childElements(existing.pool, USER).length === 0) {
+        appendChild([...poolParents(doc, virt), existing.pool], newElement(USER));
+      }
+      setAttributes(existing.pool, desiredAttributes(inputs));
+      return { value: outputsOf(inputs, existing.pool, true), changed: true };
+    }
+    const pool = newElement(SERVER_POOL, [["name", inputs.name], ...desiredAttributes(inputs)]);
+    const parents = poolParents(doc, virt);
+    appendChild(parents, pool);
+    appendChild([...parents, pool], newElement(USER));
+    return { value: outputsOf(inputs, pool, true), changed: true };
+  });
+  return { id: `${inputs.domainXml}#server-pool/${inputs.name}`, outs: value };
+}
+
+function poolParents(
+  doc: Parameters<typeof requireVirtualization>[0],
+  virt: XmlElement,
+): XmlElement[] {
+  const container = childElements(doc.root, "virtualizations")[0];
+  return [doc.root, container, virt];
+}
+
+/** Rewrites `port-name` and `sub-net`; the pool's user and machines stay as they are. */
+export async function update(
+  _id: string,
+  olds: ServerPoolOutputs,
+  news: ServerPoolInputs,
+): Promise<{ outs: ServerPoolOutputs }> {
+  const { value } = await editDomain(news.domainXml, (doc) => {
+    const { pool } = requirePool(doc, news.domainXml, olds.name, news.virtualization);
+    const changed = setAttributes(pool, desiredAttributes(news));
+    return { value: outputsOf(news, pool, changed || olds.restartRequired), changed };
+  });
+  return { outs: value };
+}
+
+/** What the file says now; a pool removed by hand leaves the state. */
+export async function read(
+  id: string,
+  props: ServerPoolOutputs,
+): Promise<{ id?: string; props?: ServerPoolOutputs; inputs?: ServerPoolInputs }> {
+  const { doc } = await readDomain(props.domainXml);
+  const l = findPool(doc, props.name);
+  if (!l) return {};
+  const old = pick(props, INPUT_KEYS) as ServerPoolInputs;
+  const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(l.pool), FIELDS);
+  inputs.virtualization = getAttribute(l.virtualization, "name") ?? old.virtualization;
+  return { id, props: outputsOf(inputs, l.pool, props.restartRequired), inputs };
+}
+
+/**
+ * Removes the pool. Refused while it holds machines, or a user with a name (a `PoolUser` of the
+ * stack is deleted before its pool), since those are not this resource's to delete.
+ */
+export async function remove(_id: string, props: ServerPoolOutputs): Promise<void> {
+  await editDomain(props.domainXml, (doc) => {
+    const l = findPool(doc, props.name);
+    if (!l) return { value: undefined, changed: false };
+    const held = childElements(l.pool).filter(
+      (c) => c.name === MACHINES || (c.name === USER && getAttribute(c, "name") !== undefined),
+    );
+    const other = childElements(l.pool).filter((c) => c.name !== MACHINES && c.name !== USER);
+    if (held.length > 0 || other.length > 0) {
+      throw new ImsError(
+        "NOT_OWNED",
+        `${describe(l.pool)} in ${props.domainXml} still holds ${[...held, ...other].map(describe).join(", ")}, which this stack does not manage: delete them first (asadmin delete-machine ...), or keep the pool with retainOnDelete`,
+      );
+    }
+    removeChild(l.virtualization, l.pool);
+    const container = childElements(doc.root, "virtualizations")[0];
+    collapseIfEmptied(container, l.virtualization);
+    return { value: undefined, changed: true };
+  });
+}

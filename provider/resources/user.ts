@@ -1,0 +1,234 @@
+import * as path from "path";
+import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
+import { findMachine, findPool, findVirtualizations, USER } from "../domain/ims";
+import { editDomain, readDomain } from "../domain/store";
+import { appendChild, newElement, removeChild } from "../domain/tree";
+import { childElements, type XmlDocument, type XmlElement } from "../domain/xml";
+import {
+  compact,
+  diffInputs,
+  digest,
+  inputsFromFile,
+  integerOrRaw,
+  pick,
+  trimmed,
+  type AttributeField,
+  type DiffResult,
+} from "./common";
+import { alreadyExists, requireMachine, requirePool } from "./locate";
+import {
+  AUTH_METHODS,
+  booleanRule,
+  domainXmlRule,
+  idRule,
+  isUnknown,
+  nameRule,
+  oneOfRule,
+  runRules,
+  unixUserRule,
+  type CheckFailure,
+  type Rule,
+} from "./rules";
+
+/** Plain inputs of a `PoolUser` (no `machine`) or a `MachineUser`. */
+export interface UserInputs {
+  domainXml: string;
+  virtualization?: string;
+  serverPool?: string;
+  machine?: string;
+  name: string;
+  userId: number;
+  groupId: number;
+  authMethod?: string;
+  adopt?: boolean;
+}
+
+/** What a user resource records in the state. */
+export interface UserOutputs extends UserInputs {
+  restartRequired: boolean;
+  xmlDigest: string;
+  stateVersion: 1;
+}
+
+const COMMON_KEYS = ["domainXml", "virtualization", "serverPool"] as const;
+const VALUE_KEYS = ["name", "userId", "groupId", "authMethod", "adopt"] as const;
+
+const FIELDS: readonly AttributeField[] = [
+  { input: "name", attr: "name", absent: "" },
+  { input: "userId", attr: "user-id", parse: integerOrRaw, absent: -1 },
+  { input: "groupId", attr: "group-id", parse: integerOrRaw, absent: -1 },
+  { input: "authMethod", attr: "auth-method", absent: undefined },
+];
+
+function desiredAttributes(i: UserInputs): Array<[string, string | undefined]> {
+  return [
+    ["name", i.name],
+    ["user-id", String(i.userId)],
+    ["group-id", String(i.groupId)],
+    ["auth-method", i.authMethod],
+  ];
+}
+
+/** One kind of user: where its `<user>` lives and whether the element stays when it is deleted. */
+interface UserKind {
+  kind: "pool" | "machine";
+  keys: readonly string[];
+  replaceOn: readonly string[];
+  rules: readonly Rule[];
+  /** The parent element and its ancestors (root first) from the inputs; throws when missing. */
+  parent(doc: XmlDocument, i: UserInputs): XmlElement[];
+  /** The parent if it is still there (for read and delete). */
+  findParent(doc: XmlDocument, i: UserInputs): XmlElement | undefined;
+}
+
+const BASE_RULES: readonly Rule[] = [
+  domainXmlRule(),
+  nameRule("virtualization", false),
+  unixUserRule("name"),
+  idRule("userId"),
+  idRule("groupId"),
+  oneOfRule("authMethod", AUTH_METHODS),
+  booleanRule("adopt"),
+];
+
+const POOL: UserKind = {
+  kind: "pool",
+  keys: [...COMMON_KEYS, ...VALUE_KEYS],
+  replaceOn: ["domainXml", "virtualization", "serverPool"],
+  rules: [...BASE_RULES, nameRule("serverPool")],
+  parent: (doc, i) => {
+    const l = requirePool(doc, i.domainXml, i.serverPool as string, i.virtualization);
+    return [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool];
+  },
+  findParent: (doc, i) => findPool(doc, i.serverPool as string)?.pool,
+};
+
+const MACHINE: UserKind = {
+  kind: "machine",
+  keys: [...COMMON_KEYS, "machine", ...VALUE_KEYS],
+  replaceOn: ["domainXml", "virtualization", "serverPool", "machine"],
+  rules: [...BASE_RULES, nameRule("serverPool", false), nameRule("machine")],
+  parent: (doc, i) => {
+    const l = requireMachine(doc, i.domainXml, i.machine as string, i.serverPool);
+    return [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool, l.machine];
+  },
+  findParent: (doc, i) => findMachine(doc, i.machine as string)?.machine,
+};
+
+function outputsOf(k: UserKind, i: UserInputs, el: XmlElement, restart: boolean): UserOutputs {
+  return {
+    ...(pick(i, k.keys as (keyof UserInputs)[]) as UserInputs),
+    restartRequired: restart,
+    xmlDigest: digest(el),
+    stateVersion: 1,
+  };
+}
+
+function userOf(parent: XmlElement): XmlElement | undefined {
+  return childElements(parent, USER)[0];
+}
+
+function makeProvider(k: UserKind) {
+  const check = (
+    _olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): { inputs: Record<string, unknown>; failures: CheckFailure[] } => {
+    const inputs: Record<string, unknown> = { ...news };
+    for (const key of ["domainXml", "virtualization", "serverPool", "machine", "name"]) {
+      inputs[key] = trimmed(inputs[key]);
+    }
+    if (typeof inputs.domainXml === "string" && !isUnknown(inputs.domainXml) && inputs.domainXml) {
+      inputs.domainXml = path.normalize(inputs.domainXml);
+    }
+    compact(inputs);
+    return { inputs, failures: runRules(inputs, k.rules) };
+  };
+
+  const diff = (
+    _id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): DiffResult => diffInputs(k.keys, k.replaceOn, olds, news);
+
+  const create = async (inputs: UserInputs): Promise<{ id: string; outs: UserOutputs }> => {
+    const { value } = await editDomain(inputs.domainXml, (doc) => {
+      const parents = k.parent(doc, inputs);
+      const parent = parents[parents.length - 1];
+      let user = userOf(parent);
+      const taken =
+        user !== undefined && (k.kind === "machine" || getAttribute(user, "name") !== undefined);
+      if (user && taken && !inputs.adopt) throw alreadyExists(user, inputs.domainXml, parent);
+      if (!user) {
+        user = newElement(USER);
+        appendChild(parents, user);
+      }
+      setAttributes(user, desiredAttributes(inputs));
+      return { value: outputsOf(k, inputs, user, true), changed: true };
+    });
+    const owner =
+      k.kind === "pool" ? `server-pool/${inputs.serverPool}` : `machines/${inputs.machine}`;
+    return { id: `${inputs.domainXml}#${owner}/user`, outs: value };
+  };
+
+  const update = async (
+    _id: string,
+    olds: UserOutputs,
+    news: UserInputs,
+  ): Promise<{ outs: UserOutputs }> => {
+    const { value } = await editDomain(news.domainXml, (doc) => {
+      const parents = k.parent(doc, news);
+      const parent = parents[parents.length - 1];
+      let user = userOf(parent);
+      let changed = false;
+      if (!user) {
+        user = newElement(USER);
+        appendChild(parents, user);
+        changed = true;
+      }
+      changed = setAttributes(user, desiredAttributes(news)) || changed;
+      return { value: outputsOf(k, news, user, changed || olds.restartRequired), changed };
+    });
+    return { outs: value };
+  };
+
+  const read = async (
+    id: string,
+    props: UserOutputs,
+  ): Promise<{ id?: string; props?: UserOutputs; inputs?: UserInputs }> => {
+    const { doc } = await readDomain(props.domainXml);
+    const parent = k.findParent(doc, props);
+    const user = parent && userOf(parent);
+    if (!user || getAttribute(user, "name") === undefined) return {};
+    const old = pick(props, k.keys as (keyof UserInputs)[]) as UserInputs;
+    const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(user), FIELDS);
+    return { id, props: outputsOf(k, inputs, user, props.restartRequired), inputs };
+  };
+
+  /** A pool's `<user>` is mandatory: it is emptied; a machine's is removed. */
+  const remove = async (_id: string, props: UserOutputs): Promise<void> => {
+    await editDomain(props.domainXml, (doc) => {
+      const parent = k.findParent(doc, props);
+      const user = parent && userOf(parent);
+      if (!parent || !user) return { value: undefined, changed: false };
+      if (k.kind === "machine") {
+        removeChild(parent, user);
+        return { value: undefined, changed: true };
+      }
+      const changed = setAttributes(user, [
+        ["name", undefined],
+        ["user-id", undefined],
+        ["group-id", undefined],
+        ["auth-method", undefined],
+      ]);
+      return { value: undefined, changed };
+    });
+  };
+
+  return { check, diff, create, update, read, remove };
+}
+
+/** The provider of `PoolUser`: the pool's mandatory `<user>`, set on create, emptied on delete. */
+export const poolUser = makeProvider(POOL);
+
+/** The provider of `MachineUser`: the machine's optional `<user>`. */
+export const machineUser = makeProvider(MACHINE);

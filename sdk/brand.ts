@@ -1,0 +1,32 @@
+import * as pulumi from "@pulumi/pulumi";
+
+const BRAND = "__glassfishImsType";
+
+/** Marks a resource as one of ours, for {@link asParent}. Brands survive several SDK copies. */
+export function brand(resource: object, type: string): void {
+  Object.defineProperty(resource, BRAND, { value: type, enumerable: false });
+}
+
+/** A parent given either as one of our resources of `type` or by name. */
+export type ParentRef<T> = T | pulumi.Input<string>;
+
+/** The resource when `ref` is one of ours of `type`, else undefined (it is a name). */
+export function asParent<T extends object>(ref: ParentRef<T>, type: string): T | undefined {
+  return typeof ref === "object" && ref !== null && (ref as Record<string, unknown>)[BRAND] === type
+    ? (ref as T)
+    : undefined;
+}
+
+/** Fails at construction (a program error) when a parent by name comes without its domainXml. */
+export function requireDomainXml(
+  resource: string,
+  parent: string,
+  domainXml: pulumi.Input<string> | undefined,
+): pulumi.Input<string> {
+  if (domainXml === undefined) {
+    throw new Error(
+      `${resource}: domainXml is required when ${parent} is given by name (pass the resource object to inherit it)`,
+    );
+  }
+  return domainXml;
+}

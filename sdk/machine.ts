@@ -1,0 +1,112 @@
+import * as pulumi from "@pulumi/pulumi";
+import { asParent, brand, requireDomainXml, type ParentRef } from "./brand";
+import type { ServerPool } from "./serverPool";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
+
+/** Inputs of a {@link Machine}. Give exactly one way to reach it: localhost, `ip` or `mac`. */
+export interface MachineArgs {
+  /** The pool: the resource (recommended) or its IMS name. */
+  serverPool: ParentRef<ServerPool>;
+  /** Path of domain.xml; inherited from `serverPool` when it is the resource. */
+  domainXml?: pulumi.Input<string>;
+  /**
+   * IMS name of the machine (unique among machines of the domain).
+   * @default the Pulumi resource name
+   */
+  name?: pulumi.Input<string>;
+  /** `"localhost"` for the DAS host itself; or a network label to go with `ip` or `mac`. */
+  networkName?: pulumi.Input<string>;
+  /** A fixed IPv4 address inside the pool's subnet. */
+  ip?: pulumi.Input<string>;
+  /** The MAC address (`:` or `-` separated, any case; stored lower-case with `:`). */
+  mac?: pulumi.Input<string>;
+  /**
+   * Where VM disks go on the machine.
+   * @default "virt/disks" (not written unless set)
+   */
+  disksLocation?: pulumi.Input<string>;
+  /**
+   * Where templates go on the machine.
+   * @default "virt/templates" (not written unless set)
+   */
+  templatesLocation?: pulumi.Input<string>;
+  /**
+   * Where the template cache goes on the machine.
+   * @default "virt/cache" (not written unless set)
+   */
+  templateCacheLocation?: pulumi.Input<string>;
+  /**
+   * Check the libvirt connection on create, update and refresh.
+   * @default true
+   */
+  verifyConnection?: pulumi.Input<boolean>;
+  /**
+   * Take over an existing `<machines>` of the same name in this pool.
+   * @default false
+   */
+  adopt?: pulumi.Input<boolean>;
+}
+
+/**
+ * A `<machines>` element in a pool: what `asadmin create-machine` creates. Changing the file, the
+ * pool (or its virtualization) or the name replaces it; the rest updates in place.
+ */
+export class Machine extends pulumi.dynamic.Resource {
+  /** Path of the domain.xml. */
+  declare readonly domainXml: pulumi.Output<string>;
+  /** IMS name of the virtualization, when the pool was given as a resource. */
+  declare readonly virtualization: pulumi.Output<string | undefined>;
+  /** IMS name of the pool. */
+  declare readonly serverPool: pulumi.Output<string>;
+  /** IMS name of the machine. */
+  declare readonly name: pulumi.Output<string>;
+  /** The machine's IPv4 address, when known (`127.0.0.1` for localhost). */
+  declare readonly ipAddress: pulumi.Output<string | undefined>;
+  /** How the address was found: `localhost`, `fixed`, `mac`, or `unresolved`. */
+  declare readonly resolvedBy: pulumi.Output<string>;
+  /** Why the address is not known, when it is not. */
+  declare readonly resolution: pulumi.Output<string | undefined>;
+  /** True when the last change wrote domain.xml: GlassFish must (re)start to see it. */
+  declare readonly restartRequired: pulumi.Output<boolean>;
+  /** Digest of the machine element's XML. */
+  declare readonly xmlDigest: pulumi.Output<string>;
+
+  /**
+   * @param name The Pulumi resource name, also the IMS name unless `args.name` is set.
+   * @param args What to write.
+   * @param opts Pulumi resource options.
+   */
+  constructor(name: string, args: MachineArgs, opts?: pulumi.CustomResourceOptions) {
+    const pool = asParent<ServerPool>(args.serverPool, "ServerPool");
+    super(
+      PROVIDERS.Machine,
+      name,
+      {
+        domainXml:
+          args.domainXml ??
+          pool?.domainXml ??
+          requireDomainXml(`Machine ${name}`, "serverPool", undefined),
+        virtualization: pool?.virtualization,
+        serverPool: pool ? pool.name : args.serverPool,
+        poolSubnet: pool?.subnet,
+        name: args.name ?? name,
+        networkName: args.networkName,
+        ip: args.ip,
+        mac: args.mac,
+        disksLocation: args.disksLocation,
+        templatesLocation: args.templatesLocation,
+        templateCacheLocation: args.templateCacheLocation,
+        verifyConnection: args.verifyConnection,
+        adopt: args.adopt,
+        ipAddress: undefined,
+        resolvedBy: undefined,
+        resolution: undefined,
+        ...COMMON_OUTPUTS,
+      },
+      opts,
+      MODULE,
+      "Machine",
+    );
+    brand(this, "Machine");
+  }
+}

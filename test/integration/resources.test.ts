@@ -1,0 +1,173 @@
+import { writeFileSync } from "fs";
+import * as machine from "../../provider/resources/machine";
+import * as pool from "../../provider/resources/server-pool";
+import { machineUser, poolUser } from "../../provider/resources/user";
+import * as virt from "../../provider/resources/virtualization";
+import { fixture } from "../unit/helpers";
+import { rejection, tempDomain } from "./tmp";
+
+const ORIGINAL = fixture("domain.xml");
+let d: ReturnType<typeof tempDomain>;
+beforeEach(() => (d = tempDomain(ORIGINAL)));
+afterEach(() => d.cleanup());
+
+const poolArgs = () => ({
+  domainXml: d.file,
+  virtualization: "kvm",
+  name: "cloud",
+  subnet: "10.132.181.0/24",
+  portNames: ["cscotun0", "br0"],
+});
+const machineArgs = (extra: Partial<machine.MachineInputs> = {}) => ({
+  domainXml: d.file,
+  serverPool: "cloud",
+  name: "office",
+  ip: "10.132.181.57",
+  ...extra,
+});
+
+async function seedPool() {
+  await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
+  return (await pool.create(poolArgs())).outs;
+}
+
+describe("resources against real files", () => {
+  it("refuses to delete a pool holding a machine the stack does not manage, naming it", async () => {
+    const p = await seedPool();
+    writeFileSync(
+      d.file,
+      d
+        .read()
+        .replace(
+          "<user/>",
+          '<user/>\n        <machines name="by-hand"><ip-address>10.132.181.9</ip-address></machines>',
+        ),
+    );
+    const before = d.read();
+    const err = await rejection(pool.remove("id", p));
+    expect(err.code).toBe("NOT_OWNED");
+    expect(err.message).toContain(
+      '<server-pool name="cloud"> in ' + d.file + ' still holds <machines name="by-hand">',
+    );
+    expect(d.read()).toBe(before);
+  });
+
+  it("refuses to delete a pool whose user is set by someone else", async () => {
+    const p = await seedPool();
+    writeFileSync(d.file, d.read().replace("<user/>", '<user name="x" user-id="1" group-id="1"/>'));
+    const err = await rejection(pool.remove("id", p));
+    expect(err.message).toContain('still holds <user name="x">');
+  });
+
+  it("says how to adopt an existing pool, and adopts it when asked", async () => {
+    await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
+    writeFileSync(
+      d.file,
+      d
+        .read()
+        .replace(
+          'type="libvirt"/>',
+          'type="libvirt">\n      <server-pool name="cloud" port-name="eth0" sub-net="10.0.0.0/8"><user name="cloud" user-id="5" group-id="5"/></server-pool>\n    </libvirt-virtualization>',
+        ),
+    );
+    const err = await rejection(pool.create(poolArgs()));
+    expect(err.code).toBe("ALREADY_EXISTS");
+    expect(err.message).toContain(
+      `<server-pool name="cloud"> (in <libvirt-virtualization name="kvm">) already exists in ${d.file}: set adopt: true to manage it, or choose another name`,
+    );
+    await pool.create({ ...poolArgs(), adopt: true });
+    expect(d.read()).toContain(
+      '<server-pool name="cloud" port-name="cscotun0;br0" sub-net="10.132.181.0/24"><user name="cloud" user-id="5" group-id="5"/></server-pool>',
+    );
+  });
+
+  it("names the missing parent", async () => {
+    const err = await rejection(pool.create(poolArgs()));
+    expect(err.code).toBe("PARENT_NOT_FOUND");
+    expect(err.message).toContain(`virtualization "kvm" is not in ${d.file}: create it first`);
+    expect(d.read()).toBe(ORIGINAL);
+  });
+
+  it("checks a fixed ip against the pool's subnet in the file, writing nothing when outside", async () => {
+    await seedPool();
+    const before = d.read();
+    const err = await rejection(machine.create(machineArgs({ ip: "192.0.2.7" })));
+    expect(err.code).toBe("INVALID_INPUT");
+    expect(err.message).toContain(
+      `ip "192.0.2.7" of machine "office" is not a host address of server pool "cloud" (sub-net 10.132.181.0/24 in ${d.file})`,
+    );
+    expect(d.read()).toBe(before);
+  });
+
+  it("keeps GlassFish's child order when a machine switches from ip to mac and back", async () => {
+    await seedPool();
+    const created = (await machine.create(machineArgs({ networkName: "office" }))).outs;
+    const fixed = d.read();
+    await machineUser.create({
+      domainXml: d.file,
+      machine: "office",
+      name: "jdoe",
+      userId: 1000,
+      groupId: 1000,
+    });
+    const withUser = d.read();
+    const moved = await machine.update(
+      "id",
+      created,
+      machineArgs({ ip: undefined, mac: "00:1c:c4:9f:e9:3b", networkName: "office" }),
+    );
+    expect(d.read()).toContain(
+      '<machines name="office">\n          <network-name>office</network-name>\n          <mac-address>00:1c:c4:9f:e9:3b</mac-address>\n          <user name="jdoe" user-id="1000" group-id="1000"/>\n        </machines>',
+    );
+    expect(moved.outs.resolvedBy).toBe("unresolved");
+    await machine.update("id", moved.outs, machineArgs({ networkName: "office" }));
+    expect(d.read()).toBe(withUser);
+    await machineUser.remove("id", { domainXml: d.file, machine: "office" } as never);
+    expect(d.read()).toBe(fixed);
+  });
+
+  it("reads a hand-edited machine back as drift", async () => {
+    await seedPool();
+    const { outs } = await machine.create(machineArgs());
+    writeFileSync(d.file, d.read().replace("10.132.181.57", "10.132.181.58"));
+    const r = await machine.read("id", outs);
+    expect(r.inputs?.ip).toBe("10.132.181.58");
+    expect(r.props?.ipAddress).toBe("10.132.181.58");
+  });
+
+  it("sets the pool user once, says how to adopt, and empties it on delete", async () => {
+    await seedPool();
+    const before = d.read();
+    const u = {
+      domainXml: d.file,
+      serverPool: "cloud",
+      name: "cloud",
+      userId: 1001,
+      groupId: 1001,
+    };
+    const { outs } = await poolUser.create(u);
+    expect(d.read()).toContain('<user name="cloud" user-id="1001" group-id="1001"/>');
+    const err = await rejection(poolUser.create({ ...u, name: "other" }));
+    expect(err.code).toBe("ALREADY_EXISTS");
+    await poolUser.remove("id", outs);
+    expect(d.read()).toBe(before);
+  });
+
+  it("gives back a pre-existing virtualization byte for byte after a pool came and went", async () => {
+    const dt = tempDomain(fixture("doctype.xml"));
+    try {
+      const { outs } = await pool.create({
+        ...poolArgs(),
+        domainXml: dt.file,
+        virtualization: "legacy",
+      });
+      expect(dt.read()).toContain(
+        '\t\t\t<template name="ubuntu" location="/srv/ubuntu"/>\n\t\t\t<server-pool name="cloud" port-name="cscotun0;br0" sub-net="10.132.181.0/24">\n\t\t\t\t<user/>\n\t\t\t</server-pool>\n',
+      );
+      await pool.remove("id", outs);
+      expect(dt.read()).toBe(fixture("doctype.xml"));
+    } finally {
+      dt.cleanup();
+    }
+  });
+});

@@ -1,0 +1,48 @@
+// Builds the IMS tree described by the JSON config `spec` in the file of config `domainXml`:
+// { virtualizations: [{ resource, args }], pools: [{ resource, virtualization, args }],
+//   poolUsers: [{ resource, pool, args }], machines: [{ resource, pool, args }],
+//   machineUsers: [{ resource, machine, args }] }
+// Parents are named by resource name (the resource object is passed) or, with `byName: true`,
+// by IMS name.
+const pulumi = require("@pulumi/pulumi");
+const ims = require("glassfish-ims");
+
+const config = new pulumi.Config();
+const domainXml = config.require("domainXml");
+const spec = JSON.parse(config.require("spec"));
+const ref = (table, key, byName) => (byName ? key : table[key]);
+
+const virts = {};
+for (const v of spec.virtualizations ?? []) {
+  virts[v.resource] = new ims.Virtualization(v.resource, { domainXml, ...v.args });
+}
+const pools = {};
+for (const p of spec.pools ?? []) {
+  pools[p.resource] = new ims.ServerPool(p.resource, {
+    domainXml,
+    ...p.args,
+    virtualization: ref(virts, p.virtualization, p.byName),
+  });
+}
+for (const u of spec.poolUsers ?? []) {
+  new ims.PoolUser(u.resource, { domainXml, ...u.args, serverPool: ref(pools, u.pool, u.byName) });
+}
+const machines = {};
+for (const m of spec.machines ?? []) {
+  machines[m.resource] = new ims.Machine(m.resource, {
+    domainXml,
+    ...m.args,
+    serverPool: ref(pools, m.pool, m.byName),
+  });
+}
+for (const u of spec.machineUsers ?? []) {
+  new ims.MachineUser(u.resource, {
+    domainXml,
+    ...u.args,
+    machine: ref(machines, u.machine, u.byName),
+  });
+}
+exports.machines = Object.fromEntries(
+  Object.entries(machines).map(([k, m]) => [k, { ip: m.ipAddress, resolvedBy: m.resolvedBy }]),
+);
+exports.restartRequired = Object.values(pools).map((p) => p.restartRequired);

@@ -1,5 +1,5 @@
 import { XMLParser } from "fast-xml-parser";
-import { writeFileSync } from "fs";
+import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { tempDomain } from "../integration/tmp";
 import { fixture } from "../unit/helpers";
@@ -272,5 +272,23 @@ describe("pools, machines and users through the real pulumi CLI", () => {
       await t.project.destroy();
       expect(t.domain.read()).toBe(ORIGINAL);
     }
+  });
+
+  it("gives a restart trigger that fires after a change and only then", async () => {
+    await t.start(BASE);
+    const log = path.join(path.dirname(t.domain.file), "restarts.log");
+    await t.project.config("restartLog", log);
+    const restarts = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []);
+    await t.project.up();
+    expect(restarts()).toHaveLength(1);
+    expect(await t.project.outputs()).toMatchObject({ restartRequired: [true] });
+    await t.project.up();
+    expect(restarts()).toHaveLength(1);
+    const changed = clone(BASE);
+    changed.machines[1].args = { networkName: "office", ip: "10.132.181.58" };
+    await t.spec(changed);
+    await t.project.up();
+    expect(restarts()).toHaveLength(2);
+    expect(restarts()[1]).not.toBe(restarts()[0]);
   });
 });

@@ -46,3 +46,30 @@ exports.machines = Object.fromEntries(
   Object.entries(machines).map(([k, m]) => [k, { ip: m.ipAddress, resolvedBy: m.resolvedBy }]),
 );
 exports.restartRequired = Object.values(pools).map((p) => p.restartRequired);
+
+// With config `restartLog`: a stand-in for @pulumi/command's local.Command (whose plugin cannot
+// be installed on a machine without internet) that "restarts the domain" - appends a line to
+// the log - on create and whenever its trigger changes, as `triggers` do.
+const restartLog = config.get("restartLog");
+if (restartLog) {
+  const recorder = {
+    async create(inputs) {
+      require("fs").appendFileSync(inputs.log, `restart ${inputs.trigger}\n`);
+      return { id: "restart", outs: inputs };
+    },
+    async diff(_id, olds, news) {
+      return { changes: olds.trigger !== news.trigger };
+    },
+    async update(_id, _olds, news) {
+      require("fs").appendFileSync(news.log, `restart ${news.trigger}\n`);
+      return { outs: news };
+    },
+  };
+  const all = [...Object.values(virts), ...Object.values(pools), ...Object.values(machines)];
+  new pulumi.dynamic.Resource(
+    recorder,
+    "restart-domain",
+    { log: restartLog, trigger: pulumi.all(all.map((r) => r.xmlDigest)).apply((d) => d.join(",")) },
+    { dependsOn: all },
+  );
+}

@@ -143,6 +143,18 @@ describe("pools, machines and users through the real pulumi CLI", () => {
       updated.replace(/\s*<machines name="office">[\s\S]*?<\/machines>/, ""),
     );
 
+    // a machine user moved to another machine is replaced
+    changed.machineUsers[0].machine = "office";
+    await t.spec(changed);
+    expect(opsOf(await t.project.preview(), "MachineUser")).toEqual(["replace"]);
+    await t.project.up();
+    expect(t.domain.read()).toContain(
+      '<ip-address>10.132.181.58</ip-address>\n          <user name="jdoe" user-id="1000" group-id="1000" auth-method="libssh"/>',
+    );
+    expect(t.domain.read()).toContain(
+      '<machines name="local">\n          <network-name>localhost</network-name>\n        </machines>',
+    );
+
     await t.project.destroy();
     expect(t.domain.read()).toBe(ORIGINAL);
   });

@@ -3,7 +3,7 @@ import * as machine from "../../provider/resources/machine";
 import * as pool from "../../provider/resources/server-pool";
 import { machineUser, poolUser } from "../../provider/resources/user";
 import * as virt from "../../provider/resources/virtualization";
-import { fixture } from "../unit/helpers";
+import { expectGolden, fixture } from "../unit/helpers";
 import { rejection, tempDomain } from "./tmp";
 
 const ORIGINAL = fixture("domain.xml");
@@ -169,5 +169,45 @@ describe("resources against real files", () => {
     } finally {
       dt.cleanup();
     }
+  });
+});
+
+describe("golden: the seed tree in a real-size domain.xml", () => {
+  it("writes exactly the golden file and gives back the original on delete", async () => {
+    await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
+    const p = (await pool.create(poolArgs())).outs;
+    const u = (
+      await poolUser.create({
+        domainXml: d.file,
+        serverPool: "cloud",
+        name: "cloud",
+        userId: 1001,
+        groupId: 1001,
+      })
+    ).outs;
+    const ms = [];
+    for (const m of [
+      { name: "local", networkName: "localhost", ip: undefined },
+      { name: "cloud-1", mac: "00:1c:c4:9f:e9:3b", ip: undefined },
+      { name: "office", networkName: "office" },
+    ]) {
+      ms.push((await machine.create(machineArgs(m))).outs);
+    }
+    const mu = (
+      await machineUser.create({
+        domainXml: d.file,
+        machine: "local",
+        name: "jdoe",
+        userId: 1000,
+        groupId: 1000,
+      })
+    ).outs;
+    expectGolden("domain-seeded.xml", d.read());
+    await machineUser.remove("id", mu);
+    for (const m of ms) await machine.remove("id", m);
+    await poolUser.remove("id", u);
+    await pool.remove("id", p);
+    await virt.remove("id", { domainXml: d.file, name: "kvm" } as never);
+    expect(d.read()).toBe(ORIGINAL);
   });
 });

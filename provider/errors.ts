@@ -8,9 +8,13 @@ export type ImsErrorCode =
   | "INVALID_INPUT"
   | "IO_ERROR"
   | "LOCK_TIMEOUT"
+  | "MAC_CONFLICT"
+  | "MAC_NOT_FOUND"
+  | "NO_PORT_ON_SUBNET"
   | "NOT_A_DOMAIN"
   | "NOT_OWNED"
   | "PARENT_NOT_FOUND"
+  | "SWEEP_TOO_LARGE"
   | "XML_MALFORMED";
 
 const BRAND = Symbol.for("glassfish-ims.error");

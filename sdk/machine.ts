@@ -41,6 +41,16 @@ export interface MachineArgs {
    */
   verifyConnection?: pulumi.Input<boolean>;
   /**
+   * Time budget for finding a `mac` machine on the pool subnet, in milliseconds.
+   * @default 3000
+   */
+  discoveryTimeoutMs?: pulumi.Input<number>;
+  /**
+   * Allow discovery to sweep a pool subnet larger than a /22.
+   * @default false
+   */
+  allowLargeSweep?: pulumi.Input<boolean>;
+  /**
    * Take over an existing `<machines>` of the same name in this pool.
    * @default false
    */
@@ -62,10 +72,12 @@ export class Machine extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   /** The machine's IPv4 address, when known (`127.0.0.1` for localhost). */
   declare readonly ipAddress: pulumi.Output<string | undefined>;
-  /** How the address was found: `localhost`, `fixed`, `mac`, or `unresolved`. */
+  /** How the address was found: `localhost`, `fixed`, `mac`, or `unresolved` (see `resolution`). */
   declare readonly resolvedBy: pulumi.Output<string>;
   /** Why the address is not known, when it is not. */
   declare readonly resolution: pulumi.Output<string | undefined>;
+  /** For a `mac` machine: the DAS port and address the sweep ran from. */
+  declare readonly discoveredVia: pulumi.Output<string | undefined>;
   /** True when the last change wrote domain.xml: GlassFish must (re)start to see it. */
   declare readonly restartRequired: pulumi.Output<boolean>;
   /** Digest of the machine element's XML. */
@@ -97,10 +109,13 @@ export class Machine extends pulumi.dynamic.Resource {
         templatesLocation: args.templatesLocation,
         templateCacheLocation: args.templateCacheLocation,
         verifyConnection: args.verifyConnection,
+        discoveryTimeoutMs: args.discoveryTimeoutMs,
+        allowLargeSweep: args.allowLargeSweep,
         adopt: args.adopt,
         ipAddress: undefined,
         resolvedBy: undefined,
         resolution: undefined,
+        discoveredVia: undefined,
         ...COMMON_OUTPUTS,
       },
       opts,

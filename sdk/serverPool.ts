@@ -44,6 +44,12 @@ export class ServerPool extends pulumi.dynamic.Resource {
   declare readonly subnet: pulumi.Output<string>;
   /** The DAS interfaces, in order. */
   declare readonly portNames: pulumi.Output<string[]>;
+  /** The DAS address on the first port that has one in the subnet ("group master" address). */
+  declare readonly dasAddress: pulumi.Output<string | undefined>;
+  /** The port `dasAddress` is on. */
+  declare readonly dasPort: pulumi.Output<string | undefined>;
+  /** Why there is no DAS address, when there is none. */
+  declare readonly dasResolution: pulumi.Output<string | undefined>;
   /** True when the last change wrote domain.xml: GlassFish must (re)start to see it. */
   declare readonly restartRequired: pulumi.Output<boolean>;
   /** Digest of the pool element's XML (with its user and machines). */
@@ -69,6 +75,9 @@ export class ServerPool extends pulumi.dynamic.Resource {
         subnet: args.subnet,
         portNames: args.portNames,
         adopt: args.adopt,
+        dasAddress: undefined,
+        dasPort: undefined,
+        dasResolution: undefined,
         ...COMMON_OUTPUTS,
       },
       opts,

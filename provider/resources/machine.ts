@@ -14,6 +14,8 @@ import {
 import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { isHostIn, normalizeMac } from "../net/address";
+import { discoverMac, SYSTEM, type PoolNetwork, type SweepEffects } from "../net/sweep";
+import { setCachedIp } from "../domain/ip-cache";
 import {
   compact,
   diffInputs,
@@ -28,6 +30,7 @@ import { alreadyExists, requirePool } from "./locate";
 import {
   booleanRule,
   domainXmlRule,
+  integerRule,
   isUnknown,
   locationRule,
   machineIpRule,
@@ -52,6 +55,10 @@ export interface MachineInputs {
   templatesLocation?: string;
   templateCacheLocation?: string;
   verifyConnection?: boolean;
+  /** Time budget of MAC discovery, in milliseconds. */
+  discoveryTimeoutMs?: number;
+  /** Allow discovery to sweep a subnet larger than a /22. */
+  allowLargeSweep?: boolean;
   /** The pool's subnet, passed by the SDK so `check` can place a fixed ip; not written. */
   poolSubnet?: string;
   adopt?: boolean;
@@ -67,6 +74,8 @@ export interface MachineOutputs extends MachineInputs {
   resolvedBy: ResolvedBy;
   /** Why the address is not known, when it is not. */
   resolution?: string;
+  /** For a MAC machine: the DAS port and address the sweep ran from. */
+  discoveredVia?: string;
   restartRequired: boolean;
   xmlDigest: string;
   stateVersion: 1;
@@ -85,6 +94,8 @@ export const INPUT_KEYS = [
   "templatesLocation",
   "templateCacheLocation",
   "verifyConnection",
+  "discoveryTimeoutMs",
+  "allowLargeSweep",
   "adopt",
 ] as const;
 
@@ -131,6 +142,8 @@ const RULES: readonly Rule[] = [
   locationRule("templatesLocation"),
   locationRule("templateCacheLocation"),
   booleanRule("verifyConnection"),
+  integerRule("discoveryTimeoutMs", 100, 600000),
+  booleanRule("allowLargeSweep"),
   booleanRule("adopt"),
 ];
 
@@ -155,22 +168,54 @@ function desiredAttributes(i: MachineInputs): Array<[string, string | undefined]
   ];
 }
 
-function outputsOf(i: MachineInputs, el: XmlElement, restartRequired: boolean): MachineOutputs {
-  const base = {
+/** How the machine's address was found, for the outputs. */
+type Address = Pick<MachineOutputs, "ipAddress" | "resolvedBy" | "resolution" | "discoveredVia">;
+
+function outputsOf(
+  i: MachineInputs,
+  el: XmlElement,
+  restartRequired: boolean,
+  address: Address,
+): MachineOutputs {
+  return {
     ...(pick(i, STORED_KEYS) as MachineInputs),
+    ...pick(address, ["ipAddress", "resolvedBy", "resolution", "discoveredVia"]),
+    resolvedBy: address.resolvedBy,
     restartRequired,
     xmlDigest: digest(el),
     stateVersion: 1 as const,
   };
-  if (i.ip !== undefined) return { ...base, ipAddress: i.ip, resolvedBy: "fixed" };
-  if (i.mac !== undefined) {
-    return {
-      ...base,
-      resolvedBy: "unresolved",
-      resolution: `the address of MAC ${i.mac} is found by sweeping the pool subnet, which this version does not do yet`,
-    };
-  }
-  return { ...base, ipAddress: "127.0.0.1", resolvedBy: "localhost" };
+}
+
+/** What the pool in the file says about its network, for discovery. */
+async function poolNetwork(i: MachineInputs): Promise<PoolNetwork> {
+  const { doc } = await readDomain(i.domainXml);
+  const { pool } = requirePool(doc, i.domainXml, i.serverPool, i.virtualization);
+  return {
+    name: i.serverPool,
+    subnet: getAttribute(pool, "sub-net") ?? "",
+    portNames: (getAttribute(pool, "port-name") ?? "").split(";").filter((p) => p !== ""),
+  };
+}
+
+/**
+ * The machine's address: localhost, the fixed ip, or the one its MAC answers at on the pool
+ * subnet (SPEC §4). Discovery failures throw: create and update write nothing then.
+ */
+async function address(i: MachineInputs, fx: SweepEffects): Promise<Address> {
+  if (i.ip !== undefined) return { ipAddress: i.ip, resolvedBy: "fixed" };
+  if (i.mac === undefined) return { ipAddress: "127.0.0.1", resolvedBy: "localhost" };
+  const found = await discoverMac(
+    i.mac,
+    await poolNetwork(i),
+    { budgetMs: i.discoveryTimeoutMs, allowLargeSweep: i.allowLargeSweep },
+    fx,
+  );
+  return {
+    ipAddress: found.ip,
+    resolvedBy: "mac",
+    discoveredVia: `${found.port} (${found.source})`,
+  };
 }
 
 /** Validates and normalizes (MAC to lower-case colon form); every failure at once. */
@@ -259,8 +304,22 @@ function assertIpInPool(i: MachineInputs, pool: XmlElement): void {
   }
 }
 
+/** Keeps the pool's IP cache in step: discovered addresses only (SPEC §4). */
+async function cacheAddress(o: MachineOutputs): Promise<void> {
+  await setCachedIp(
+    o.domainXml,
+    o.serverPool,
+    o.name,
+    o.resolvedBy === "mac" ? o.ipAddress : undefined,
+  );
+}
+
 /** Writes `<machines>` into its pool; nothing is written when any check fails. */
-export async function create(inputs: MachineInputs): Promise<{ id: string; outs: MachineOutputs }> {
+export async function create(
+  inputs: MachineInputs,
+  fx: SweepEffects = SYSTEM,
+): Promise<{ id: string; outs: MachineOutputs }> {
+  const found = await address(inputs, fx);
   const { value } = await editDomain(inputs.domainXml, (doc) => {
     const l = requirePool(doc, inputs.domainXml, inputs.serverPool, inputs.virtualization);
     assertIpInPool(inputs, l.pool);
@@ -272,13 +331,14 @@ export async function create(inputs: MachineInputs): Promise<{ id: string; outs:
       }
       setAttributes(existing.machine, desiredAttributes(inputs));
       syncTextChildren(parents, existing.machine, inputs);
-      return { value: outputsOf(inputs, existing.machine, true), changed: true };
+      return { value: outputsOf(inputs, existing.machine, true, found), changed: true };
     }
     const machine = newElement(MACHINES, [["name", inputs.name], ...desiredAttributes(inputs)]);
     appendChild(parents, machine);
     syncTextChildren(parents, machine, inputs);
-    return { value: outputsOf(inputs, machine, true), changed: true };
+    return { value: outputsOf(inputs, machine, true, found), changed: true };
   });
+  await cacheAddress(value);
   return { id: `${inputs.domainXml}#machines/${inputs.name}`, outs: value };
 }
 
@@ -287,7 +347,9 @@ export async function update(
   _id: string,
   olds: MachineOutputs,
   news: MachineInputs,
+  fx: SweepEffects = SYSTEM,
 ): Promise<{ outs: MachineOutputs }> {
+  const found = await address(news, fx);
   const { value } = await editDomain(news.domainXml, (doc) => {
     const l = requirePool(doc, news.domainXml, news.serverPool, news.virtualization);
     assertIpInPool(news, l.pool);
@@ -303,8 +365,9 @@ export async function update(
     const parents = [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool];
     let changed = setAttributes(machine, desiredAttributes(news));
     changed = syncTextChildren(parents, machine, news) || changed;
-    return { value: outputsOf(news, machine, changed || olds.restartRequired), changed };
+    return { value: outputsOf(news, machine, changed || olds.restartRequired, found), changed };
   });
+  await cacheAddress(value);
   return { outs: value };
 }
 
@@ -312,6 +375,7 @@ export async function update(
 export async function read(
   id: string,
   props: MachineOutputs,
+  fx: SweepEffects = SYSTEM,
 ): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
   const { doc } = await readDomain(props.domainXml);
   const l = findMachine(doc, props.name);
@@ -328,7 +392,16 @@ export async function read(
   if (old.virtualization !== undefined) {
     inputs.virtualization = getAttribute(l.virtualization, "name") ?? old.virtualization;
   }
-  return { id, props: outputsOf(inputs, l.machine, props.restartRequired), inputs };
+  // Refresh looks again: a moved machine shows as changed output, a silent one as unresolved.
+  let found: Address;
+  try {
+    found = await address(inputs, fx);
+  } catch (e) {
+    found = { resolvedBy: "unresolved", resolution: (e as Error).message };
+  }
+  const outs = outputsOf(inputs, l.machine, props.restartRequired, found);
+  await cacheAddress(outs);
+  return { id, props: outs, inputs };
 }
 
 /** Removes the machine; refused while it holds a user or elements this stack does not manage. */
@@ -347,4 +420,6 @@ export async function remove(_id: string, props: MachineOutputs): Promise<void> 
     removeChild(l.pool, l.machine);
     return { value: undefined, changed: true };
   });
+  if (props.resolvedBy === "mac")
+    await setCachedIp(props.domainXml, props.serverPool, props.name, undefined);
 }

@@ -6,6 +6,8 @@ import { appendChild, collapseIfEmptied, newElement, removeChild } from "../doma
 import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { parseSubnet } from "../net/address";
+import { choosePort } from "../net/neighbours";
+import { SYSTEM, type SweepEffects } from "../net/sweep";
 import {
   compact,
   diffInputs,
@@ -41,6 +43,12 @@ export interface ServerPoolInputs {
 
 /** What a `ServerPool` records in the state. */
 export interface ServerPoolOutputs extends ServerPoolInputs {
+  /** The DAS address on the first pool port that has one in the subnet ("group master"). */
+  dasAddress?: string;
+  /** The port `dasAddress` is on. */
+  dasPort?: string;
+  /** Why there is no DAS address, when there is none. */
+  dasResolution?: string;
   restartRequired: boolean;
   xmlDigest: string;
   stateVersion: 1;
@@ -84,9 +92,17 @@ function outputsOf(
   i: ServerPoolInputs,
   el: XmlElement,
   restartRequired: boolean,
+  fx: SweepEffects,
 ): ServerPoolOutputs {
+  const { chosen, problems } = choosePort(i.portNames, fx.interfaces(), i.subnet);
+  const das = chosen
+    ? { dasAddress: chosen.address, dasPort: chosen.port }
+    : {
+        dasResolution: `no port of this host has an address in ${i.subnet}: ${problems.join("; ")}`,
+      };
   return {
     ...(pick(i, INPUT_KEYS) as ServerPoolInputs),
+    ...das,
     restartRequired,
     xmlDigest: digest(el),
     stateVersion: 1,
@@ -124,6 +140,7 @@ export function diff(
 /** Writes `<server-pool>` with its mandatory empty `<user/>`, or adopts an existing one. */
 export async function create(
   inputs: ServerPoolInputs,
+  fx: SweepEffects = SYSTEM,
 ): Promise<{ id: string; outs: ServerPoolOutputs }> {
   const { value } = await editDomain(inputs.domainXml, (doc) => {
     const virt = requireVirtualization(doc, inputs.domainXml, inputs.virtualization);
@@ -136,13 +153,13 @@ export async function create(
         appendChild([...poolParents(doc, virt), existing.pool], newElement(USER));
       }
       setAttributes(existing.pool, desiredAttributes(inputs));
-      return { value: outputsOf(inputs, existing.pool, true), changed: true };
+      return { value: outputsOf(inputs, existing.pool, true, fx), changed: true };
     }
     const pool = newElement(SERVER_POOL, [["name", inputs.name], ...desiredAttributes(inputs)]);
     const parents = poolParents(doc, virt);
     appendChild(parents, pool);
     appendChild([...parents, pool], newElement(USER));
-    return { value: outputsOf(inputs, pool, true), changed: true };
+    return { value: outputsOf(inputs, pool, true, fx), changed: true };
   });
   return { id: `${inputs.domainXml}#server-pool/${inputs.name}`, outs: value };
 }
@@ -160,11 +177,12 @@ export async function update(
   _id: string,
   olds: ServerPoolOutputs,
   news: ServerPoolInputs,
+  fx: SweepEffects = SYSTEM,
 ): Promise<{ outs: ServerPoolOutputs }> {
   const { value } = await editDomain(news.domainXml, (doc) => {
     const { pool } = requirePool(doc, news.domainXml, olds.name, news.virtualization);
     const changed = setAttributes(pool, desiredAttributes(news));
-    return { value: outputsOf(news, pool, changed || olds.restartRequired), changed };
+    return { value: outputsOf(news, pool, changed || olds.restartRequired, fx), changed };
   });
   return { outs: value };
 }
@@ -173,6 +191,7 @@ export async function update(
 export async function read(
   id: string,
   props: ServerPoolOutputs,
+  fx: SweepEffects = SYSTEM,
 ): Promise<{ id?: string; props?: ServerPoolOutputs; inputs?: ServerPoolInputs }> {
   const { doc } = await readDomain(props.domainXml);
   const l = findPool(doc, props.name);
@@ -180,7 +199,7 @@ export async function read(
   const old = pick(props, INPUT_KEYS) as ServerPoolInputs;
   const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(l.pool), FIELDS);
   inputs.virtualization = getAttribute(l.virtualization, "name") ?? old.virtualization;
-  return { id, props: outputsOf(inputs, l.pool, props.restartRequired), inputs };
+  return { id, props: outputsOf(inputs, l.pool, props.restartRequired, fx), inputs };
 }
 
 /**

@@ -3,6 +3,7 @@ import * as machine from "../../provider/resources/machine";
 import * as pool from "../../provider/resources/server-pool";
 import { machineUser, poolUser } from "../../provider/resources/user";
 import * as virt from "../../provider/resources/virtualization";
+import { fakeNetwork } from "../unit/fake-network";
 import { expectGolden, fixture } from "../unit/helpers";
 import { rejection, tempDomain } from "./tmp";
 
@@ -111,15 +112,17 @@ describe("resources against real files", () => {
       groupId: 1000,
     });
     const withUser = d.read();
+    const net = fakeNetwork({ "00:1c:c4:9f:e9:3b": "10.132.181.23" });
     const moved = await machine.update(
       "id",
       created,
       machineArgs({ ip: undefined, mac: "00:1c:c4:9f:e9:3b", networkName: "office" }),
+      net.fx,
     );
     expect(d.read()).toContain(
       '<machines name="office">\n          <network-name>office</network-name>\n          <mac-address>00:1c:c4:9f:e9:3b</mac-address>\n          <user name="jdoe" user-id="1000" group-id="1000"/>\n        </machines>',
     );
-    expect(moved.outs.resolvedBy).toBe("unresolved");
+    expect(moved.outs).toMatchObject({ resolvedBy: "mac", ipAddress: "10.132.181.23" });
     await machine.update("id", moved.outs, machineArgs({ networkName: "office" }));
     expect(d.read()).toBe(withUser);
     await machineUser.remove("id", { domainXml: d.file, machine: "office" } as never);
@@ -191,7 +194,8 @@ describe("golden: the seed tree in a real-size domain.xml", () => {
       { name: "cloud-1", mac: "00:1c:c4:9f:e9:3b", ip: undefined },
       { name: "office", networkName: "office" },
     ]) {
-      ms.push((await machine.create(machineArgs(m))).outs);
+      const net = fakeNetwork({ "00:1c:c4:9f:e9:3b": "10.132.181.23" });
+      ms.push((await machine.create(machineArgs(m), net.fx)).outs);
     }
     const mu = (
       await machineUser.create({

@@ -1,0 +1,137 @@
+import { Address4 } from "ip-address";
+import type { NetworkInterfaceInfo } from "os";
+import { normalizeMac } from "./address";
+
+/** One entry of the kernel's neighbour (ARP) table. */
+export interface Neighbour {
+  ip: string;
+  /** Lower-case colon form; undefined while unresolved. */
+  mac?: string;
+  dev: string;
+}
+
+/** Parses `/proc/net/arp`; entries without a resolved address (flags 0x0) have no mac. */
+export function parseProcNetArp(text: string): Neighbour[] {
+  const out: Neighbour[] = [];
+  for (const line of text.split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6) continue;
+    const [ip, , flags, hw, , dev] = f;
+    const complete = (Number.parseInt(flags, 16) & 0x2) !== 0;
+    const mac = complete ? normalizeMac(hw) : undefined;
+    out.push(mac ? { ip, mac, dev } : { ip, dev });
+  }
+  return out;
+}
+
+/** Parses `ip neigh` (`10.0.0.2 dev br0 lladdr 02:00:00:00:00:02 REACHABLE`); IPv4 only. */
+export function parseIpNeigh(text: string): Neighbour[] {
+  const out: Neighbour[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^(\d+\.\d+\.\d+\.\d+)\s+dev\s+(\S+)(?:\s+lladdr\s+(\S+))?.*?(\S+)\s*$/.exec(
+      line.trim(),
+    );
+    if (!m) continue;
+    const state = m[4];
+    const mac = m[3] && !/FAILED|INCOMPLETE/.test(state) ? normalizeMac(m[3]) : undefined;
+    out.push(mac ? { ip: m[1], mac, dev: m[2] } : { ip: m[1], dev: m[2] });
+  }
+  return out;
+}
+
+/** The port discovery sweeps from: the first of the pool's ports with an address in the subnet. */
+export interface ChosenPort {
+  port: string;
+  address: string;
+}
+
+/**
+ * Picks the first port (in `portNames` order) that exists and has an IPv4 address inside
+ * `subnet`; otherwise says, for every port, why not.
+ */
+export function choosePort(
+  portNames: readonly string[],
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
+  subnet: string,
+): { chosen?: ChosenPort; problems: string[] } {
+  const net = new Address4(subnet);
+  const problems: string[] = [];
+  for (const port of portNames) {
+    const addrs = (interfaces[port] ?? []).filter((a) => a.family === "IPv4");
+    if (!interfaces[port]) {
+      problems.push(`${port} does not exist`);
+      continue;
+    }
+    const inside = addrs.find((a) => new Address4(a.address).isInSubnet(net));
+    if (inside) return { chosen: { port, address: inside.address }, problems };
+    problems.push(
+      addrs.length === 0
+        ? `${port} has no IPv4 address`
+        : `${port} has ${addrs.map((a) => a.cidr ?? a.address).join(", ")}`,
+    );
+  }
+  return { problems };
+}
+
+/** Every host address of an IPv4 subnet (network and broadcast excluded), in order. */
+export function hostAddresses(cidr: string): string[] {
+  const net = new Address4(cidr);
+  const first = net.startAddress().bigInt() + 1n;
+  const last = net.endAddress().bigInt() - 1n;
+  const out: string[] = [];
+  for (let n = first; n <= last; n++) out.push(Address4.fromBigInt(n).correctForm());
+  return out;
+}
+
+/** How many host addresses a subnet of this prefix length has. */
+export function hostCount(prefix: number): number {
+  return Math.max(2 ** (32 - prefix) - 2, 0);
+}
+
+/** What the sweeps saw: for each MAC the addresses it answered at, for each address its MACs. */
+export interface Sightings {
+  byMac: Map<string, Set<string>>;
+  byIp: Map<string, Set<string>>;
+}
+
+/** An empty record of sightings. */
+export function newSightings(): Sightings {
+  return { byMac: new Map(), byIp: new Map() };
+}
+
+/**
+ * Adds the resolved neighbours of `dev` inside `subnet` to `seen`; entries outside the subnet or
+ * on another device are ignored.
+ */
+export function record(
+  seen: Sightings,
+  neighbours: readonly Neighbour[],
+  dev: string,
+  subnet: string,
+): void {
+  const net = new Address4(subnet);
+  for (const n of neighbours) {
+    if (!n.mac || n.dev !== dev || !new Address4(n.ip).isInSubnet(net)) continue;
+    if (!seen.byMac.has(n.mac)) seen.byMac.set(n.mac, new Set());
+    if (!seen.byIp.has(n.ip)) seen.byIp.set(n.ip, new Set());
+    seen.byMac.get(n.mac)?.add(n.ip);
+    seen.byIp.get(n.ip)?.add(n.mac);
+  }
+}
+
+/** The verdict for one MAC: its address, or why there is none to give. */
+export type Verdict =
+  | { kind: "found"; ip: string }
+  | { kind: "missing" }
+  | { kind: "many-ips"; ips: string[] }
+  | { kind: "shared-ip"; ip: string; macs: string[] };
+
+/** Decides what `seen` says about `mac`: exactly one address, held by it alone, or a conflict. */
+export function verdict(seen: Sightings, mac: string): Verdict {
+  const ips = [...(seen.byMac.get(mac) ?? [])].sort();
+  if (ips.length === 0) return { kind: "missing" };
+  if (ips.length > 1) return { kind: "many-ips", ips };
+  const macs = [...(seen.byIp.get(ips[0]) ?? [])].sort();
+  if (macs.length > 1) return { kind: "shared-ip", ip: ips[0], macs };
+  return { kind: "found", ip: ips[0] };
+}

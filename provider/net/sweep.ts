@@ -1,0 +1,224 @@
+import * as dgram from "dgram";
+import { promises as fs } from "fs";
+import * as os from "os";
+import { ImsError } from "../errors";
+import {
+  choosePort,
+  hostAddresses,
+  hostCount,
+  newSightings,
+  parseProcNetArp,
+  record,
+  verdict,
+  type ChosenPort,
+  type Neighbour,
+  type Sightings,
+} from "./neighbours";
+
+/** The effects a sweep needs; tests pass fakes, the provider the real ones. */
+export interface SweepEffects {
+  /** The host's network interfaces, as `os.networkInterfaces()` gives them. */
+  interfaces(): NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+  /** Sends one datagram to every address, from `source`, so the kernel resolves them. */
+  probe(addresses: readonly string[], source: string): Promise<void>;
+  /** The neighbour table. */
+  neighbours(): Promise<Neighbour[]>;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** The real effects: UDP datagrams to the discard port, `/proc/net/arp`. No root needed. */
+export const SYSTEM: SweepEffects = {
+  interfaces: () => os.networkInterfaces(),
+  probe: (addresses, source) =>
+    new Promise((resolve) => {
+      const socket = dgram.createSocket("udp4");
+      // Unreachable hosts answer with errors that do not matter here.
+      socket.on("error", () => undefined);
+      socket.bind(0, source, () => {
+        const payload = Buffer.alloc(1);
+        let pending = addresses.length;
+        if (pending === 0) {
+          socket.close();
+          resolve();
+          return;
+        }
+        for (const a of addresses) {
+          socket.send(payload, 9, a, () => {
+            if (--pending === 0) {
+              socket.close();
+              resolve();
+            }
+          });
+        }
+      });
+    }),
+  neighbours: async () => parseProcNetArp(await fs.readFile("/proc/net/arp", "utf8")),
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
+/** What discovery needs to know of the pool. */
+export interface PoolNetwork {
+  name: string;
+  subnet: string;
+  portNames: readonly string[];
+}
+
+/** Bounds of one discovery. */
+export interface SweepOptions {
+  /**
+   * Give up after this long.
+   * @default 3000
+   */
+  budgetMs?: number;
+  /**
+   * Allow sweeping subnets larger than a /22.
+   * @default false
+   */
+  allowLargeSweep?: boolean;
+}
+
+/** A MAC's address and how it was found. */
+export interface Discovery {
+  ip: string;
+  port: string;
+  source: string;
+  rounds: number;
+  elapsedMs: number;
+}
+
+/** Addresses are re-probed this often until found: the kernel retries ARP about once a second. */
+const ROUND_MS = 250;
+const POLL_MS = 15;
+
+interface Session {
+  wanted: Set<string>;
+  seen: Sightings;
+  rounds: number;
+  elapsedMs: number;
+  done: Promise<void>;
+  running: boolean;
+}
+
+const REGISTRY = Symbol.for("glassfish-ims.sweeps.v1");
+
+// One sweep per pool serves every machine of that pool in a deployment (one provider process).
+function sessions(): Map<string, Session> {
+  const g = globalThis as unknown as Record<symbol, Map<string, Session> | undefined>;
+  return (g[REGISTRY] ??= new Map());
+}
+
+function allFound(s: Session): boolean {
+  return [...s.wanted].every((m) => verdict(s.seen, m).kind !== "missing");
+}
+
+async function run(
+  s: Session,
+  subnet: string,
+  chosen: ChosenPort,
+  budgetMs: number,
+  fx: SweepEffects,
+): Promise<void> {
+  const hosts = hostAddresses(subnet);
+  const start = fx.now();
+  const look = async () => record(s.seen, await fx.neighbours(), chosen.port, subnet);
+  await look();
+  while (!allFound(s) && fx.now() - start < budgetMs) {
+    const known = new Set(s.seen.byIp.keys());
+    await fx.probe(
+      hosts.filter((h) => !known.has(h) && h !== chosen.address),
+      chosen.address,
+    );
+    s.rounds++;
+    const roundEnd = Math.min(fx.now() + ROUND_MS, start + budgetMs);
+    while (fx.now() < roundEnd) {
+      await fx.sleep(POLL_MS);
+      await look();
+      if (allFound(s)) break;
+    }
+  }
+  // Replies of a second address of the same MAC arrive with the first: one more look.
+  await fx.sleep(POLL_MS);
+  await look();
+  s.elapsedMs = fx.now() - start;
+}
+
+/**
+ * Finds the address of `mac` on the pool's subnet (SPEC §4): the first pool port with an address
+ * in the subnet is used; every host address is probed, concurrently and again each round until
+ * the MAC answers or the budget is spent; the neighbour table gives the answer. Concurrent calls
+ * for the same pool share one sweep. Fails with a clear error when the MAC is not found, answers
+ * at two addresses, or shares its address with another MAC.
+ */
+export async function discoverMac(
+  mac: string,
+  pool: PoolNetwork,
+  options: SweepOptions = {},
+  fx: SweepEffects = SYSTEM,
+): Promise<Discovery> {
+  const budgetMs = options.budgetMs ?? 3000;
+  const prefix = Number(pool.subnet.split("/")[1]);
+  if (prefix < 22 && !options.allowLargeSweep) {
+    throw new ImsError(
+      "SWEEP_TOO_LARGE",
+      `server pool "${pool.name}" has subnet ${pool.subnet} (${hostCount(prefix)} addresses): sweeping more than a /22 (1022 addresses) needs allowLargeSweep: true, or give machine addresses as ip`,
+    );
+  }
+  const { chosen, problems } = choosePort(pool.portNames, fx.interfaces(), pool.subnet);
+  if (!chosen) {
+    throw new ImsError(
+      "NO_PORT_ON_SUBNET",
+      `none of the ports of server pool "${pool.name}" (${pool.portNames.join(", ")}) has an IPv4 address in ${pool.subnet}: ${problems.join("; ")}. Finding MAC ${mac} needs the DAS on the pool subnet; give the machine a fixed ip instead`,
+    );
+  }
+  const key = `${pool.subnet}|${chosen.port}`;
+  const all = sessions();
+  let s = all.get(key);
+  if (s && (s.running || verdict(s.seen, mac).kind !== "missing")) {
+    s.wanted.add(mac);
+  } else {
+    const session: Session = {
+      wanted: new Set([mac]),
+      seen: newSightings(),
+      rounds: 0,
+      elapsedMs: 0,
+      running: true,
+      done: Promise.resolve(),
+    };
+    // Let the machines of the same engine wave join before the first probe.
+    session.done = new Promise<void>((r) => setImmediate(r))
+      .then(() => run(session, pool.subnet, chosen, budgetMs, fx))
+      .finally(() => (session.running = false));
+    all.set(key, session);
+    s = session;
+  }
+  await s.done;
+  const v = verdict(s.seen, mac);
+  const where = `on ${pool.subnet} via ${chosen.port} (${chosen.address})`;
+  switch (v.kind) {
+    case "found":
+      return {
+        ip: v.ip,
+        port: chosen.port,
+        source: chosen.address,
+        rounds: s.rounds,
+        elapsedMs: s.elapsedMs,
+      };
+    case "missing":
+      throw new ImsError(
+        "MAC_NOT_FOUND",
+        `no host answered with MAC ${mac} ${where} within ${s.elapsedMs} ms (${s.rounds} sweeps of ${hostCount(prefix)} addresses): check that the machine is up and on that network, raise discoveryTimeoutMs, or give its address as ip`,
+      );
+    case "many-ips":
+      throw new ImsError(
+        "MAC_CONFLICT",
+        `MAC ${mac} answers at ${v.ips.join(" and ")} ${where}: a host with two addresses on one network; give the one to use as ip`,
+      );
+    case "shared-ip":
+      throw new ImsError(
+        "MAC_CONFLICT",
+        `address ${v.ip} answers with MACs ${v.macs.join(" and ")} ${where}: an address conflict; fix the network or give the machine's address as ip`,
+      );
+  }
+}

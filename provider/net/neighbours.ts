@@ -92,30 +92,47 @@ export function hostCount(prefix: number): number {
 export interface Sightings {
   byMac: Map<string, Set<string>>;
   byIp: Map<string, Set<string>>;
+  /**
+   * The addresses each MAC answered at during the sweep: resolved now, unresolved when it began.
+   * A moved host's old address, still remembered by the kernel, is not among them.
+   */
+  freshByMac: Map<string, Set<string>>;
+  /** Every address that answered during the sweep. */
+  freshIps: Set<string>;
 }
 
 /** An empty record of sightings. */
 export function newSightings(): Sightings {
-  return { byMac: new Map(), byIp: new Map() };
+  return { byMac: new Map(), byIp: new Map(), freshByMac: new Map(), freshIps: new Set() };
+}
+
+function add(map: Map<string, Set<string>>, key: string, value: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
 }
 
 /**
  * Adds the resolved neighbours of `dev` inside `subnet` to `seen`; entries outside the subnet or
- * on another device are ignored.
+ * on another device are ignored. Addresses not in `before` (those resolved when the sweep began)
+ * count as answers of this sweep.
  */
 export function record(
   seen: Sightings,
   neighbours: readonly Neighbour[],
   dev: string,
   subnet: string,
+  before?: ReadonlySet<string>,
 ): void {
   const net = new Address4(subnet);
   for (const n of neighbours) {
     if (!n.mac || n.dev !== dev || !new Address4(n.ip).isInSubnet(net)) continue;
-    if (!seen.byMac.has(n.mac)) seen.byMac.set(n.mac, new Set());
-    if (!seen.byIp.has(n.ip)) seen.byIp.set(n.ip, new Set());
-    seen.byMac.get(n.mac)?.add(n.ip);
-    seen.byIp.get(n.ip)?.add(n.mac);
+    add(seen.byMac, n.mac, n.ip);
+    add(seen.byIp, n.ip, n.mac);
+    if (before && !before.has(n.ip)) {
+      add(seen.freshByMac, n.mac, n.ip);
+      seen.freshIps.add(n.ip);
+    }
   }
 }
 
@@ -128,7 +145,9 @@ export type Verdict =
 
 /** Decides what `seen` says about `mac`: exactly one address, held by it alone, or a conflict. */
 export function verdict(seen: Sightings, mac: string): Verdict {
-  const ips = [...(seen.byMac.get(mac) ?? [])].sort();
+  // Answers of this sweep win over what the kernel remembered (a moved host's old address).
+  const fresh = seen.freshByMac.get(mac);
+  const ips = [...(fresh && fresh.size > 0 ? fresh : (seen.byMac.get(mac) ?? []))].sort();
   if (ips.length === 0) return { kind: "missing" };
   if (ips.length > 1) return { kind: "many-ips", ips };
   const macs = [...(seen.byIp.get(ips[0]) ?? [])].sort();

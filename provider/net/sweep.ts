@@ -113,6 +113,11 @@ function allFound(s: Session): boolean {
   return [...s.wanted].every((m) => verdict(s.seen, m).kind !== "missing");
 }
 
+/** Every wanted MAC was confirmed during this sweep (not only remembered by the kernel). */
+function allFresh(s: Session): boolean {
+  return [...s.wanted].every((m) => (s.seen.freshByMac.get(m)?.size ?? 0) > 0);
+}
+
 async function run(
   s: Session,
   subnet: string,
@@ -122,12 +127,17 @@ async function run(
 ): Promise<void> {
   const hosts = hostAddresses(subnet);
   const start = fx.now();
-  const look = async () => record(s.seen, await fx.neighbours(), chosen.port, subnet);
-  await look();
-  while (!allFound(s) && fx.now() - start < budgetMs) {
-    const known = new Set(s.seen.byIp.keys());
+  // What the kernel already knew: answers of this sweep are the addresses not in it.
+  const first = await fx.neighbours();
+  const before = new Set(first.filter((n) => n.mac !== undefined).map((n) => n.ip));
+  record(s.seen, first, chosen.port, subnet, before);
+  const look = async () => record(s.seen, await fx.neighbours(), chosen.port, subnet, before);
+  // Stop when every MAC answered during the sweep, or, after a first full round, when the kernel
+  // still remembers it at an address no answer contradicts (a remembered entry is re-confirmed
+  // only seconds later). A moved host answers at its new address within that round.
+  while (!allFresh(s) && !(s.rounds > 0 && allFound(s)) && fx.now() - start < budgetMs) {
     await fx.probe(
-      hosts.filter((h) => !known.has(h) && h !== chosen.address),
+      hosts.filter((h) => !s.seen.freshIps.has(h) && h !== chosen.address),
       chosen.address,
     );
     s.rounds++;
@@ -135,7 +145,7 @@ async function run(
     while (fx.now() < roundEnd) {
       await fx.sleep(POLL_MS);
       await look();
-      if (allFound(s)) break;
+      if (allFresh(s)) break;
     }
   }
   // Replies of a second address of the same MAC arrive with the first: one more look.

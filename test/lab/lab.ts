@@ -1,0 +1,269 @@
+import { execFile, execFileSync } from "child_process";
+import { readdirSync, statSync } from "fs";
+
+/** One lab host: a network namespace with one interface (`eth0`) on the lab bridge. */
+export interface LabHost {
+  /** Short label, unique in the lab. */
+  name: string;
+  /** Address inside the lab subnet (without prefix). */
+  ip: string;
+  mac: string;
+  /** Drop this share (0 to 1) of the host's ARP replies (nftables), to make the link lossy. */
+  arpLoss?: number;
+}
+
+/** A DAS port: an interface of the DAS namespace, on the bridge, with an optional address. */
+export interface LabPort {
+  name: string;
+  /** e.g. `10.132.181.1/24`; none leaves the port without an address. */
+  cidr?: string;
+}
+
+/** What to build. */
+export interface LabOptions {
+  /** Prefix length of the hosts' addresses. */
+  prefix: number;
+  ports: LabPort[];
+  hosts: LabHost[];
+}
+
+const PREFIX = "gfims";
+let counter = 0;
+
+/** Why the lab cannot run here, or undefined when it can. */
+export function labUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return "the network lab needs root (ip netns)";
+  try {
+    execFileSync("ip", ["netns", "list"], { stdio: "pipe" });
+    execFileSync("nft", ["--version"], { stdio: "pipe" });
+  } catch {
+    return "the network lab needs iproute2 and nftables (.ci/run installs them)";
+  }
+  return undefined;
+}
+
+function ip(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile("ip", args, (err, _out, stderr) =>
+      err ? reject(new Error(`ip ${args.join(" ")}: ${stderr.trim() || err.message}`)) : resolve(),
+    ),
+  );
+}
+
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (t: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+/** Deletes namespaces of labs whose process died (a crashed run must not leave them behind). */
+export function sweepAbandonedLabs(): void {
+  const names = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .split("\n")
+    .map((l) => l.split(" ")[0])
+    .filter((n) => n.startsWith(`${PREFIX}-`));
+  for (const n of names) {
+    const pid = Number(n.split("-")[1]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      alive = false;
+    }
+    if (!alive) execFileSync("ip", ["netns", "del", n], { stdio: "ignore" });
+  }
+}
+
+const live = new Set<Lab>();
+let exitHook = false;
+
+/**
+ * A network lab of namespaces: a bridge, a DAS whose interfaces carry the pool's port names, and
+ * hosts with chosen MACs and addresses. Everything that sends to lab addresses runs inside the
+ * DAS namespace ({@link Lab.exec}); from the host namespace those addresses would leave the
+ * machine. Destroy it in `afterAll`; a process exit removes what is left too.
+ */
+export class Lab {
+  readonly das: string;
+  readonly bridge: string;
+  private readonly hosts = new Map<string, LabHost & { ns: string }>();
+
+  private constructor(
+    readonly id: string,
+    readonly options: LabOptions,
+  ) {
+    this.das = `${id}-das`;
+    this.bridge = `${id}-br`;
+  }
+
+  /** Builds the lab; on any failure what was built is removed again. */
+  static async create(options: LabOptions): Promise<Lab> {
+    const reason = labUnavailable();
+    if (reason) throw new Error(reason);
+    sweepAbandonedLabs();
+    const lab = new Lab(`${PREFIX}-${process.pid}-${++counter}`, options);
+    live.add(lab);
+    if (!exitHook) {
+      exitHook = true;
+      process.on("exit", () => live.forEach((l) => l.destroySync()));
+    }
+    try {
+      await lab.build();
+    } catch (e) {
+      lab.destroySync();
+      throw e;
+    }
+    return lab;
+  }
+
+  private async build(): Promise<void> {
+    const { das, bridge } = this;
+    await ip(["netns", "add", bridge]);
+    await ip(["netns", "add", das]);
+    await ip(["-n", bridge, "link", "add", "name", "labbr", "type", "bridge"]);
+    await ip(["-n", bridge, "link", "set", "labbr", "up"]);
+    await ip(["-n", das, "link", "set", "lo", "up"]);
+    let d = 0;
+    for (const port of this.options.ports) {
+      const peer = `d${d++}`;
+      await ip([
+        "-n",
+        bridge,
+        "link",
+        "add",
+        peer,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        port.name,
+        "netns",
+        das,
+      ]);
+      await ip(["-n", bridge, "link", "set", peer, "master", "labbr", "up"]);
+      if (port.cidr) await ip(["-n", das, "addr", "add", port.cidr, "dev", port.name]);
+      await ip(["-n", das, "link", "set", port.name, "up"]);
+    }
+    const hosts = this.options.hosts.map((h, i) => ({ ...h, ns: `${this.id}-h${i}` }));
+    await inParallel(hosts, 8, async (h) => {
+      const peer = `h${hosts.indexOf(h)}`;
+      await ip(["netns", "add", h.ns]);
+      await ip([
+        "-n",
+        bridge,
+        "link",
+        "add",
+        peer,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        h.ns,
+      ]);
+      await ip(["-n", bridge, "link", "set", peer, "master", "labbr", "up"]);
+      await ip(["-n", h.ns, "link", "set", "eth0", "address", h.mac]);
+      await ip(["-n", h.ns, "addr", "add", `${h.ip}/${this.options.prefix}`, "dev", "eth0"]);
+      await ip(["-n", h.ns, "link", "set", "eth0", "up"]);
+      if (h.arpLoss) await this.setArpLoss(h.ns, h.arpLoss);
+      this.hosts.set(h.name, h);
+    });
+  }
+
+  private async setArpLoss(ns: string, share: number): Promise<void> {
+    const keep = Math.round((1 - share) * 100);
+    const rules = `table arp loss {\n chain out { type filter hook output priority 0; numgen random mod 100 >= ${keep} drop; }\n}\n`;
+    await new Promise<void>((resolve, reject) => {
+      const p = execFile("ip", ["netns", "exec", ns, "nft", "-f", "-"], (err) =>
+        err ? reject(err) : resolve(),
+      );
+      p.stdin?.end(rules);
+    });
+  }
+
+  /** Moves a host to another address (as a DHCP lease change would). */
+  async moveHost(name: string, newIp: string): Promise<void> {
+    const h = this.hosts.get(name);
+    if (!h) throw new Error(`no lab host ${name}`);
+    await ip(["-n", h.ns, "addr", "flush", "dev", "eth0"]);
+    await ip(["-n", h.ns, "addr", "add", `${newIp}/${this.options.prefix}`, "dev", "eth0"]);
+    h.ip = newIp;
+  }
+
+  /** Takes a host off the network. */
+  async unplug(name: string): Promise<void> {
+    const h = this.hosts.get(name);
+    if (!h) throw new Error(`no lab host ${name}`);
+    await ip(["-n", h.ns, "link", "set", "eth0", "down"]);
+  }
+
+  /**
+   * The command line that runs `argv` inside the DAS namespace: the only way lab addresses are
+   * ever probed.
+   */
+  argv(argv: readonly string[]): string[] {
+    return ["ip", "netns", "exec", this.das, ...argv];
+  }
+
+  /** Runs `argv` inside the DAS namespace. */
+  exec(
+    argv: readonly string[],
+    env?: NodeJS.ProcessEnv,
+    timeoutMs = 120_000,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    const [cmd, ...args] = this.argv(argv);
+    return new Promise((resolve) =>
+      execFile(
+        cmd,
+        args,
+        { env: env ?? process.env, timeout: timeoutMs, maxBuffer: 64 << 20 },
+        (err, stdout, stderr) =>
+          resolve({
+            code: err ? (typeof err.code === "number" ? err.code : 1) : 0,
+            stdout,
+            stderr,
+          }),
+      ),
+    );
+  }
+
+  /** Removes every namespace of the lab (their interfaces go with them). */
+  destroySync(): void {
+    const names = [this.das, this.bridge, ...[...this.hosts.values()].map((h) => h.ns)];
+    for (const n of this.options.hosts.map((_, i) => `${this.id}-h${i}`))
+      if (!names.includes(n)) names.push(n);
+    for (const n of names) {
+      try {
+        execFileSync("ip", ["netns", "del", n], { stdio: "ignore" });
+      } catch {
+        // already gone
+      }
+    }
+    live.delete(this);
+  }
+}
+
+/**
+ * Throws unless this process runs inside one of the labs' network namespaces:
+ * whatever probes lab addresses calls this first, so it can never send them out of the machine.
+ */
+export function assertInsideLabNamespace(): void {
+  const mine = statSync("/proc/self/ns/net").ino;
+  const labs = readdirSync("/run/netns")
+    .filter((n) => n.startsWith(`${PREFIX}-`))
+    .map((n) => statSync(`/run/netns/${n}`).ino);
+  if (!labs.includes(mine)) {
+    throw new Error(
+      "refusing to probe lab addresses outside a lab network namespace: run it with Lab.exec (ip netns exec)",
+    );
+  }
+}

@@ -33,6 +33,6 @@ new ims.MachineUser("jdoe", { machine: local, userId: 1000, groupId: 1000 });
 
 export const machines = {
   local: { ip: local.ipAddress, resolvedBy: local.resolvedBy },
-  "cloud-1": { ip: cloud1.ipAddress, resolvedBy: cloud1.resolvedBy, resolution: cloud1.resolution },
+  "cloud-1": { ip: cloud1.ipAddress, resolvedBy: cloud1.resolvedBy },
   office: { ip: office.ipAddress, resolvedBy: office.resolvedBy },
 };

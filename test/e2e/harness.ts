@@ -32,7 +32,11 @@ export class TestProject {
   readonly dir: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  private constructor(readonly base: string) {
+  private constructor(
+    readonly base: string,
+    /** A lab namespace every CLI run happens in (so the provider's probes stay in the lab). */
+    readonly netns?: string,
+  ) {
     this.dir = path.join(base, "project");
     this.env = {
       ...process.env,
@@ -47,10 +51,10 @@ export class TestProject {
   }
 
   /** Copies `program` (a directory with Pulumi.yaml) and creates stack `stack`. */
-  static async create(program: string, stack = "e2e"): Promise<TestProject> {
+  static async create(program: string, stack = "e2e", netns?: string): Promise<TestProject> {
     assertPulumiCli();
     const base = mkdtempSync(path.join(os.tmpdir(), "gf-ims-e2e-"));
-    const p = new TestProject(base);
+    const p = new TestProject(base, netns);
     mkdirSync(path.join(base, "state"), { recursive: true });
     mkdirSync(path.join(base, "home"), { recursive: true });
     cpSync(program, p.dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
@@ -61,10 +65,12 @@ export class TestProject {
 
   /** Runs `pulumi <args>` (never through a shell) and returns what it printed. */
   run(args: string[]): Promise<CliResult> {
+    const netns = this.netns ? ["ip", "netns", "exec", this.netns] : [];
+    const [cmd, ...rest] = [...netns, "pulumi", ...args, "--non-interactive"];
     return new Promise((resolve) => {
       execFile(
-        "pulumi",
-        [...args, "--non-interactive"],
+        cmd,
+        rest,
         { cwd: this.dir, env: this.env, maxBuffer: 64 << 20 },
         (err, stdout, stderr) => {
           const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;

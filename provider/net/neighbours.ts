@@ -39,6 +39,17 @@ export function parseIpNeigh(text: string): Neighbour[] {
   return out;
 }
 
+/** Parses `arp-scan --quiet --plain` output (`10.0.0.2<TAB>02:00:00:00:00:02`), one per reply. */
+export function parseArpScan(text: string, dev: string): Neighbour[] {
+  const out: Neighbour[] = [];
+  for (const line of text.split("\n")) {
+    const [ip, hw] = line.trim().split(/\s+/);
+    const mac = hw ? normalizeMac(hw) : undefined;
+    if (ip && mac && /^\d+\.\d+\.\d+\.\d+$/.test(ip)) out.push({ ip, mac, dev });
+  }
+  return out;
+}
+
 /** The port discovery sweeps from: the first of the pool's ports with an address in the subnet. */
 export interface ChosenPort {
   port: string;

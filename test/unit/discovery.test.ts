@@ -209,3 +209,18 @@ describe("discoverMac (around a pretend network)", () => {
     );
   });
 });
+
+describe("arp-scan output", () => {
+  it("parses --quiet --plain lines, skipping anything else", () => {
+    const { parseArpScan } = require("../../provider/net/neighbours");
+    expect(
+      parseArpScan(
+        "10.132.181.23\t00:1C:C4:9F:E9:3B\n\nInterface: br0\n10.132.181.24\t02:00:00:00:00:24\n",
+        "br0",
+      ),
+    ).toEqual([
+      { ip: "10.132.181.23", mac: "00:1c:c4:9f:e9:3b", dev: "br0" },
+      { ip: "10.132.181.24", mac: "02:00:00:00:00:24", dev: "br0" },
+    ]);
+  });
+});

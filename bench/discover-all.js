@@ -1,17 +1,9 @@
 // Runs inside the lab's DAS namespace (bench/discovery.ts starts it there): resolves every MAC
 // given with one discovery (the provider's own code) and prints how many it found and how long
 // the discovery took, start-up of Node not included.
-const { readdirSync, statSync } = require("fs");
 const path = require("path");
 
-const mine = statSync("/proc/self/ns/net").ino;
-const labs = readdirSync("/run/netns")
-  .filter((n) => n.startsWith("gfims-"))
-  .map((n) => statSync(`/run/netns/${n}`).ino);
-if (!labs.includes(mine)) {
-  console.error("refusing to probe lab addresses outside a lab network namespace");
-  process.exit(3);
-}
+require("../test/lab/guard").assertInsideLabNamespace();
 const { discoverMac, SYSTEM } = require(
   path.join(__dirname, "..", "dist", "provider", "net", "sweep"),
 );

@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import * as path from "path";
 import { domainPath } from "../domain/store";
 import { serializeElement, type XmlElement } from "../domain/xml";
 import { isUnknown } from "./rules";
@@ -99,4 +100,20 @@ export function integerOrRaw(raw: string): number | string {
 export function compact(inputs: Record<string, unknown>): Record<string, unknown> {
   for (const k of Object.keys(inputs)) if (inputs[k] === undefined) delete inputs[k];
   return inputs;
+}
+
+/**
+ * The normalization every `check` starts with: the given string inputs trimmed, `domainXml` in
+ * normal path form, undefined keys dropped. Unknown values stay as they are.
+ */
+export function normalizeInputs(
+  news: Record<string, unknown>,
+  trim: readonly string[],
+): Record<string, unknown> {
+  const inputs: Record<string, unknown> = { ...news };
+  for (const k of trim) inputs[k] = trimmed(inputs[k]);
+  if (typeof inputs.domainXml === "string" && !isUnknown(inputs.domainXml) && inputs.domainXml) {
+    inputs.domainXml = path.normalize(inputs.domainXml);
+  }
+  return compact(inputs);
 }

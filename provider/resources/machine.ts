@@ -1,4 +1,3 @@
-import * as path from "path";
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import { describe, findMachine, findVirtualizations, MACHINES, USER } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
@@ -17,12 +16,11 @@ import { isHostIn, normalizeMac } from "../net/address";
 import { discoverMac, SYSTEM, type PoolNetwork, type SweepEffects } from "../net/sweep";
 import { setCachedIp } from "../domain/ip-cache";
 import {
-  compact,
   diffInputs,
+  normalizeInputs,
   digest,
   inputsFromFile,
   pick,
-  trimmed,
   type AttributeField,
   type DiffResult,
 } from "./common";
@@ -223,8 +221,7 @@ export function check(
   _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
-  const inputs: Record<string, unknown> = { ...news };
-  for (const k of [
+  const inputs = normalizeInputs(news, [
     "domainXml",
     "virtualization",
     "serverPool",
@@ -232,13 +229,7 @@ export function check(
     "networkName",
     "ip",
     "mac",
-  ]) {
-    inputs[k] = trimmed(inputs[k]);
-  }
-  if (typeof inputs.domainXml === "string" && !isUnknown(inputs.domainXml) && inputs.domainXml) {
-    inputs.domainXml = path.normalize(inputs.domainXml);
-  }
-  compact(inputs);
+  ]);
   const failures = runRules(inputs, RULES);
   const reach = reachFailure(inputs);
   if (reach) failures.push(reach);

@@ -1,4 +1,3 @@
-import * as path from "path";
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import { describe, findPool, MACHINES, SERVER_POOL, USER } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
@@ -9,12 +8,12 @@ import { parseSubnet } from "../net/address";
 import { choosePort } from "../net/neighbours";
 import { SYSTEM, type SweepEffects } from "../net/sweep";
 import {
-  compact,
   diffInputs,
+  normalizeInputs,
+  trimmed,
   digest,
   inputsFromFile,
   pick,
-  trimmed,
   type AttributeField,
   type DiffResult,
 } from "./common";
@@ -114,17 +113,12 @@ export function check(
   _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
-  const inputs: Record<string, unknown> = { ...news };
-  for (const k of ["domainXml", "virtualization", "name", "subnet"]) inputs[k] = trimmed(inputs[k]);
+  const inputs = normalizeInputs(news, ["domainXml", "virtualization", "name", "subnet"]);
   if (Array.isArray(inputs.portNames)) inputs.portNames = inputs.portNames.map(trimmed);
-  if (typeof inputs.domainXml === "string" && !isUnknown(inputs.domainXml) && inputs.domainXml) {
-    inputs.domainXml = path.normalize(inputs.domainXml);
-  }
   const failures = runRules(inputs, RULES);
   if (typeof inputs.subnet === "string" && !isUnknown(inputs.subnet)) {
     inputs.subnet = parseSubnet(inputs.subnet).subnet?.cidr ?? inputs.subnet;
   }
-  compact(inputs);
   return { inputs, failures };
 }
 

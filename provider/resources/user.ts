@@ -1,17 +1,15 @@
-import * as path from "path";
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import { findMachine, findPool, findVirtualizations, USER } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import { appendChild, newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlDocument, type XmlElement } from "../domain/xml";
 import {
-  compact,
   diffInputs,
+  normalizeInputs,
   digest,
   inputsFromFile,
   integerOrRaw,
   pick,
-  trimmed,
   type AttributeField,
   type DiffResult,
 } from "./common";
@@ -21,7 +19,6 @@ import {
   booleanRule,
   domainXmlRule,
   idRule,
-  isUnknown,
   nameRule,
   oneOfRule,
   runRules,
@@ -133,14 +130,13 @@ function makeProvider(k: UserKind) {
     _olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): { inputs: Record<string, unknown>; failures: CheckFailure[] } => {
-    const inputs: Record<string, unknown> = { ...news };
-    for (const key of ["domainXml", "virtualization", "serverPool", "machine", "name"]) {
-      inputs[key] = trimmed(inputs[key]);
-    }
-    if (typeof inputs.domainXml === "string" && !isUnknown(inputs.domainXml) && inputs.domainXml) {
-      inputs.domainXml = path.normalize(inputs.domainXml);
-    }
-    compact(inputs);
+    const inputs = normalizeInputs(news, [
+      "domainXml",
+      "virtualization",
+      "serverPool",
+      "machine",
+      "name",
+    ]);
     return { inputs, failures: runRules(inputs, k.rules) };
   };
 

@@ -1,4 +1,3 @@
-import * as path from "path";
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import {
   describe,
@@ -14,13 +13,12 @@ import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { ELEMENT_DEFAULTS, EMULATORS, PRESETS, type Emulator } from "../libvirt/presets";
 import {
-  compact,
   diffInputs,
+  normalizeInputs,
   digest,
   inputsFromFile,
   integerOrRaw,
   pick,
-  trimmed,
   type AttributeField,
   type DiffResult,
 } from "./common";
@@ -31,7 +29,6 @@ import {
   connectionStringRule,
   domainXmlRule,
   integerRule,
-  isUnknown,
   nameRule,
   oneOfRule,
   runRules,
@@ -157,18 +154,8 @@ export function check(
   _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
-  const inputs: Record<string, unknown> = { ...news };
-  for (const k of ["domainXml", "name", "emulatorPath", "connectionString"])
-    inputs[k] = trimmed(inputs[k]);
-  if (
-    typeof inputs.domainXml === "string" &&
-    !isUnknown(inputs.domainXml) &&
-    inputs.domainXml !== ""
-  ) {
-    inputs.domainXml = path.normalize(inputs.domainXml);
-  }
+  const inputs = normalizeInputs(news, ["domainXml", "name", "emulatorPath", "connectionString"]);
   if (inputs.emulator === undefined) inputs.emulator = "kvm";
-  compact(inputs);
   return { inputs, failures: runRules(inputs, RULES) };
 }
 

@@ -146,3 +146,15 @@ describeLab("MAC discovery in a real network lab (namespaces, veth, bridge)", ()
     });
   });
 });
+
+describe("the lab guard", () => {
+  it("refuses to probe lab addresses from the machine's own network namespace", () => {
+    const r = require("child_process").spawnSync(
+      process.execPath,
+      [RUNNER, JSON.stringify({ op: "discover" })],
+      { encoding: "utf8" },
+    );
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain("refusing to probe lab addresses outside a lab network namespace");
+  });
+});

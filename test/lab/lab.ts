@@ -1,5 +1,4 @@
 import { execFile, execFileSync } from "child_process";
-import { readdirSync, statSync } from "fs";
 
 /** One lab host: a network namespace with one interface (`eth0`) on the lab bridge. */
 export interface LabHost {
@@ -249,21 +248,5 @@ export class Lab {
       }
     }
     live.delete(this);
-  }
-}
-
-/**
- * Throws unless this process runs inside one of the labs' network namespaces:
- * whatever probes lab addresses calls this first, so it can never send them out of the machine.
- */
-export function assertInsideLabNamespace(): void {
-  const mine = statSync("/proc/self/ns/net").ino;
-  const labs = readdirSync("/run/netns")
-    .filter((n) => n.startsWith(`${PREFIX}-`))
-    .map((n) => statSync(`/run/netns/${n}`).ino);
-  if (!labs.includes(mine)) {
-    throw new Error(
-      "refusing to probe lab addresses outside a lab network namespace: run it with Lab.exec (ip netns exec)",
-    );
   }
 }

@@ -2,18 +2,9 @@
 //   ip netns exec <das> node test/lab/run-in-lab.js '<json>'
 // {"op":"discover","mac":...,"pool":{...},"options":{...}} | {"op":"create"|"read","args":[...]}
 // It refuses to run in the machine's own network namespace (see lab.ts).
-const { readdirSync, statSync } = require("fs");
 const path = require("path");
 
-// Inside a lab namespace iff our network namespace is one of the gfims-* ones in /run/netns.
-const mine = statSync("/proc/self/ns/net").ino;
-const labs = readdirSync("/run/netns")
-  .filter((n) => n.startsWith("gfims-"))
-  .map((n) => statSync(`/run/netns/${n}`).ino);
-if (!labs.includes(mine)) {
-  console.error("refusing to probe lab addresses outside a lab network namespace");
-  process.exit(3);
-}
+require("./guard").assertInsideLabNamespace();
 const dist = path.join(__dirname, "..", "..", "dist", "provider");
 const request = JSON.parse(process.argv[2]);
 const ops = {

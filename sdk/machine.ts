@@ -78,6 +78,8 @@ export class Machine extends pulumi.dynamic.Resource {
   declare readonly resolution: pulumi.Output<string | undefined>;
   /** For a `mac` machine: the DAS port and address the sweep ran from. */
   declare readonly discoveredVia: pulumi.Output<string | undefined>;
+  /** The virtualization's connection string expanded for this machine, e.g. `qemu:///system`. */
+  declare readonly libvirtUri: pulumi.Output<string | undefined>;
   /** True when the last change wrote domain.xml: GlassFish must (re)start to see it. */
   declare readonly restartRequired: pulumi.Output<boolean>;
   /** Digest of the machine element's XML. */
@@ -116,6 +118,7 @@ export class Machine extends pulumi.dynamic.Resource {
         resolvedBy: undefined,
         resolution: undefined,
         discoveredVia: undefined,
+        libvirtUri: undefined,
         ...COMMON_OUTPUTS,
       },
       opts,

@@ -82,7 +82,12 @@ export function findMachine(doc: XmlDocument, name: string): MachineLocation | u
   return undefined;
 }
 
-/** The path from the root to a pool, for {@link appendChild}. */
+/** The path from the root to a virtualization (root first), for {@link appendChild}. */
+export function virtualizationPath(doc: XmlDocument, virtualization: XmlElement): XmlElement[] {
+  return [doc.root, ensureVirtualizations(doc), virtualization];
+}
+
+/** The path from the root to a pool (root first), for {@link appendChild}. */
 export function poolPath(doc: XmlDocument, l: PoolLocation): XmlElement[] {
-  return [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool];
+  return [...virtualizationPath(doc, l.virtualization), l.pool];
 }

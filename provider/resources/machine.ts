@@ -1,5 +1,12 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
-import { describe, findMachine, findVirtualizations, MACHINES, USER } from "../domain/ims";
+import {
+  describe,
+  findMachine,
+  MACHINES,
+  poolPath,
+  USER,
+  type MachineLocation,
+} from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import {
   appendChild,
@@ -12,6 +19,8 @@ import {
 } from "../domain/tree";
 import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
+import { ELEMENT_DEFAULTS } from "../libvirt/presets";
+import { expandConnectionString } from "../libvirt/uri";
 import { isHostIn, normalizeMac } from "../net/address";
 import { discoverMac, SYSTEM, type PoolNetwork, type SweepEffects } from "../net/sweep";
 import { setCachedIp } from "../domain/ip-cache";
@@ -74,6 +83,8 @@ export interface MachineOutputs extends MachineInputs {
   resolution?: string;
   /** For a MAC machine: the DAS port and address the sweep ran from. */
   discoveredVia?: string;
+  /** The virtualization's connection string expanded for this machine (SPEC §3). */
+  libvirtUri?: string;
   restartRequired: boolean;
   xmlDigest: string;
   stateVersion: 1;
@@ -169,9 +180,31 @@ function desiredAttributes(i: MachineInputs): Array<[string, string | undefined]
 /** How the machine's address was found, for the outputs. */
 type Address = Pick<MachineOutputs, "ipAddress" | "resolvedBy" | "resolution" | "discoveredVia">;
 
+/**
+ * The libvirt URI of the machine: its virtualization's connection string expanded with the
+ * effective user (the machine's `<user>`, else the pool's) and its address; undefined while that
+ * is not possible (no address yet).
+ */
+function libvirtUriOf(l: MachineLocation, address: Address): string | undefined {
+  const template =
+    getAttribute(l.virtualization, "connection-string") ?? ELEMENT_DEFAULTS.connectionString;
+  const userEl = childElements(l.machine, USER)[0] ?? childElements(l.pool, USER)[0];
+  const name = userEl && getAttribute(userEl, "name");
+  const user = name ? { name, authMethod: getAttribute(userEl, "auth-method") } : undefined;
+  try {
+    return expandConnectionString(template, {
+      localhost: address.resolvedBy === "localhost",
+      host: address.ipAddress,
+      user,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
 function outputsOf(
   i: MachineInputs,
-  el: XmlElement,
+  l: MachineLocation,
   restartRequired: boolean,
   address: Address,
 ): MachineOutputs {
@@ -179,8 +212,9 @@ function outputsOf(
     ...(pick(i, STORED_KEYS) as MachineInputs),
     ...pick(address, ["ipAddress", "resolvedBy", "resolution", "discoveredVia"]),
     resolvedBy: address.resolvedBy,
+    ...pick({ libvirtUri: libvirtUriOf(l, address) }, ["libvirtUri"]),
     restartRequired,
-    xmlDigest: digest(el),
+    xmlDigest: digest(l.machine),
     stateVersion: 1 as const,
   };
 }
@@ -314,7 +348,7 @@ export async function create(
   const { value } = await editDomain(inputs.domainXml, (doc) => {
     const l = requirePool(doc, inputs.domainXml, inputs.serverPool, inputs.virtualization);
     assertIpInPool(inputs, l.pool);
-    const parents = [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool];
+    const parents = poolPath(doc, l);
     const existing = findMachine(doc, inputs.name);
     if (existing) {
       if (!inputs.adopt || existing.pool !== l.pool) {
@@ -322,12 +356,12 @@ export async function create(
       }
       setAttributes(existing.machine, desiredAttributes(inputs));
       syncTextChildren(parents, existing.machine, inputs);
-      return { value: outputsOf(inputs, existing.machine, true, found), changed: true };
+      return { value: outputsOf(inputs, existing, true, found), changed: true };
     }
     const machine = newElement(MACHINES, [["name", inputs.name], ...desiredAttributes(inputs)]);
     appendChild(parents, machine);
     syncTextChildren(parents, machine, inputs);
-    return { value: outputsOf(inputs, machine, true, found), changed: true };
+    return { value: outputsOf(inputs, { ...l, machine }, true, found), changed: true };
   });
   await cacheAddress(value);
   return { id: `${inputs.domainXml}#machines/${inputs.name}`, outs: value };
@@ -353,10 +387,13 @@ export async function update(
         `machine "${olds.name}" is gone from ${news.domainXml}: run pulumi refresh, then pulumi up to recreate it`,
       );
     }
-    const parents = [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool];
+    const parents = poolPath(doc, l);
     let changed = setAttributes(machine, desiredAttributes(news));
     changed = syncTextChildren(parents, machine, news) || changed;
-    return { value: outputsOf(news, machine, changed || olds.restartRequired, found), changed };
+    return {
+      value: outputsOf(news, { ...l, machine }, changed || olds.restartRequired, found),
+      changed,
+    };
   });
   await cacheAddress(value);
   return { outs: value };
@@ -390,7 +427,7 @@ export async function read(
   } catch (e) {
     found = { resolvedBy: "unresolved", resolution: (e as Error).message };
   }
-  const outs = outputsOf(inputs, l.machine, props.restartRequired, found);
+  const outs = outputsOf(inputs, l, props.restartRequired, found);
   await cacheAddress(outs);
   return { id, props: outs, inputs };
 }

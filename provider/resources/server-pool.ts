@@ -1,5 +1,5 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
-import { describe, findPool, MACHINES, SERVER_POOL, USER } from "../domain/ims";
+import { describe, findPool, MACHINES, SERVER_POOL, USER, virtualizationPath } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import { appendChild, collapseIfEmptied, newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlElement } from "../domain/xml";
@@ -144,26 +144,18 @@ export async function create(
         throw alreadyExists(existing.pool, inputs.domainXml, existing.virtualization);
       }
       if (childElements(existing.pool, USER).length === 0) {
-        appendChild([...poolParents(doc, virt), existing.pool], newElement(USER));
+        appendChild([...virtualizationPath(doc, virt), existing.pool], newElement(USER));
       }
       setAttributes(existing.pool, desiredAttributes(inputs));
       return { value: outputsOf(inputs, existing.pool, true, fx), changed: true };
     }
     const pool = newElement(SERVER_POOL, [["name", inputs.name], ...desiredAttributes(inputs)]);
-    const parents = poolParents(doc, virt);
+    const parents = virtualizationPath(doc, virt);
     appendChild(parents, pool);
     appendChild([...parents, pool], newElement(USER));
     return { value: outputsOf(inputs, pool, true, fx), changed: true };
   });
   return { id: `${inputs.domainXml}#server-pool/${inputs.name}`, outs: value };
-}
-
-function poolParents(
-  doc: Parameters<typeof requireVirtualization>[0],
-  virt: XmlElement,
-): XmlElement[] {
-  const container = childElements(doc.root, "virtualizations")[0];
-  return [doc.root, container, virt];
 }
 
 /** Rewrites `port-name` and `sub-net`; the pool's user and machines stay as they are. */

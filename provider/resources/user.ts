@@ -1,5 +1,5 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
-import { findMachine, findPool, findVirtualizations, USER } from "../domain/ims";
+import { findMachine, findPool, poolPath, USER } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import { appendChild, newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlDocument, type XmlElement } from "../domain/xml";
@@ -95,7 +95,7 @@ const POOL: UserKind = {
   rules: [...BASE_RULES, nameRule("serverPool")],
   parent: (doc, i) => {
     const l = requirePool(doc, i.domainXml, i.serverPool as string, i.virtualization);
-    return [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool];
+    return poolPath(doc, l);
   },
   findParent: (doc, i) => findPool(doc, i.serverPool as string)?.pool,
 };
@@ -107,7 +107,7 @@ const MACHINE: UserKind = {
   rules: [...BASE_RULES, nameRule("serverPool", false), nameRule("machine")],
   parent: (doc, i) => {
     const l = requireMachine(doc, i.domainXml, i.machine as string, i.serverPool);
-    return [doc.root, findVirtualizations(doc) as XmlElement, l.virtualization, l.pool, l.machine];
+    return [...poolPath(doc, l), l.machine];
   },
   findParent: (doc, i) => findMachine(doc, i.machine as string)?.machine,
 };

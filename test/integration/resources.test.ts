@@ -207,6 +207,12 @@ describe("golden: the seed tree in a real-size domain.xml", () => {
       })
     ).outs;
     expectGolden("domain-seeded.xml", d.read());
+    // SPEC §3: local connects locally; the others as the pool user over ssh.
+    expect(ms.map((m) => m.libvirtUri)).toEqual([
+      "qemu:///system",
+      "qemu+ssh://cloud@10.132.181.23/system",
+      "qemu+ssh://cloud@10.132.181.57/system",
+    ]);
     await machineUser.remove("id", mu);
     for (const m of ms) await machine.remove("id", m);
     await poolUser.remove("id", u);

@@ -190,6 +190,27 @@ describe("discoverMac (around a pretend network)", () => {
     );
   });
 
+  it("reports two MACs answering at one address", async () => {
+    const net = fakeNetwork({});
+    let flip = false;
+    net.fx.neighbours = async () => {
+      flip = !flip;
+      return [
+        { ip: "10.132.181.9", mac: flip ? "02:00:00:00:07:01" : "02:00:00:00:07:02", dev: "br0" },
+      ];
+    };
+    await expect(
+      discoverMac(
+        "02:00:00:00:07:01",
+        { ...POOL, name: "clash", subnet: "10.132.181.0/26" },
+        {},
+        net.fx,
+      ),
+    ).rejects.toThrow(
+      "glassfish-ims MAC_CONFLICT: address 10.132.181.9 answers with MACs 02:00:00:00:07:01 and 02:00:00:00:07:02 on 10.132.181.0/26",
+    );
+  });
+
   it("refuses subnets larger than a /22 unless allowed", async () => {
     const net = fakeNetwork({});
     await expect(

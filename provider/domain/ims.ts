@@ -73,13 +73,48 @@ export function findPool(doc: XmlDocument, name: string): PoolLocation | undefin
   return allPools(doc).find((l) => getAttribute(l.pool, "name") === name);
 }
 
+const MACHINE_INDEX = Symbol("glassfish-ims.machine-index");
+
+/**
+ * Machines by name, built once per parsed document and kept up to date by {@link addMachine} and
+ * {@link removeMachine}: a batch of thousands of machine edits then costs one scan, not one each.
+ */
+function machineIndex(doc: XmlDocument): Map<string, MachineLocation> {
+  const holder = doc as XmlDocument & { [MACHINE_INDEX]?: Map<string, MachineLocation> };
+  let index = holder[MACHINE_INDEX];
+  if (!index) {
+    index = new Map();
+    for (const l of allPools(doc)) {
+      for (const machine of childElements(l.pool, MACHINES)) {
+        const name = getAttribute(machine, "name");
+        if (name !== undefined && !index.has(name)) index.set(name, { ...l, machine });
+      }
+    }
+    Object.defineProperty(holder, MACHINE_INDEX, { value: index, enumerable: false });
+  }
+  return index;
+}
+
 /** The machine named `name` anywhere in the domain. */
 export function findMachine(doc: XmlDocument, name: string): MachineLocation | undefined {
-  for (const l of allPools(doc)) {
-    const machine = childElements(l.pool, MACHINES).find((m) => getAttribute(m, "name") === name);
-    if (machine) return { ...l, machine };
-  }
-  return undefined;
+  return machineIndex(doc).get(name);
+}
+
+/** Appends a new `<machines>` element named `name` to a pool. */
+export function addMachine(
+  doc: XmlDocument,
+  l: PoolLocation,
+  name: string,
+  machine: XmlElement,
+): void {
+  appendChild(poolPath(doc, l), machine);
+  machineIndex(doc).set(name, { ...l, machine });
+}
+
+/** Removes a machine found with {@link findMachine}. */
+export function removeMachine(doc: XmlDocument, name: string, l: MachineLocation): void {
+  removeChild(l.pool, l.machine);
+  machineIndex(doc).delete(name);
 }
 
 /** The path from the root to a virtualization (root first), for {@link appendChild}. */

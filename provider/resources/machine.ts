@@ -1,9 +1,11 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import {
+  addMachine,
   describe,
   findMachine,
   MACHINES,
   poolPath,
+  removeMachine,
   USER,
   type MachineLocation,
 } from "../domain/ims";
@@ -359,7 +361,7 @@ export async function create(
       return { value: outputsOf(inputs, existing, true, found), changed: true };
     }
     const machine = newElement(MACHINES, [["name", inputs.name], ...desiredAttributes(inputs)]);
-    appendChild(parents, machine);
+    addMachine(doc, l, inputs.name, machine);
     syncTextChildren(parents, machine, inputs);
     return { value: outputsOf(inputs, { ...l, machine }, true, found), changed: true };
   });
@@ -378,9 +380,8 @@ export async function update(
   const { value } = await editDomain(news.domainXml, (doc) => {
     const l = requirePool(doc, news.domainXml, news.serverPool, news.virtualization);
     assertIpInPool(news, l.pool);
-    const machine = childElements(l.pool, MACHINES).find(
-      (m) => getAttribute(m, "name") === olds.name,
-    );
+    const located = findMachine(doc, olds.name);
+    const machine = located?.pool === l.pool ? located.machine : undefined;
     if (!machine) {
       throw new ImsError(
         "PARENT_NOT_FOUND",
@@ -445,7 +446,7 @@ export async function remove(_id: string, props: MachineOutputs): Promise<void> 
         `${describe(l.machine)} in ${props.domainXml} still holds ${held.map(describe).join(", ")}, which this stack does not manage: remove them first, or keep the machine with retainOnDelete`,
       );
     }
-    removeChild(l.pool, l.machine);
+    removeMachine(doc, props.name, l);
     return { value: undefined, changed: true };
   });
   if (props.resolvedBy === "mac")

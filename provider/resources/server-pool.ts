@@ -1,5 +1,13 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
-import { describe, findPool, MACHINES, SERVER_POOL, USER, virtualizationPath } from "../domain/ims";
+import {
+  describe,
+  ensureVirtualizations,
+  findPool,
+  MACHINES,
+  SERVER_POOL,
+  USER,
+  virtualizationPath,
+} from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import { appendChild, collapseIfEmptied, newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlElement } from "../domain/xml";
@@ -207,8 +215,7 @@ export async function remove(_id: string, props: ServerPoolOutputs): Promise<voi
       );
     }
     removeChild(l.virtualization, l.pool);
-    const container = childElements(doc.root, "virtualizations")[0];
-    collapseIfEmptied(container, l.virtualization);
+    collapseIfEmptied(ensureVirtualizations(doc), l.virtualization);
     return { value: undefined, changed: true };
   });
 }

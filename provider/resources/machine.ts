@@ -392,7 +392,7 @@ export async function update(
     let changed = setAttributes(machine, desiredAttributes(news));
     changed = syncTextChildren(parents, machine, news) || changed;
     return {
-      value: outputsOf(news, { ...l, machine }, changed || olds.restartRequired, found),
+      value: outputsOf(news, { ...l, machine }, changed, found),
       changed,
     };
   });

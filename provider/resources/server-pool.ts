@@ -176,7 +176,7 @@ export async function update(
   const { value } = await editDomain(news.domainXml, (doc) => {
     const { pool } = requirePool(doc, news.domainXml, olds.name, news.virtualization);
     const changed = setAttributes(pool, desiredAttributes(news));
-    return { value: outputsOf(news, pool, changed || olds.restartRequired, fx), changed };
+    return { value: outputsOf(news, pool, changed, fx), changed };
   });
   return { outs: value };
 }

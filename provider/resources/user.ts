@@ -168,7 +168,7 @@ function makeProvider(k: UserKind) {
 
   const update = async (
     _id: string,
-    olds: UserOutputs,
+    _olds: UserOutputs,
     news: UserInputs,
   ): Promise<{ outs: UserOutputs }> => {
     const { value } = await editDomain(news.domainXml, (doc) => {
@@ -182,7 +182,7 @@ function makeProvider(k: UserKind) {
         changed = true;
       }
       changed = setAttributes(user, desiredAttributes(news)) || changed;
-      return { value: outputsOf(k, news, user, changed || olds.restartRequired), changed };
+      return { value: outputsOf(k, news, user, changed), changed };
     });
     return { outs: value };
   };

@@ -206,7 +206,7 @@ export async function update(
       );
     }
     const changed = setAttributes(el, desiredAttributes(news));
-    return { value: outputsOf(news, el, changed || olds.restartRequired), changed };
+    return { value: outputsOf(news, el, changed), changed };
   });
   return { outs: value };
 }

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
           domainXml: file,
           serverPool: "cloud",
           name: `m${i}`,
+          verifyConnection: false,
           ip: `10.${128 + (i >> 16)}.${(i >> 8) & 255}.${i & 255 || 1}`,
         }),
       ),

@@ -36,7 +36,8 @@ export interface MachineArgs {
    */
   templateCacheLocation?: pulumi.Input<string>;
   /**
-   * Check the libvirt connection on create, update and refresh.
+   * Check the libvirt connection (SPEC §5) on create and update (a failure writes nothing) and on
+   * refresh (a failure shows as `connectionError`).
    * @default true
    */
   verifyConnection?: pulumi.Input<boolean>;
@@ -50,6 +51,11 @@ export interface MachineArgs {
    * @default false
    */
   allowLargeSweep?: pulumi.Input<boolean>;
+  /**
+   * Time bound of the libvirt connectivity check, in milliseconds.
+   * @default 10000
+   */
+  connectTimeoutMs?: pulumi.Input<number>;
   /**
    * Take over an existing `<machines>` of the same name in this pool.
    * @default false
@@ -80,6 +86,16 @@ export class Machine extends pulumi.dynamic.Resource {
   declare readonly discoveredVia: pulumi.Output<string | undefined>;
   /** The virtualization's connection string expanded for this machine, e.g. `qemu:///system`. */
   declare readonly libvirtUri: pulumi.Output<string | undefined>;
+  /** The host name the hypervisor reported (when the connection is verified). */
+  declare readonly hostname: pulumi.Output<string | undefined>;
+  /** The libvirt version the connection used. */
+  declare readonly libvirtVersion: pulumi.Output<string | undefined>;
+  /** The hypervisor's type, e.g. `QEMU`. */
+  declare readonly hypervisorType: pulumi.Output<string | undefined>;
+  /** The hypervisor's version. */
+  declare readonly hypervisorVersion: pulumi.Output<string | undefined>;
+  /** Why the last refresh could not connect, when it could not. */
+  declare readonly connectionError: pulumi.Output<string | undefined>;
   /** True when the last change wrote domain.xml: GlassFish must (re)start to see it. */
   declare readonly restartRequired: pulumi.Output<boolean>;
   /** Digest of the machine element's XML. */
@@ -113,12 +129,18 @@ export class Machine extends pulumi.dynamic.Resource {
         verifyConnection: args.verifyConnection,
         discoveryTimeoutMs: args.discoveryTimeoutMs,
         allowLargeSweep: args.allowLargeSweep,
+        connectTimeoutMs: args.connectTimeoutMs,
         adopt: args.adopt,
         ipAddress: undefined,
         resolvedBy: undefined,
         resolution: undefined,
         discoveredVia: undefined,
         libvirtUri: undefined,
+        hostname: undefined,
+        libvirtVersion: undefined,
+        hypervisorType: undefined,
+        hypervisorVersion: undefined,
+        connectionError: undefined,
         ...COMMON_OUTPUTS,
       },
       opts,

@@ -13,7 +13,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as ims from "glassfish-ims";
 
-const domainXml = new pulumi.Config().require("domainXml");
+const config = new pulumi.Config();
+const domainXml = config.require("domainXml");
+// Each machine's libvirt connection is checked on create (SPEC §5); `pulumi config set
+// verifyConnections false` writes the configuration without reaching the machines.
+const verifyConnection = config.getBoolean("verifyConnections") ?? true;
 
 const kvm = new ims.Virtualization("kvm", { domainXml, emulator: "kvm" });
 const cloud = new ims.ServerPool("cloud", {
@@ -22,12 +26,21 @@ const cloud = new ims.ServerPool("cloud", {
   portNames: ["cscotun0", "br0"],
 });
 new ims.PoolUser("cloud", { serverPool: cloud, userId: 1001, groupId: 1001 });
-const local = new ims.Machine("local", { serverPool: cloud, networkName: "localhost" });
-const cloud1 = new ims.Machine("cloud-1", { serverPool: cloud, mac: "00:1c:c4:9f:e9:3b" });
+const local = new ims.Machine("local", {
+  serverPool: cloud,
+  networkName: "localhost",
+  verifyConnection,
+});
+const cloud1 = new ims.Machine("cloud-1", {
+  serverPool: cloud,
+  mac: "00:1c:c4:9f:e9:3b",
+  verifyConnection,
+});
 const office = new ims.Machine("office", {
   serverPool: cloud,
   networkName: "office",
   ip: "10.132.181.57",
+  verifyConnection,
 });
 new ims.MachineUser("jdoe", { machine: local, userId: 1000, groupId: 1000 });
 

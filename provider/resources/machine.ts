@@ -8,6 +8,7 @@ import {
   removeMachine,
   USER,
   type MachineLocation,
+  type PoolLocation,
 } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import {
@@ -23,6 +24,7 @@ import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { ELEMENT_DEFAULTS } from "../libvirt/presets";
 import { expandConnectionString } from "../libvirt/uri";
+import { verifyConnection, VIRSH, type VirshRunner } from "../libvirt/connect";
 import { isHostIn, normalizeMac } from "../net/address";
 import { discoverMac, SYSTEM, type PoolNetwork, type SweepEffects } from "../net/sweep";
 import { setCachedIp } from "../domain/ip-cache";
@@ -68,6 +70,8 @@ export interface MachineInputs {
   discoveryTimeoutMs?: number;
   /** Allow discovery to sweep a subnet larger than a /22. */
   allowLargeSweep?: boolean;
+  /** Time bound of the libvirt connectivity check, in milliseconds. */
+  connectTimeoutMs?: number;
   /** The pool's subnet, passed by the SDK so `check` can place a fixed ip; not written. */
   poolSubnet?: string;
   adopt?: boolean;
@@ -87,6 +91,13 @@ export interface MachineOutputs extends MachineInputs {
   discoveredVia?: string;
   /** The virtualization's connection string expanded for this machine (SPEC §3). */
   libvirtUri?: string;
+  /** What the hypervisor reported over that URI (when the connection is verified). */
+  hostname?: string;
+  libvirtVersion?: string;
+  hypervisorType?: string;
+  hypervisorVersion?: string;
+  /** Why the last refresh could not connect, when it could not. */
+  connectionError?: string;
   restartRequired: boolean;
   xmlDigest: string;
   stateVersion: 1;
@@ -107,6 +118,7 @@ export const INPUT_KEYS = [
   "verifyConnection",
   "discoveryTimeoutMs",
   "allowLargeSweep",
+  "connectTimeoutMs",
   "adopt",
 ] as const;
 
@@ -155,6 +167,7 @@ const RULES: readonly Rule[] = [
   booleanRule("verifyConnection"),
   integerRule("discoveryTimeoutMs", 100, 600000),
   booleanRule("allowLargeSweep"),
+  integerRule("connectTimeoutMs", 100, 600000),
   booleanRule("adopt"),
 ];
 
@@ -187,10 +200,13 @@ type Address = Pick<MachineOutputs, "ipAddress" | "resolvedBy" | "resolution" | 
  * effective user (the machine's `<user>`, else the pool's) and its address; undefined while that
  * is not possible (no address yet).
  */
-function libvirtUriOf(l: MachineLocation, address: Address): string | undefined {
+function libvirtUriOf(
+  l: PoolLocation & { machine?: XmlElement },
+  address: Address,
+): string | undefined {
   const template =
     getAttribute(l.virtualization, "connection-string") ?? ELEMENT_DEFAULTS.connectionString;
-  const userEl = childElements(l.machine, USER)[0] ?? childElements(l.pool, USER)[0];
+  const userEl = (l.machine && childElements(l.machine, USER)[0]) ?? childElements(l.pool, USER)[0];
   const name = userEl && getAttribute(userEl, "name");
   const user = name ? { name, authMethod: getAttribute(userEl, "auth-method") } : undefined;
   try {
@@ -204,15 +220,68 @@ function libvirtUriOf(l: MachineLocation, address: Address): string | undefined 
   }
 }
 
+/** What the connectivity check found, for the outputs. */
+type Connection = Pick<
+  MachineOutputs,
+  "hostname" | "libvirtVersion" | "hypervisorType" | "hypervisorVersion" | "connectionError"
+>;
+
+/** Opens the machine's libvirt URI with a time bound and reads what the hypervisor reports. */
+async function connect(
+  i: MachineInputs,
+  uri: string | undefined,
+  virsh: VirshRunner,
+): Promise<Connection> {
+  if (i.verifyConnection === false) return {};
+  if (uri === undefined) {
+    throw new ImsError(
+      "LIBVIRT_ERROR",
+      `machine "${i.name}" has no libvirt URI: its address is not known, so its connection cannot be checked (set verifyConnection: false to skip it)`,
+    );
+  }
+  const r = await verifyConnection(uri, i.connectTimeoutMs ?? 10000, virsh);
+  return {
+    hostname: r.hostname,
+    libvirtVersion: r.libvirtVersion,
+    hypervisorType: r.hypervisorType,
+    hypervisorVersion: r.hypervisorVersion,
+  };
+}
+
+/**
+ * Checks the connection before anything is written (SPEC §5), with the URI the machine will
+ * have: its pool's virtualization and users as the file has them now.
+ */
+async function connectBeforeWriting(
+  i: MachineInputs,
+  address: Address,
+  virsh: VirshRunner,
+): Promise<Connection> {
+  if (i.verifyConnection === false) return {};
+  const { doc } = await readDomain(i.domainXml);
+  const l = requirePool(doc, i.domainXml, i.serverPool, i.virtualization);
+  const existing = findMachine(doc, i.name);
+  const machine = existing?.pool === l.pool ? existing.machine : undefined;
+  return connect(i, libvirtUriOf({ ...l, machine }, address), virsh);
+}
+
 function outputsOf(
   i: MachineInputs,
   l: MachineLocation,
   restartRequired: boolean,
   address: Address,
+  connection: Connection,
 ): MachineOutputs {
   return {
     ...(pick(i, STORED_KEYS) as MachineInputs),
     ...pick(address, ["ipAddress", "resolvedBy", "resolution", "discoveredVia"]),
+    ...pick(connection, [
+      "hostname",
+      "libvirtVersion",
+      "hypervisorType",
+      "hypervisorVersion",
+      "connectionError",
+    ]),
     resolvedBy: address.resolvedBy,
     ...pick({ libvirtUri: libvirtUriOf(l, address) }, ["libvirtUri"]),
     restartRequired,
@@ -345,8 +414,10 @@ async function cacheAddress(o: MachineOutputs): Promise<void> {
 export async function create(
   inputs: MachineInputs,
   fx: SweepEffects = SYSTEM,
+  virsh: VirshRunner = VIRSH,
 ): Promise<{ id: string; outs: MachineOutputs }> {
   const found = await address(inputs, fx);
+  const connection = await connectBeforeWriting(inputs, found, virsh);
   const { value } = await editDomain(inputs.domainXml, (doc) => {
     const l = requirePool(doc, inputs.domainXml, inputs.serverPool, inputs.virtualization);
     assertIpInPool(inputs, l.pool);
@@ -358,12 +429,15 @@ export async function create(
       }
       setAttributes(existing.machine, desiredAttributes(inputs));
       syncTextChildren(parents, existing.machine, inputs);
-      return { value: outputsOf(inputs, existing, true, found), changed: true };
+      return { value: outputsOf(inputs, existing, true, found, connection), changed: true };
     }
     const machine = newElement(MACHINES, [["name", inputs.name], ...desiredAttributes(inputs)]);
     addMachine(doc, l, inputs.name, machine);
     syncTextChildren(parents, machine, inputs);
-    return { value: outputsOf(inputs, { ...l, machine }, true, found), changed: true };
+    return {
+      value: outputsOf(inputs, { ...l, machine }, true, found, connection),
+      changed: true,
+    };
   });
   await cacheAddress(value);
   return { id: `${inputs.domainXml}#machines/${inputs.name}`, outs: value };
@@ -375,8 +449,10 @@ export async function update(
   olds: MachineOutputs,
   news: MachineInputs,
   fx: SweepEffects = SYSTEM,
+  virsh: VirshRunner = VIRSH,
 ): Promise<{ outs: MachineOutputs }> {
   const found = await address(news, fx);
+  const connection = await connectBeforeWriting(news, found, virsh);
   const { value } = await editDomain(news.domainXml, (doc) => {
     const l = requirePool(doc, news.domainXml, news.serverPool, news.virtualization);
     assertIpInPool(news, l.pool);
@@ -392,7 +468,7 @@ export async function update(
     let changed = setAttributes(machine, desiredAttributes(news));
     changed = syncTextChildren(parents, machine, news) || changed;
     return {
-      value: outputsOf(news, { ...l, machine }, changed, found),
+      value: outputsOf(news, { ...l, machine }, changed, found, connection),
       changed,
     };
   });
@@ -405,6 +481,7 @@ export async function read(
   id: string,
   props: MachineOutputs,
   fx: SweepEffects = SYSTEM,
+  virsh: VirshRunner = VIRSH,
 ): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
   const { doc } = await readDomain(props.domainXml);
   const l = findMachine(doc, props.name);
@@ -428,7 +505,14 @@ export async function read(
   } catch (e) {
     found = { resolvedBy: "unresolved", resolution: (e as Error).message };
   }
-  const outs = outputsOf(inputs, l, props.restartRequired, found);
+  // ... and connects again: a broken connection shows as connectionError, not as a failed refresh.
+  let connection: Connection;
+  try {
+    connection = await connect(inputs, libvirtUriOf(l, found), virsh);
+  } catch (e) {
+    connection = { connectionError: (e as Error).message };
+  }
+  const outs = outputsOf(inputs, l, props.restartRequired, found, connection);
   await cacheAddress(outs);
   return { id, props: outs, inputs };
 }

@@ -72,7 +72,7 @@ describeLab("MAC discovery in a real network lab (namespaces, veth, bridge)", ()
 
   describe("through the Machine provider", () => {
     let domain: ReturnType<typeof tempDomain>;
-    const base = () => ({ domainXml: domain.file, serverPool: "cloud" });
+    const base = () => ({ domainXml: domain.file, serverPool: "cloud", verifyConnection: false });
     beforeEach(async () => {
       domain = tempDomain(
         fixture("domain.xml").replace(

@@ -1,0 +1,40 @@
+import { verifyConnection } from "../../provider/libvirt/connect";
+import { libvirtdUnavailable, TestLibvirtd } from "../lab/libvirtd";
+
+jest.setTimeout(120_000);
+
+const unavailable = libvirtdUnavailable();
+if (unavailable) console.warn(`SKIPPED real libvirtd tests: ${unavailable}`);
+
+(unavailable ? describe.skip : describe)(
+  "a real libvirtd (qemu driver), started by the test",
+  () => {
+    let daemon: TestLibvirtd;
+    beforeAll(async () => (daemon = await TestLibvirtd.start()));
+    afterAll(() => daemon?.stop());
+
+    it("is verified over qemu:///system: host name, libvirt and QEMU versions", async () => {
+      // The first connection to a fresh daemon probes QEMU (several seconds).
+      expect(await verifyConnection(daemon.uri, 60_000)).toMatchObject({
+        uri: daemon.uri,
+        hypervisorType: "QEMU",
+        hypervisorVersion: expect.stringMatching(/^\d+\.\d+/),
+        libvirtVersion: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      });
+    });
+
+    it("defines and lists a tiny TCG domain", () => {
+      const xml = require("path").join(daemon.dir, "tiny.xml");
+      require("fs").writeFileSync(
+        xml,
+        "<domain type='qemu'><name>gfims-tiny</name><memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>\n",
+      );
+      daemon.virsh("define", xml);
+      try {
+        expect(daemon.virsh("list", "--all", "--name").split("\n")).toContain("gfims-tiny");
+      } finally {
+        daemon.virsh("undefine", "gfims-tiny");
+      }
+    });
+  },
+);

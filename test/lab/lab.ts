@@ -1,4 +1,7 @@
 import { execFile, execFileSync } from "child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import * as os from "os";
+import * as path from "path";
 
 /** One lab host: a network namespace with one interface (`eth0`) on the lab bridge. */
 export interface LabHost {
@@ -94,6 +97,8 @@ export class Lab {
   readonly das: string;
   readonly bridge: string;
   private readonly hosts = new Map<string, LabHost & { ns: string }>();
+  private readonly pidFiles: string[] = [];
+  private readonly workDirs: string[] = [];
 
   private constructor(
     readonly id: string,
@@ -198,6 +203,77 @@ export class Lab {
     h.ip = newIp;
   }
 
+  /**
+   * Makes a host a "remote machine": its own libvirtd and an sshd (key auth only) inside the
+   * host's namespace, with a private /run (a mount namespace) so its libvirt socket is its own.
+   * Returns the ssh wrapper and key to use in a connection string: the wrapper trusts only this
+   * lab's host key (a test-local known_hosts), so nothing of the user's is read or written.
+   */
+  async serveLibvirtOverSsh(name: string): Promise<{ command: string; keyfile: string }> {
+    const h = this.hosts.get(name);
+    if (!h) throw new Error(`no lab host ${name}`);
+    const dir = mkdtempSync(path.join(os.tmpdir(), `${h.ns}-`));
+    this.workDirs.push(dir);
+    const f = (n: string) => path.join(dir, n);
+    for (const key of ["host_key", "client_key"]) {
+      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", f(key)]);
+    }
+    writeFileSync(f("authorized_keys"), readFileSync(f("client_key.pub")));
+    writeFileSync(
+      f("sshd_config"),
+      [
+        "Port 22",
+        `ListenAddress ${h.ip}`,
+        `HostKey ${f("host_key")}`,
+        `AuthorizedKeysFile ${f("authorized_keys")}`,
+        `PidFile ${f("sshd.pid")}`,
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PermitRootLogin prohibit-password",
+        "StrictModes no",
+        "UsePAM no",
+      ].join("\n") + "\n",
+    );
+    writeFileSync(
+      f("libvirtd.conf"),
+      [
+        'unix_sock_rw_perms = "0770"',
+        'auth_unix_rw = "none"',
+        'auth_unix_ro = "none"',
+        `log_outputs = "3:file:${f("libvirtd.log")}"`,
+      ].join("\n") + "\n",
+    );
+    const script = [
+      "mount -t tmpfs tmpfs /run",
+      "mkdir -p /run/sshd /run/libvirt",
+      `libvirtd -d -f ${f("libvirtd.conf")} -p ${f("libvirtd.pid")}`,
+      `/usr/sbin/sshd -f ${f("sshd_config")}`,
+    ].join(" && ");
+    await ip(["-n", h.ns, "link", "set", "lo", "up"]);
+    execFileSync("ip", [
+      "netns",
+      "exec",
+      h.ns,
+      "unshare",
+      "--mount",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      script,
+    ]);
+    this.pidFiles.push(f("sshd.pid"), f("libvirtd.pid"));
+    writeFileSync(f("known_hosts"), `${h.ip} ${readFileSync(f("host_key.pub"), "utf8")}`);
+    writeFileSync(
+      f("ssh"),
+      `#!/bin/sh\nexec ssh -o UserKnownHostsFile=${f("known_hosts")} -o GlobalKnownHostsFile=/dev/null -o BatchMode=yes "$@"\n`,
+    );
+    chmodSync(f("ssh"), 0o755);
+    for (let i = 0; i < 100 && !existsSync(f("libvirtd.pid")); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    return { command: f("ssh"), keyfile: f("client_key") };
+  }
+
   /** Takes a host off the network. */
   async unplug(name: string): Promise<void> {
     const h = this.hosts.get(name);
@@ -237,6 +313,15 @@ export class Lab {
 
   /** Removes every namespace of the lab (their interfaces go with them). */
   destroySync(): void {
+    // Daemons of remote machines outlive their namespace: end them first.
+    for (const pidFile of this.pidFiles) {
+      try {
+        process.kill(Number(readFileSync(pidFile, "utf8").trim()), "SIGKILL");
+      } catch {
+        // not running
+      }
+    }
+    for (const dir of this.workDirs) rmSync(dir, { recursive: true, force: true });
     const names = [this.das, this.bridge, ...[...this.hosts.values()].map((h) => h.ns)];
     for (const n of this.options.hosts.map((_, i) => `${this.id}-h${i}`))
       if (!names.includes(n)) names.push(n);

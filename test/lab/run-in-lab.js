@@ -12,6 +12,8 @@ const ops = {
     require(`${dist}/net/sweep`).discoverMac(request.mac, request.pool, request.options),
   create: () => require(`${dist}/resources/machine`).create(...request.args),
   read: () => require(`${dist}/resources/machine`).read(...request.args),
+  connect: () =>
+    require(`${dist}/libvirt/connect`).verifyConnection(request.uri, request.timeoutMs),
   pool: () => require(`${dist}/resources/server-pool`).create(...request.args),
 };
 ops[request.op]().then(

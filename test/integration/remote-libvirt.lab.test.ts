@@ -1,0 +1,78 @@
+import * as path from "path";
+import { Lab, labUnavailable } from "../lab/lab";
+import { libvirtdUnavailable } from "../lab/libvirtd";
+import { fixture } from "../unit/helpers";
+import { tempDomain } from "./tmp";
+
+jest.setTimeout(180_000);
+
+const RUNNER = path.join(__dirname, "..", "lab", "run-in-lab.js");
+const unavailable = labUnavailable() ?? libvirtdUnavailable();
+if (unavailable) console.warn(`SKIPPED remote libvirt tests: ${unavailable}`);
+
+(unavailable ? describe.skip : describe)(
+  "a remote machine over qemu+ssh, in the network lab",
+  () => {
+    let lab: Lab;
+    let ssh: { command: string; keyfile: string };
+    beforeAll(async () => {
+      lab = await Lab.create({
+        prefix: 24,
+        ports: [{ name: "br0", cidr: "10.132.181.1/24" }],
+        hosts: [{ name: "cloud-1", ip: "10.132.181.23", mac: "00:1c:c4:9f:e9:3b" }],
+      });
+      ssh = await lab.serveLibvirtOverSsh("cloud-1");
+    });
+    afterAll(() => lab?.destroySync());
+
+    async function inLab(
+      request: object,
+    ): Promise<{ value?: Record<string, unknown>; error?: { code: string; message: string } }> {
+      const r = await lab.exec([process.execPath, RUNNER, JSON.stringify(request)]);
+      if (r.code !== 0) throw new Error(`runner failed: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    }
+
+    it("connects from the DAS namespace and reads the remote hypervisor", async () => {
+      const uri = `qemu+ssh://root@10.132.181.23/system?keyfile=${ssh.keyfile}&command=${ssh.command}`;
+      const r = await inLab({ op: "connect", uri, timeoutMs: 60_000 });
+      expect(r.error).toBeUndefined();
+      expect(r.value).toMatchObject({ uri, hypervisorType: "QEMU" });
+    });
+
+    it("finds a machine by MAC, then verifies it over qemu+ssh as the pool user, before writing", async () => {
+      const template = `qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system?keyfile=${ssh.keyfile}&command=${ssh.command}`;
+      const d = tempDomain(
+        fixture("domain.xml").replace(
+          "</domain>\n",
+          `  <virtualizations>\n    <libvirt-virtualization name="kvm" type="libvirt" connection-string="${template.replace(/&/g, "&amp;")}">\n      <server-pool name="cloud" port-name="cscotun0;br0" sub-net="10.132.181.0/24">\n        <user name="root" user-id="0" group-id="0"/>\n      </server-pool>\n    </libvirt-virtualization>\n  </virtualizations>\n</domain>\n`,
+        ),
+      );
+      try {
+        const r = await inLab({
+          op: "create",
+          args: [
+            {
+              domainXml: d.file,
+              serverPool: "cloud",
+              name: "cloud-1",
+              mac: "00:1c:c4:9f:e9:3b",
+              connectTimeoutMs: 60_000,
+            },
+          ],
+        });
+        expect(r.error).toBeUndefined();
+        expect(r.value?.outs).toMatchObject({
+          ipAddress: "10.132.181.23",
+          resolvedBy: "mac",
+          libvirtUri: `qemu+ssh://root@10.132.181.23/system?keyfile=${ssh.keyfile}&command=${ssh.command}`,
+          hypervisorType: "QEMU",
+          hostname: expect.any(String),
+        });
+        expect(d.read()).toContain('<machines name="cloud-1">');
+      } finally {
+        d.cleanup();
+      }
+    });
+  },
+);

@@ -1,4 +1,5 @@
-import { verifyConnection } from "../../provider/libvirt/connect";
+import { execFile } from "child_process";
+import { verifyConnection, type VirshRunner } from "../../provider/libvirt/connect";
 import { libvirtdUnavailable, TestLibvirtd } from "../lab/libvirtd";
 
 jest.setTimeout(120_000);
@@ -20,6 +21,26 @@ if (unavailable) console.warn(`SKIPPED real libvirtd tests: ${unavailable}`);
         hypervisorType: "QEMU",
         hypervisorVersion: expect.stringMatching(/^\d+\.\d+/),
         libvirtVersion: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      });
+    });
+
+    it("says a user who may not use the system socket should use /session or the libvirt group", async () => {
+      // virsh run as nobody (uid 65534): the daemon's socket is root's only.
+      const asNobody: VirshRunner = (args, timeoutMs) =>
+        new Promise((resolve) => {
+          execFile(
+            "virsh",
+            [...args],
+            { uid: 65534, gid: 65534, timeout: timeoutMs },
+            (err, stdout, stderr) =>
+              resolve({ code: err ? 1 : 0, stdout, stderr, timedOut: false }),
+          );
+        });
+      await expect(verifyConnection(daemon.uri, 30_000, asNobody)).rejects.toMatchObject({
+        code: "LIBVIRT_SOCKET_PERMISSION",
+        message: expect.stringContaining(
+          "connect to /session instead, or add the user to the libvirt group",
+        ),
       });
     });
 

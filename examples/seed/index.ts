@@ -19,33 +19,55 @@ const domainXml = config.require("domainXml");
 // verifyConnections false` writes the configuration without reaching the machines.
 const verifyConnection = config.getBoolean("verifyConnections") ?? true;
 
-const kvm = new ims.Virtualization("kvm", { domainXml, emulator: "kvm" });
+// The kvm preset's connection string, unless config sets another (e.g. with keyfile= and a
+// known_hosts of your own): qemu+ssh://<pool user>@<machine>/system.
+const kvm = new ims.Virtualization("kvm", {
+  domainXml,
+  emulator: "kvm",
+  connectionString: config.get("connectionString"),
+});
 const cloud = new ims.ServerPool("cloud", {
   virtualization: kvm,
   subnet: "10.132.181.0/24",
   portNames: ["cscotun0", "br0"],
 });
-new ims.PoolUser("cloud", { serverPool: cloud, userId: 1001, groupId: 1001 });
-const local = new ims.Machine("local", {
-  serverPool: cloud,
-  networkName: "localhost",
-  verifyConnection,
-});
-const cloud1 = new ims.Machine("cloud-1", {
-  serverPool: cloud,
-  mac: "00:1c:c4:9f:e9:3b",
-  verifyConnection,
-});
-const office = new ims.Machine("office", {
-  serverPool: cloud,
-  networkName: "office",
-  ip: "10.132.181.57",
-  verifyConnection,
-});
+// Machines are reached as the pool user: they come after it, so their check logs in as it.
+const cloudUser = new ims.PoolUser("cloud", { serverPool: cloud, userId: 1001, groupId: 1001 });
+const local = new ims.Machine(
+  "local",
+  {
+    serverPool: cloud,
+    networkName: "localhost",
+    verifyConnection,
+  },
+  { dependsOn: [cloudUser] },
+);
+const cloud1 = new ims.Machine(
+  "cloud-1",
+  {
+    serverPool: cloud,
+    mac: "00:1c:c4:9f:e9:3b",
+    verifyConnection,
+  },
+  { dependsOn: [cloudUser] },
+);
+const office = new ims.Machine(
+  "office",
+  {
+    serverPool: cloud,
+    networkName: "office",
+    ip: "10.132.181.57",
+    verifyConnection,
+  },
+  { dependsOn: [cloudUser] },
+);
 new ims.MachineUser("jdoe", { machine: local, userId: 1000, groupId: 1000 });
 
-export const machines = {
-  local: { ip: local.ipAddress, resolvedBy: local.resolvedBy },
-  "cloud-1": { ip: cloud1.ipAddress, resolvedBy: cloud1.resolvedBy },
-  office: { ip: office.ipAddress, resolvedBy: office.resolvedBy },
-};
+// For each machine: its address, how it was found, and what its hypervisor reported.
+const report = (m: ims.Machine) => ({
+  ip: m.ipAddress,
+  resolvedBy: m.resolvedBy,
+  uri: m.libvirtUri,
+  hypervisor: pulumi.interpolate`${m.hypervisorType} ${m.hypervisorVersion}`,
+});
+export const machines = { local: report(local), "cloud-1": report(cloud1), office: report(office) };

@@ -1,7 +1,9 @@
 import { XMLParser } from "fast-xml-parser";
 import { readFileSync } from "fs";
 import * as path from "path";
+import { execFileSync, spawnSync } from "child_process";
 import { Lab, labUnavailable } from "../lab/lab";
+import { libvirtdUnavailable } from "../lab/libvirtd";
 import { fixture } from "../unit/helpers";
 import { tempDomain } from "../integration/tmp";
 import { opsOf, TestProject } from "./harness";
@@ -10,6 +12,7 @@ jest.setTimeout(240_000);
 
 const ORIGINAL = fixture("domain.xml");
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
+const RUNNER = path.join(__dirname, "..", "lab", "run-in-lab.js");
 
 describe("examples/virtualization (TypeScript, as a user runs it)", () => {
   it("previews, applies and destroys", async () => {
@@ -45,41 +48,73 @@ describe("examples/virtualization (TypeScript, as a user runs it)", () => {
   });
 });
 
-const noLab = labUnavailable();
-if (noLab)
-  console.warn(`SKIPPED examples/seed (needs the network lab for its MAC machine): ${noLab}`);
+const noLab = labUnavailable() ?? libvirtdUnavailable();
+if (noLab) console.warn(`SKIPPED examples/seed (needs the network lab and libvirtd): ${noLab}`);
 
 describe("examples/seed: the SPEC's asadmin sequence as code, inside the network lab", () => {
   let lab: Lab;
+  let ssh: { command: string; keyfile: string };
+  let createdUser = false;
   beforeAll(async () => {
     if (noLab) return;
-    // The DAS has br0 on the pool subnet (cscotun0 is missing); cloud-1 is a host with its MAC.
+    // The DAS has br0 on the pool subnet (cscotun0 is missing) and its own libvirtd for the
+    // localhost machine; cloud-1 (found by its MAC) and office (fixed ip) are remote machines
+    // with sshd and libvirtd, reached as the pool user "cloud" over qemu+ssh.
     lab = await Lab.create({
       prefix: 24,
       ports: [{ name: "br0", cidr: "10.132.181.1/24" }],
-      hosts: [{ name: "cloud-1", ip: "10.132.181.23", mac: "00:1c:c4:9f:e9:3b" }],
+      hosts: [
+        { name: "cloud-1", ip: "10.132.181.23", mac: "00:1c:c4:9f:e9:3b" },
+        { name: "office", ip: "10.132.181.57", mac: "02:00:00:00:00:57" },
+      ],
     });
+    ssh = await lab.serveLibvirtOverSsh("cloud-1");
+    await lab.serveLibvirtOverSsh("office");
+    await lab.startDasLibvirtd();
+    if (spawnSync("getent", ["passwd", "cloud"]).status !== 0) {
+      // "*": no password, but not locked ("!"), which sshd without PAM would refuse.
+      execFileSync("useradd", ["-M", "-s", "/bin/sh", "-p", "*", "cloud"]);
+      createdUser = true;
+    }
+    // A fresh libvirtd probes QEMU on its first connection (seconds): do that before timing anything.
+    for (const uri of [
+      "qemu:///system",
+      `qemu+ssh://cloud@10.132.181.23/system?${q()}`,
+      `qemu+ssh://cloud@10.132.181.57/system?${q()}`,
+    ]) {
+      await lab.dasExec([
+        process.execPath,
+        RUNNER,
+        JSON.stringify({ op: "connect", uri, timeoutMs: 90_000 }),
+      ]);
+    }
+  }, 240_000);
+  afterAll(() => {
+    lab?.destroySync();
+    if (createdUser) execFileSync("userdel", ["cloud"]);
   });
-  afterAll(() => lab?.destroySync());
+  const q = () => `keyfile=${ssh.keyfile}&command=${ssh.command}`;
 
   (noLab ? it.skip : it)(
-    "writes the IMS tree of SPEC section 2, element by element; the MAC machine gets its IP; destroys back to the original",
+    "writes SPEC section 2 element by element; every machine gets its IP and is verified over libvirt",
     async () => {
       const domain = tempDomain(ORIGINAL);
-      const project = await TestProject.create(path.join(EXAMPLES, "seed"), "e2e", lab.das);
+      const project = await TestProject.create(path.join(EXAMPLES, "seed"), "e2e", (argv) =>
+        lab.dasArgv(argv),
+      );
       try {
         await project.config("domainXml", domain.file);
-        // The lab's hosts run no sshd or libvirtd yet: the connectivity check is tested on its own.
-        await project.config("verifyConnections", "false");
+        await project.config(
+          "connectionString",
+          `qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system?${q()}`,
+        );
         await project.up();
         const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(
           domain.read(),
         );
         const kvm = parsed.domain.virtualizations["libvirt-virtualization"];
-        // emulator-path and connection-string are the kvm defaults, so GlassFish needs them absent
         expect(kvm).toMatchObject({ name: "kvm", type: "libvirt" });
         expect(kvm["emulator-path"]).toBeUndefined();
-        expect(kvm["connection-string"]).toBeUndefined();
         const pool = kvm["server-pool"];
         expect(pool).toMatchObject({
           name: "cloud",
@@ -99,10 +134,26 @@ describe("examples/seed: the SPEC's asadmin sequence as code, inside the network
           "cloud-1": { name: "cloud-1", "mac-address": "00:1c:c4:9f:e9:3b" },
           office: { name: "office", "network-name": "office", "ip-address": "10.132.181.57" },
         });
+        const qemu = expect.stringMatching(/^QEMU \d+\.\d+/);
         expect((await project.outputs()).machines).toEqual({
-          local: { ip: "127.0.0.1", resolvedBy: "localhost" },
-          "cloud-1": { ip: "10.132.181.23", resolvedBy: "mac" },
-          office: { ip: "10.132.181.57", resolvedBy: "fixed" },
+          local: {
+            ip: "127.0.0.1",
+            resolvedBy: "localhost",
+            uri: `qemu:///system?${q()}`,
+            hypervisor: qemu,
+          },
+          "cloud-1": {
+            ip: "10.132.181.23",
+            resolvedBy: "mac",
+            uri: `qemu+ssh://cloud@10.132.181.23/system?${q()}`,
+            hypervisor: qemu,
+          },
+          office: {
+            ip: "10.132.181.57",
+            resolvedBy: "fixed",
+            uri: `qemu+ssh://cloud@10.132.181.57/system?${q()}`,
+            hypervisor: qemu,
+          },
         });
         const cache = path.join(domain.dir, "virt", "cache", "cloud.cache");
         expect(readFileSync(cache, "utf8")).toBe("cloud-1=10.132.181.23\n");
@@ -115,6 +166,7 @@ describe("examples/seed: the SPEC's asadmin sequence as code, inside the network
         domain.cleanup();
       }
     },
+    240_000,
   );
 });
 

@@ -34,8 +34,8 @@ export class TestProject {
 
   private constructor(
     readonly base: string,
-    /** A lab namespace every CLI run happens in (so the provider's probes stay in the lab). */
-    readonly netns?: string,
+    /** Wraps every CLI run, e.g. to run it as the lab's DAS (so probes stay in the lab). */
+    readonly wrap?: (argv: string[]) => string[],
   ) {
     this.dir = path.join(base, "project");
     this.env = {
@@ -51,10 +51,14 @@ export class TestProject {
   }
 
   /** Copies `program` (a directory with Pulumi.yaml) and creates stack `stack`. */
-  static async create(program: string, stack = "e2e", netns?: string): Promise<TestProject> {
+  static async create(
+    program: string,
+    stack = "e2e",
+    wrap?: (argv: string[]) => string[],
+  ): Promise<TestProject> {
     assertPulumiCli();
     const base = mkdtempSync(path.join(os.tmpdir(), "gf-ims-e2e-"));
-    const p = new TestProject(base, netns);
+    const p = new TestProject(base, wrap);
     mkdirSync(path.join(base, "state"), { recursive: true });
     mkdirSync(path.join(base, "home"), { recursive: true });
     cpSync(program, p.dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
@@ -65,8 +69,8 @@ export class TestProject {
 
   /** Runs `pulumi <args>` (never through a shell) and returns what it printed. */
   run(args: string[]): Promise<CliResult> {
-    const netns = this.netns ? ["ip", "netns", "exec", this.netns] : [];
-    const [cmd, ...rest] = [...netns, "pulumi", ...args, "--non-interactive"];
+    const argv = ["pulumi", ...args, "--non-interactive"];
+    const [cmd, ...rest] = this.wrap ? this.wrap(argv) : argv;
     return new Promise((resolve) => {
       execFile(
         cmd,

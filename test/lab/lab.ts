@@ -1,5 +1,13 @@
 import { execFile, execFileSync } from "child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "fs";
 import * as os from "os";
 import * as path from "path";
 
@@ -99,6 +107,8 @@ export class Lab {
   private readonly hosts = new Map<string, LabHost & { ns: string }>();
   private readonly pidFiles: string[] = [];
   private readonly workDirs: string[] = [];
+  private dasRun: string | undefined;
+  private ssh: { command: string; keyfile: string; knownHosts: string } | undefined;
 
   private constructor(
     readonly id: string,
@@ -215,10 +225,11 @@ export class Lab {
     const dir = mkdtempSync(path.join(os.tmpdir(), `${h.ns}-`));
     this.workDirs.push(dir);
     const f = (n: string) => path.join(dir, n);
-    for (const key of ["host_key", "client_key"]) {
-      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", f(key)]);
-    }
-    writeFileSync(f("authorized_keys"), readFileSync(f("client_key.pub")));
+    const client = this.sshClient();
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", f("host_key")]);
+    // sshd reads authorized_keys as the user logging in: the pool user must be able to.
+    chmodSync(dir, 0o755);
+    writeFileSync(f("authorized_keys"), readFileSync(`${client.keyfile}.pub`), { mode: 0o644 });
     writeFileSync(
       f("sshd_config"),
       [
@@ -236,8 +247,9 @@ export class Lab {
     );
     writeFileSync(
       f("libvirtd.conf"),
+      // Lab-only daemon: any user who logs in over ssh may use /system.
       [
-        'unix_sock_rw_perms = "0770"',
+        'unix_sock_rw_perms = "0777"',
         'auth_unix_rw = "none"',
         'auth_unix_ro = "none"',
         `log_outputs = "3:file:${f("libvirtd.log")}"`,
@@ -263,15 +275,66 @@ export class Lab {
       script,
     ]);
     this.pidFiles.push(f("sshd.pid"), f("libvirtd.pid"));
-    writeFileSync(f("known_hosts"), `${h.ip} ${readFileSync(f("host_key.pub"), "utf8")}`);
-    writeFileSync(
-      f("ssh"),
-      `#!/bin/sh\nexec ssh -o UserKnownHostsFile=${f("known_hosts")} -o GlobalKnownHostsFile=/dev/null -o BatchMode=yes "$@"\n`,
-    );
-    chmodSync(f("ssh"), 0o755);
+    appendFileSync(client.knownHosts, `${h.ip} ${readFileSync(f("host_key.pub"), "utf8")}`);
     for (let i = 0; i < 100 && !existsSync(f("libvirtd.pid")); i++)
       await new Promise((r) => setTimeout(r, 50));
-    return { command: f("ssh"), keyfile: f("client_key") };
+    return { command: client.command, keyfile: client.keyfile };
+  }
+
+  /**
+   * The lab's ssh client side, shared by all its remote machines: one key, one known_hosts of
+   * the lab's own (never the user's), and a wrapper for `command=` in a connection string.
+   */
+  private sshClient(): { command: string; keyfile: string; knownHosts: string } {
+    if (!this.ssh) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), `${this.id}-ssh-`));
+      this.workDirs.push(dir);
+      const keyfile = path.join(dir, "client_key");
+      const knownHosts = path.join(dir, "known_hosts");
+      const command = path.join(dir, "ssh");
+      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyfile]);
+      writeFileSync(knownHosts, "");
+      writeFileSync(
+        command,
+        `#!/bin/sh\nexec ssh -o UserKnownHostsFile=${knownHosts} -o GlobalKnownHostsFile=/dev/null -o BatchMode=yes "$@"\n`,
+      );
+      chmodSync(command, 0o755);
+      this.ssh = { command, keyfile, knownHosts };
+    }
+    return this.ssh;
+  }
+
+  /**
+   * Gives the DAS its own libvirtd for `localhost` machines: its socket lives in a directory of
+   * the lab that {@link dasArgv} mounts over /run, so `qemu:///system` reaches it and nothing of
+   * the machine's own /run is touched.
+   */
+  async startDasLibvirtd(): Promise<void> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `${this.das}-run-`));
+    this.workDirs.push(dir);
+    this.dasRun = dir;
+    startLibvirtdWithOwnRun(dir);
+    this.pidFiles.push(path.join(dir, "libvirtd.pid"));
+    for (let i = 0; i < 100 && !existsSync(path.join(dir, "libvirt", "libvirt-sock")); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The command line that runs `argv` as the DAS: in its namespace, with its /run if it has one. */
+  dasArgv(argv: readonly string[]): string[] {
+    if (!this.dasRun) return this.argv(argv);
+    const mountRun = 'mount --bind "$0" /run && exec "$@"';
+    return this.argv([
+      "unshare",
+      "--mount",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      mountRun,
+      this.dasRun,
+      ...argv,
+    ]);
   }
 
   /** Takes a host off the network. */
@@ -311,6 +374,16 @@ export class Lab {
     );
   }
 
+  /** Runs `argv` as the DAS ({@link dasArgv}). */
+  dasExec(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const [cmd, ...args] = this.dasArgv(argv);
+    return new Promise((resolve) =>
+      execFile(cmd, args, { timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+      ),
+    );
+  }
+
   /** Removes every namespace of the lab (their interfaces go with them). */
   destroySync(): void {
     // Daemons of remote machines outlive their namespace: end them first.
@@ -334,4 +407,35 @@ export class Lab {
     }
     live.delete(this);
   }
+}
+
+/**
+ * Starts a system libvirtd whose /run is `dir` (a private mount namespace): its socket is
+ * `<dir>/libvirt/libvirt-sock` and its state stays out of the machine's /run, so several can run
+ * at once. Its pid file is `<dir>/libvirtd.pid`.
+ */
+export function startLibvirtdWithOwnRun(dir: string): void {
+  const conf = path.join(dir, "libvirtd.conf");
+  writeFileSync(
+    conf,
+    [
+      'unix_sock_rw_perms = "0770"',
+      'auth_unix_rw = "none"',
+      'auth_unix_ro = "none"',
+      `log_outputs = "3:file:${dir}/libvirtd.log"`,
+    ].join("\n") + "\n",
+  );
+  const script =
+    'mount --bind "$0" /run && mkdir -p /run/libvirt && exec libvirtd -d -f "$1" -p "$2"';
+  execFileSync("unshare", [
+    "--mount",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    script,
+    dir,
+    conf,
+    path.join(dir, "libvirtd.pid"),
+  ]);
 }

@@ -1,7 +1,8 @@
 import { execFileSync, spawn, spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { startLibvirtdWithOwnRun } from "./lab";
 
 /** Why a real libvirtd cannot run here, or undefined when it can. */
 export function libvirtdUnavailable(): string | undefined {
@@ -13,8 +14,8 @@ export function libvirtdUnavailable(): string | undefined {
 }
 
 /**
- * A real libvirtd (and virtlogd) with its own configuration, socket directory and pid files, in
- * a temp directory; reached as `qemu:///system?socket=<dir>/libvirt-sock`. `stop` ends both.
+ * A real libvirtd (and virtlogd) with its own configuration, /run and pid files, in a temp
+ * directory; reached as `qemu:///system?socket=<dir>/libvirt/libvirt-sock`. `stop` ends both.
  */
 export class TestLibvirtd {
   private constructor(
@@ -24,45 +25,26 @@ export class TestLibvirtd {
 
   /** The URI of this daemon's system connection. */
   get uri(): string {
-    return `qemu:///system?socket=${this.dir}/libvirt-sock`;
+    return `qemu:///system?socket=${this.dir}/libvirt/libvirt-sock`;
   }
 
   /** Starts the daemons and waits for the socket. */
   static async start(): Promise<TestLibvirtd> {
     const dir = mkdtempSync(path.join(os.tmpdir(), "gf-ims-libvirtd-"));
-    writeFileSync(
-      path.join(dir, "libvirtd.conf"),
-      [
-        `unix_sock_dir = "${dir}"`,
-        'unix_sock_rw_perms = "0770"',
-        'unix_sock_ro_perms = "0777"',
-        'auth_unix_rw = "none"',
-        'auth_unix_ro = "none"',
-        'log_outputs = "3:stderr"',
-      ].join("\n") + "\n",
-    );
     const d = new TestLibvirtd(dir, [
       path.join(dir, "virtlogd.pid"),
       path.join(dir, "libvirtd.pid"),
     ]);
+    const socket = path.join(dir, "libvirt", "libvirt-sock");
     try {
       spawn("virtlogd", ["-p", path.join(dir, "virtlogd.pid")], {
         detached: true,
         stdio: "ignore",
       }).unref();
-      spawn(
-        "libvirtd",
-        ["-f", path.join(dir, "libvirtd.conf"), "-p", path.join(dir, "libvirtd.pid")],
-        {
-          detached: true,
-          stdio: ["ignore", "ignore", "ignore"],
-        },
-      ).unref();
-      for (let i = 0; i < 100 && !existsSync(path.join(dir, "libvirt-sock")); i++) {
+      startLibvirtdWithOwnRun(dir);
+      for (let i = 0; i < 100 && !existsSync(socket); i++)
         await new Promise((r) => setTimeout(r, 100));
-      }
-      if (!existsSync(path.join(dir, "libvirt-sock")))
-        throw new Error(`libvirtd did not create ${dir}/libvirt-sock`);
+      if (!existsSync(socket)) throw new Error(`libvirtd did not create ${socket}`);
     } catch (e) {
       d.stop();
       throw e;

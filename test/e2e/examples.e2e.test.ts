@@ -12,7 +12,6 @@ jest.setTimeout(240_000);
 
 const ORIGINAL = fixture("domain.xml");
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
-const RUNNER = path.join(__dirname, "..", "lab", "run-in-lab.js");
 
 describe("examples/virtualization (TypeScript, as a user runs it)", () => {
   it("previews, applies and destroys", async () => {
@@ -82,11 +81,7 @@ describe("examples/seed: the SPEC's asadmin sequence as code, inside the network
       `qemu+ssh://cloud@10.132.181.23/system?${q()}`,
       `qemu+ssh://cloud@10.132.181.57/system?${q()}`,
     ]) {
-      await lab.dasExec([
-        process.execPath,
-        RUNNER,
-        JSON.stringify({ op: "connect", uri, timeoutMs: 90_000 }),
-      ]);
+      await lab.request({ op: "connect", uri, timeoutMs: 90_000 });
     }
   }, 240_000);
   afterAll(() => {

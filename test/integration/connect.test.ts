@@ -4,6 +4,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { verifyConnection } from "../../provider/libvirt/connect";
+import { sshdConfig } from "../lab/lab";
 
 jest.setTimeout(60_000);
 
@@ -96,21 +97,7 @@ describeVirsh("libvirt connections through virsh, for real", () => {
       execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file("client_key")]);
       execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file("other_key")]);
       writeFileSync(file("authorized_keys"), readFileSync(file("client_key.pub")));
-      writeFileSync(
-        file("sshd_config"),
-        [
-          `Port ${port}`,
-          "ListenAddress 127.0.0.1",
-          `HostKey ${file("host_key")}`,
-          `AuthorizedKeysFile ${file("authorized_keys")}`,
-          `PidFile ${file("sshd.pid")}`,
-          "PasswordAuthentication no",
-          "KbdInteractiveAuthentication no",
-          "PermitRootLogin prohibit-password",
-          "StrictModes no",
-          "UsePAM no",
-        ].join("\n") + "\n",
-      );
+      writeFileSync(file("sshd_config"), sshdConfig({ port, listen: "127.0.0.1", dir }));
       // sshd insists on its privilege separation directory (Debian's service would create it).
       mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
       sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", file("sshd_config")], { stdio: "ignore" });

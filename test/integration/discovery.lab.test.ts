@@ -29,13 +29,7 @@ describeLab("MAC discovery in a real network lab (namespaces, veth, bridge)", ()
   });
   afterAll(() => lab?.destroySync());
 
-  async function inLab(
-    request: object,
-  ): Promise<{ value?: Record<string, unknown>; error?: { code: string; message: string } }> {
-    const r = await lab.exec([process.execPath, RUNNER, JSON.stringify(request)]);
-    if (r.code !== 0) throw new Error(`runner failed: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  }
+  const inLab = (request: object) => lab.request(request);
 
   it("finds a MAC on the second port when the first one is missing", async () => {
     const r = await inLab({ op: "discover", mac: "00:1c:c4:9f:e9:3b", pool: POOL });

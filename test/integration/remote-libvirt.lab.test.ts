@@ -1,4 +1,3 @@
-import * as path from "path";
 import { Lab, labUnavailable } from "../lab/lab";
 import { libvirtdUnavailable } from "../lab/libvirtd";
 import { fixture } from "../unit/helpers";
@@ -6,7 +5,6 @@ import { tempDomain } from "./tmp";
 
 jest.setTimeout(180_000);
 
-const RUNNER = path.join(__dirname, "..", "lab", "run-in-lab.js");
 const unavailable = labUnavailable() ?? libvirtdUnavailable();
 if (unavailable) console.warn(`SKIPPED remote libvirt tests: ${unavailable}`);
 
@@ -25,13 +23,7 @@ if (unavailable) console.warn(`SKIPPED remote libvirt tests: ${unavailable}`);
     });
     afterAll(() => lab?.destroySync());
 
-    async function inLab(
-      request: object,
-    ): Promise<{ value?: Record<string, unknown>; error?: { code: string; message: string } }> {
-      const r = await lab.exec([process.execPath, RUNNER, JSON.stringify(request)]);
-      if (r.code !== 0) throw new Error(`runner failed: ${r.stderr}`);
-      return JSON.parse(r.stdout);
-    }
+    const inLab = (request: object) => lab.request(request);
 
     it("connects from the DAS namespace and reads the remote hypervisor", async () => {
       const uri = `qemu+ssh://root@10.132.181.23/system?keyfile=${ssh.keyfile}&command=${ssh.command}`;

@@ -38,6 +38,41 @@ export interface LabOptions {
 }
 
 const PREFIX = "gfims";
+const RUNNER = path.join(__dirname, "run-in-lab.js");
+
+/** What a command printed. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(argv: readonly string[], timeoutMs: number): Promise<RunResult> {
+  const [cmd, ...args] = argv;
+  return new Promise((resolve) =>
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+/** An sshd configuration for tests: key auth only, everything in files of the test's own. */
+export function sshdConfig(o: { port: number; listen: string; dir: string }): string {
+  return (
+    [
+      `Port ${o.port}`,
+      `ListenAddress ${o.listen}`,
+      `HostKey ${o.dir}/host_key`,
+      `AuthorizedKeysFile ${o.dir}/authorized_keys`,
+      `PidFile ${o.dir}/sshd.pid`,
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PermitRootLogin prohibit-password",
+      "StrictModes no",
+      "UsePAM no",
+    ].join("\n") + "\n"
+  );
+}
 let counter = 0;
 
 /** Why the lab cannot run here, or undefined when it can. */
@@ -147,50 +182,27 @@ export class Lab {
     await ip(["-n", das, "link", "set", "lo", "up"]);
     let d = 0;
     for (const port of this.options.ports) {
-      const peer = `d${d++}`;
-      await ip([
-        "-n",
-        bridge,
-        "link",
-        "add",
-        peer,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        port.name,
-        "netns",
-        das,
-      ]);
-      await ip(["-n", bridge, "link", "set", peer, "master", "labbr", "up"]);
+      await this.plug(`d${d++}`, port.name, das);
       if (port.cidr) await ip(["-n", das, "addr", "add", port.cidr, "dev", port.name]);
       await ip(["-n", das, "link", "set", port.name, "up"]);
     }
     const hosts = this.options.hosts.map((h, i) => ({ ...h, ns: `${this.id}-h${i}` }));
     await inParallel(hosts, 8, async (h) => {
-      const peer = `h${hosts.indexOf(h)}`;
       await ip(["netns", "add", h.ns]);
-      await ip([
-        "-n",
-        bridge,
-        "link",
-        "add",
-        peer,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        h.ns,
-      ]);
-      await ip(["-n", bridge, "link", "set", peer, "master", "labbr", "up"]);
+      await this.plug(`h${hosts.indexOf(h)}`, "eth0", h.ns);
       await ip(["-n", h.ns, "link", "set", "eth0", "address", h.mac]);
       await ip(["-n", h.ns, "addr", "add", `${h.ip}/${this.options.prefix}`, "dev", "eth0"]);
       await ip(["-n", h.ns, "link", "set", "eth0", "up"]);
       if (h.arpLoss) await this.setArpLoss(h.ns, h.arpLoss);
       this.hosts.set(h.name, h);
     });
+  }
+
+  /** A veth pair: `peer` on the lab bridge, `ifname` in namespace `ns`. */
+  private async plug(peer: string, ifname: string, ns: string): Promise<void> {
+    const veth = ["link", "add", peer, "type", "veth", "peer", "name", ifname, "netns", ns];
+    await ip(["-n", this.bridge, ...veth]);
+    await ip(["-n", this.bridge, "link", "set", peer, "master", "labbr", "up"]);
   }
 
   private async setArpLoss(ns: string, share: number): Promise<void> {
@@ -230,21 +242,7 @@ export class Lab {
     // sshd reads authorized_keys as the user logging in: the pool user must be able to.
     chmodSync(dir, 0o755);
     writeFileSync(f("authorized_keys"), readFileSync(`${client.keyfile}.pub`), { mode: 0o644 });
-    writeFileSync(
-      f("sshd_config"),
-      [
-        "Port 22",
-        `ListenAddress ${h.ip}`,
-        `HostKey ${f("host_key")}`,
-        `AuthorizedKeysFile ${f("authorized_keys")}`,
-        `PidFile ${f("sshd.pid")}`,
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "PermitRootLogin prohibit-password",
-        "StrictModes no",
-        "UsePAM no",
-      ].join("\n") + "\n",
-    );
+    writeFileSync(f("sshd_config"), sshdConfig({ port: 22, listen: h.ip, dir }));
     writeFileSync(
       f("libvirtd.conf"),
       // Lab-only daemon: any user who logs in over ssh may use /system.
@@ -353,35 +351,25 @@ export class Lab {
   }
 
   /** Runs `argv` inside the DAS namespace. */
-  exec(
-    argv: readonly string[],
-    env?: NodeJS.ProcessEnv,
-    timeoutMs = 120_000,
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
-    const [cmd, ...args] = this.argv(argv);
-    return new Promise((resolve) =>
-      execFile(
-        cmd,
-        args,
-        { env: env ?? process.env, timeout: timeoutMs, maxBuffer: 64 << 20 },
-        (err, stdout, stderr) =>
-          resolve({
-            code: err ? (typeof err.code === "number" ? err.code : 1) : 0,
-            stdout,
-            stderr,
-          }),
-      ),
-    );
+  exec(argv: readonly string[], timeoutMs = 120_000): Promise<RunResult> {
+    return run(this.argv(argv), timeoutMs);
   }
 
   /** Runs `argv` as the DAS ({@link dasArgv}). */
-  dasExec(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const [cmd, ...args] = this.dasArgv(argv);
-    return new Promise((resolve) =>
-      execFile(cmd, args, { timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-      ),
-    );
+  dasExec(argv: readonly string[], timeoutMs = 120_000): Promise<RunResult> {
+    return run(this.dasArgv(argv), timeoutMs);
+  }
+
+  /**
+   * Runs one provider operation in the lab through `test/lab/run-in-lab.js` (as the DAS, with its
+   * /run when it has one) and returns its outcome.
+   */
+  async request(
+    request: object,
+  ): Promise<{ value?: Record<string, unknown>; error?: { code: string; message: string } }> {
+    const r = await this.dasExec([process.execPath, RUNNER, JSON.stringify(request)]);
+    if (r.code !== 0) throw new Error(`lab runner failed (${r.code}): ${r.stderr}`);
+    return JSON.parse(r.stdout);
   }
 
   /** Removes every namespace of the lab (their interfaces go with them). */

@@ -304,8 +304,8 @@ export class Lab {
 
   /**
    * Gives the DAS its own libvirtd for `localhost` machines: its socket lives in a directory of
-   * the lab that {@link dasArgv} mounts over /run, so `qemu:///system` reaches it and nothing of
-   * the machine's own /run is touched.
+   * the lab that {@link dasArgv} mounts over /run/libvirt (in a private mount namespace), so
+   * `qemu:///system` reaches it and no daemon of the machine's own is involved.
    */
   async startDasLibvirtd(): Promise<void> {
     const dir = mkdtempSync(path.join(os.tmpdir(), `${this.das}-run-`));
@@ -321,7 +321,8 @@ export class Lab {
   /** The command line that runs `argv` as the DAS: in its namespace, with its /run if it has one. */
   dasArgv(argv: readonly string[]): string[] {
     if (!this.dasRun) return this.argv(argv);
-    const mountRun = 'mount --bind "$0" /run && exec "$@"';
+    // Only /run/libvirt is the DAS's own: /run/netns must stay visible (the runners' guard).
+    const mountRun = 'mkdir -p /run/libvirt && mount --bind "$0/libvirt" /run/libvirt && exec "$@"';
     return this.argv([
       "unshare",
       "--mount",

@@ -138,6 +138,24 @@ describeVirsh("libvirt connections through virsh, for real", () => {
       });
     });
 
+    sshIt("refuses a host key that changed", async () => {
+      // known_hosts holds another key for this host: ssh must not trust the new one.
+      writeFileSync(
+        file("changed_known_hosts"),
+        `[127.0.0.1]:${port} ${readFileSync(file("other_key.pub"), "utf8")}`,
+      );
+      writeFileSync(
+        file("ssh-changed.sh"),
+        `#!/bin/sh\nexec ssh -o UserKnownHostsFile=${file("changed_known_hosts")} -o GlobalKnownHostsFile=/dev/null -o BatchMode=yes "$@"\n`,
+      );
+      chmodSync(file("ssh-changed.sh"), 0o755);
+      const uri = `qemu+ssh://root@127.0.0.1:${port}/system?keyfile=${file("client_key")}&command=${file("ssh-changed.sh")}`;
+      await expect(verifyConnection(uri, 10000)).rejects.toMatchObject({
+        code: "SSH_HOST_KEY",
+        message: expect.stringContaining("Fix: the host's ssh key is unknown or changed"),
+      });
+    });
+
     sshIt("says the login was refused for a key that is not authorized", async () => {
       const uri = `qemu+ssh://root@127.0.0.1:${port}/system?keyfile=${file("other_key")}&command=${file("ssh-known.sh")}`;
       await expect(verifyConnection(uri, 10000)).rejects.toMatchObject({

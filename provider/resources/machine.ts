@@ -8,7 +8,6 @@ import {
   removeMachine,
   USER,
   type MachineLocation,
-  type PoolLocation,
 } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import {
@@ -22,11 +21,9 @@ import {
 } from "../domain/tree";
 import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
-import { ELEMENT_DEFAULTS } from "../libvirt/presets";
-import { expandConnectionString } from "../libvirt/uri";
-import { verifyConnection, VIRSH, type VirshRunner } from "../libvirt/connect";
+import { VIRSH, type VirshRunner } from "../libvirt/connect";
 import { isHostIn, normalizeMac } from "../net/address";
-import { discoverMac, SYSTEM, type PoolNetwork, type SweepEffects } from "../net/sweep";
+import { SYSTEM, type SweepEffects } from "../net/sweep";
 import { setCachedIp } from "../domain/ip-cache";
 import {
   diffInputs,
@@ -38,6 +35,15 @@ import {
   type DiffResult,
 } from "./common";
 import { alreadyExists, requirePool } from "./locate";
+import {
+  address,
+  cacheAddress,
+  connect,
+  connectBeforeWriting,
+  libvirtUriOf,
+  type Address,
+  type Connection,
+} from "./machine-reach";
 import {
   booleanRule,
   domainXmlRule,
@@ -192,79 +198,6 @@ function desiredAttributes(i: MachineInputs): Array<[string, string | undefined]
   ];
 }
 
-/** How the machine's address was found, for the outputs. */
-type Address = Pick<MachineOutputs, "ipAddress" | "resolvedBy" | "resolution" | "discoveredVia">;
-
-/**
- * The libvirt URI of the machine: its virtualization's connection string expanded with the
- * effective user (the machine's `<user>`, else the pool's) and its address; undefined while that
- * is not possible (no address yet).
- */
-function libvirtUriOf(
-  l: PoolLocation & { machine?: XmlElement },
-  address: Address,
-): string | undefined {
-  const template =
-    getAttribute(l.virtualization, "connection-string") ?? ELEMENT_DEFAULTS.connectionString;
-  const userEl = (l.machine && childElements(l.machine, USER)[0]) ?? childElements(l.pool, USER)[0];
-  const name = userEl && getAttribute(userEl, "name");
-  const user = name ? { name, authMethod: getAttribute(userEl, "auth-method") } : undefined;
-  try {
-    return expandConnectionString(template, {
-      localhost: address.resolvedBy === "localhost",
-      host: address.ipAddress,
-      user,
-    });
-  } catch {
-    return undefined;
-  }
-}
-
-/** What the connectivity check found, for the outputs. */
-type Connection = Pick<
-  MachineOutputs,
-  "hostname" | "libvirtVersion" | "hypervisorType" | "hypervisorVersion" | "connectionError"
->;
-
-/** Opens the machine's libvirt URI with a time bound and reads what the hypervisor reports. */
-async function connect(
-  i: MachineInputs,
-  uri: string | undefined,
-  virsh: VirshRunner,
-): Promise<Connection> {
-  if (i.verifyConnection === false) return {};
-  if (uri === undefined) {
-    throw new ImsError(
-      "LIBVIRT_ERROR",
-      `machine "${i.name}" has no libvirt URI: its address is not known, so its connection cannot be checked (set verifyConnection: false to skip it)`,
-    );
-  }
-  const r = await verifyConnection(uri, i.connectTimeoutMs ?? 10000, virsh);
-  return {
-    hostname: r.hostname,
-    libvirtVersion: r.libvirtVersion,
-    hypervisorType: r.hypervisorType,
-    hypervisorVersion: r.hypervisorVersion,
-  };
-}
-
-/**
- * Checks the connection before anything is written (SPEC §5), with the URI the machine will
- * have: its pool's virtualization and users as the file has them now.
- */
-async function connectBeforeWriting(
-  i: MachineInputs,
-  address: Address,
-  virsh: VirshRunner,
-): Promise<Connection> {
-  if (i.verifyConnection === false) return {};
-  const { doc } = await readDomain(i.domainXml);
-  const l = requirePool(doc, i.domainXml, i.serverPool, i.virtualization);
-  const existing = findMachine(doc, i.name);
-  const machine = existing?.pool === l.pool ? existing.machine : undefined;
-  return connect(i, libvirtUriOf({ ...l, machine }, address), virsh);
-}
-
 function outputsOf(
   i: MachineInputs,
   l: MachineLocation,
@@ -287,37 +220,6 @@ function outputsOf(
     restartRequired,
     xmlDigest: digest(l.machine),
     stateVersion: 1 as const,
-  };
-}
-
-/** What the pool in the file says about its network, for discovery. */
-async function poolNetwork(i: MachineInputs): Promise<PoolNetwork> {
-  const { doc } = await readDomain(i.domainXml);
-  const { pool } = requirePool(doc, i.domainXml, i.serverPool, i.virtualization);
-  return {
-    name: i.serverPool,
-    subnet: getAttribute(pool, "sub-net") ?? "",
-    portNames: (getAttribute(pool, "port-name") ?? "").split(";").filter((p) => p !== ""),
-  };
-}
-
-/**
- * The machine's address: localhost, the fixed ip, or the one its MAC answers at on the pool
- * subnet (SPEC §4). Discovery failures throw: create and update write nothing then.
- */
-async function address(i: MachineInputs, fx: SweepEffects): Promise<Address> {
-  if (i.ip !== undefined) return { ipAddress: i.ip, resolvedBy: "fixed" };
-  if (i.mac === undefined) return { ipAddress: "127.0.0.1", resolvedBy: "localhost" };
-  const found = await discoverMac(
-    i.mac,
-    await poolNetwork(i),
-    { budgetMs: i.discoveryTimeoutMs, allowLargeSweep: i.allowLargeSweep },
-    fx,
-  );
-  return {
-    ipAddress: found.ip,
-    resolvedBy: "mac",
-    discoveredVia: `${found.port} (${found.source})`,
   };
 }
 
@@ -398,16 +300,6 @@ function assertIpInPool(i: MachineInputs, pool: XmlElement): void {
       `ip "${i.ip}" of machine "${i.name}" is not a host address of server pool "${i.serverPool}" (sub-net ${subnet} in ${i.domainXml})`,
     );
   }
-}
-
-/** Keeps the pool's IP cache in step: discovered addresses only (SPEC §4). */
-async function cacheAddress(o: MachineOutputs): Promise<void> {
-  await setCachedIp(
-    o.domainXml,
-    o.serverPool,
-    o.name,
-    o.resolvedBy === "mac" ? o.ipAddress : undefined,
-  );
 }
 
 /** Writes `<machines>` into its pool; nothing is written when any check fails. */

@@ -1,0 +1,131 @@
+// How a machine is reached (SPEC §3 to §5): its address (localhost, fixed, or found by MAC), its
+// libvirt URI, the connectivity check, and the pool's IP cache.
+import { getAttribute } from "../domain/attrs";
+import { findMachine, USER, type PoolLocation } from "../domain/ims";
+import { setCachedIp } from "../domain/ip-cache";
+import { readDomain } from "../domain/store";
+import { childElements, type XmlElement } from "../domain/xml";
+import { ImsError } from "../errors";
+import { verifyConnection, type VirshRunner } from "../libvirt/connect";
+import { ELEMENT_DEFAULTS } from "../libvirt/presets";
+import { expandConnectionString } from "../libvirt/uri";
+import { discoverMac, type PoolNetwork, type SweepEffects } from "../net/sweep";
+import { requirePool } from "./locate";
+import type { MachineInputs, MachineOutputs } from "./machine";
+
+/** How the machine's address was found, for the outputs. */
+export type Address = Pick<
+  MachineOutputs,
+  "ipAddress" | "resolvedBy" | "resolution" | "discoveredVia"
+>;
+
+/**
+ * The libvirt URI of the machine: its virtualization's connection string expanded with the
+ * effective user (the machine's `<user>`, else the pool's) and its address; undefined while that
+ * is not possible (no address yet).
+ */
+export function libvirtUriOf(
+  l: PoolLocation & { machine?: XmlElement },
+  address: Address,
+): string | undefined {
+  const template =
+    getAttribute(l.virtualization, "connection-string") ?? ELEMENT_DEFAULTS.connectionString;
+  const userEl = (l.machine && childElements(l.machine, USER)[0]) ?? childElements(l.pool, USER)[0];
+  const name = userEl && getAttribute(userEl, "name");
+  const user = name ? { name, authMethod: getAttribute(userEl, "auth-method") } : undefined;
+  try {
+    return expandConnectionString(template, {
+      localhost: address.resolvedBy === "localhost",
+      host: address.ipAddress,
+      user,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the connectivity check found, for the outputs. */
+export type Connection = Pick<
+  MachineOutputs,
+  "hostname" | "libvirtVersion" | "hypervisorType" | "hypervisorVersion" | "connectionError"
+>;
+
+/** Opens the machine's libvirt URI with a time bound and reads what the hypervisor reports. */
+export async function connect(
+  i: MachineInputs,
+  uri: string | undefined,
+  virsh: VirshRunner,
+): Promise<Connection> {
+  if (i.verifyConnection === false) return {};
+  if (uri === undefined) {
+    throw new ImsError(
+      "LIBVIRT_ERROR",
+      `machine "${i.name}" has no libvirt URI: its address is not known, so its connection cannot be checked (set verifyConnection: false to skip it)`,
+    );
+  }
+  const r = await verifyConnection(uri, i.connectTimeoutMs ?? 10000, virsh);
+  return {
+    hostname: r.hostname,
+    libvirtVersion: r.libvirtVersion,
+    hypervisorType: r.hypervisorType,
+    hypervisorVersion: r.hypervisorVersion,
+  };
+}
+
+/**
+ * Checks the connection before anything is written (SPEC §5), with the URI the machine will
+ * have: its pool's virtualization and users as the file has them now.
+ */
+export async function connectBeforeWriting(
+  i: MachineInputs,
+  address: Address,
+  virsh: VirshRunner,
+): Promise<Connection> {
+  if (i.verifyConnection === false) return {};
+  const { doc } = await readDomain(i.domainXml);
+  const l = requirePool(doc, i.domainXml, i.serverPool, i.virtualization);
+  const existing = findMachine(doc, i.name);
+  const machine = existing?.pool === l.pool ? existing.machine : undefined;
+  return connect(i, libvirtUriOf({ ...l, machine }, address), virsh);
+}
+
+/** What the pool in the file says about its network, for discovery. */
+export async function poolNetwork(i: MachineInputs): Promise<PoolNetwork> {
+  const { doc } = await readDomain(i.domainXml);
+  const { pool } = requirePool(doc, i.domainXml, i.serverPool, i.virtualization);
+  return {
+    name: i.serverPool,
+    subnet: getAttribute(pool, "sub-net") ?? "",
+    portNames: (getAttribute(pool, "port-name") ?? "").split(";").filter((p) => p !== ""),
+  };
+}
+
+/**
+ * The machine's address: localhost, the fixed ip, or the one its MAC answers at on the pool
+ * subnet (SPEC §4). Discovery failures throw: create and update write nothing then.
+ */
+export async function address(i: MachineInputs, fx: SweepEffects): Promise<Address> {
+  if (i.ip !== undefined) return { ipAddress: i.ip, resolvedBy: "fixed" };
+  if (i.mac === undefined) return { ipAddress: "127.0.0.1", resolvedBy: "localhost" };
+  const found = await discoverMac(
+    i.mac,
+    await poolNetwork(i),
+    { budgetMs: i.discoveryTimeoutMs, allowLargeSweep: i.allowLargeSweep },
+    fx,
+  );
+  return {
+    ipAddress: found.ip,
+    resolvedBy: "mac",
+    discoveredVia: `${found.port} (${found.source})`,
+  };
+}
+
+/** Keeps the pool's IP cache in step: discovered addresses only (SPEC §4). */
+export async function cacheAddress(o: MachineOutputs): Promise<void> {
+  await setCachedIp(
+    o.domainXml,
+    o.serverPool,
+    o.name,
+    o.resolvedBy === "mac" ? o.ipAddress : undefined,
+  );
+}

@@ -56,6 +56,11 @@ function run(argv: readonly string[], timeoutMs: number): Promise<RunResult> {
   );
 }
 
+/** `sh -c script args…` in a private mount namespace: mounts made there stay there. */
+function inPrivateMounts(script: string, ...args: string[]): string[] {
+  return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, ...args];
+}
+
 /** An sshd configuration for tests: key auth only, everything in files of the test's own. */
 export function sshdConfig(o: { port: number; listen: string; dir: string }): string {
   return (
@@ -260,18 +265,7 @@ export class Lab {
       `/usr/sbin/sshd -f ${f("sshd_config")}`,
     ].join(" && ");
     await ip(["-n", h.ns, "link", "set", "lo", "up"]);
-    execFileSync("ip", [
-      "netns",
-      "exec",
-      h.ns,
-      "unshare",
-      "--mount",
-      "--propagation",
-      "private",
-      "sh",
-      "-c",
-      script,
-    ]);
+    execFileSync("ip", ["netns", "exec", h.ns, ...inPrivateMounts(script)]);
     this.pidFiles.push(f("sshd.pid"), f("libvirtd.pid"));
     appendFileSync(client.knownHosts, `${h.ip} ${readFileSync(f("host_key.pub"), "utf8")}`);
     for (let i = 0; i < 100 && !existsSync(f("libvirtd.pid")); i++)
@@ -323,17 +317,7 @@ export class Lab {
     if (!this.dasRun) return this.argv(argv);
     // Only /run/libvirt is the DAS's own: /run/netns must stay visible (the runners' guard).
     const mountRun = 'mkdir -p /run/libvirt && mount --bind "$0/libvirt" /run/libvirt && exec "$@"';
-    return this.argv([
-      "unshare",
-      "--mount",
-      "--propagation",
-      "private",
-      "sh",
-      "-c",
-      mountRun,
-      this.dasRun,
-      ...argv,
-    ]);
+    return this.argv(inPrivateMounts(mountRun, this.dasRun, ...argv));
   }
 
   /** Takes a host off the network. */
@@ -416,15 +400,6 @@ export function startLibvirtdWithOwnRun(dir: string): void {
   );
   const script =
     'mount --bind "$0" /run && mkdir -p /run/libvirt && exec libvirtd -d -f "$1" -p "$2"';
-  execFileSync("unshare", [
-    "--mount",
-    "--propagation",
-    "private",
-    "sh",
-    "-c",
-    script,
-    dir,
-    conf,
-    path.join(dir, "libvirtd.pid"),
-  ]);
+  const [cmd, ...args] = inPrivateMounts(script, dir, conf, path.join(dir, "libvirtd.pid"));
+  execFileSync(cmd, args);
 }

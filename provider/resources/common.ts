@@ -37,6 +37,14 @@ export function diffInputs(
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: collides };
 }
 
+/** A resource's `diff`: explicit, from its input keys and the subset that is identity. */
+export function diffOn(
+  keys: readonly string[],
+  replaceOn: readonly string[],
+): (id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => DiffResult {
+  return (_id, olds, news) => diffInputs(keys, replaceOn, olds, news);
+}
+
 /** A short digest of an element's XML: changes whenever the element does (for restart triggers). */
 export function digest(el: XmlElement | undefined): string {
   return createHash("sha256")

@@ -26,13 +26,12 @@ import { isHostIn, normalizeMac } from "../net/address";
 import { SYSTEM, type SweepEffects } from "../net/sweep";
 import { setCachedIp } from "../domain/ip-cache";
 import {
-  diffInputs,
+  diffOn,
   normalizeInputs,
   digest,
   inputsFromFile,
   pick,
   type AttributeField,
-  type DiffResult,
 } from "./common";
 import { alreadyExists, requirePool } from "./locate";
 import {
@@ -247,13 +246,7 @@ export function check(
 }
 
 /** Explicit diff: file, parent chain and name replace; the rest updates in place. */
-export function diff(
-  _id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): DiffResult {
-  return diffInputs(INPUT_KEYS, REPLACE_ON, olds, news);
-}
+export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
 
 /** Makes the text children match the inputs, keeping GlassFish's order and the `<user>` last. */
 function syncTextChildren(parents: XmlElement[], machine: XmlElement, i: MachineInputs): boolean {

@@ -16,14 +16,13 @@ import { parseSubnet } from "../net/address";
 import { choosePort } from "../net/neighbours";
 import { SYSTEM, type SweepEffects } from "../net/sweep";
 import {
-  diffInputs,
+  diffOn,
   normalizeInputs,
   trimmed,
   digest,
   inputsFromFile,
   pick,
   type AttributeField,
-  type DiffResult,
 } from "./common";
 import { alreadyExists, requirePool, requireVirtualization } from "./locate";
 import {
@@ -131,13 +130,7 @@ export function check(
 }
 
 /** Explicit diff: file, virtualization and name replace (deleting first: pool names are unique). */
-export function diff(
-  _id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): DiffResult {
-  return diffInputs(INPUT_KEYS, REPLACE_ON, olds, news);
-}
+export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
 
 /** Writes `<server-pool>` with its mandatory empty `<user/>`, or adopts an existing one. */
 export async function create(

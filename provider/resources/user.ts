@@ -4,14 +4,13 @@ import { editDomain, readDomain } from "../domain/store";
 import { appendChild, newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlDocument, type XmlElement } from "../domain/xml";
 import {
-  diffInputs,
+  diffOn,
   normalizeInputs,
   digest,
   inputsFromFile,
   integerOrRaw,
   pick,
   type AttributeField,
-  type DiffResult,
 } from "./common";
 import { alreadyExists, requireMachine, requirePool } from "./locate";
 import {
@@ -140,11 +139,7 @@ function makeProvider(k: UserKind) {
     return { inputs, failures: runRules(inputs, k.rules) };
   };
 
-  const diff = (
-    _id: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): DiffResult => diffInputs(k.keys, k.replaceOn, olds, news);
+  const diff = diffOn(k.keys, k.replaceOn);
 
   const create = async (inputs: UserInputs): Promise<{ id: string; outs: UserOutputs }> => {
     const { value } = await editDomain(inputs.domainXml, (doc) => {

@@ -13,14 +13,13 @@ import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { ELEMENT_DEFAULTS, EMULATORS, PRESETS, type Emulator } from "../libvirt/presets";
 import {
-  diffInputs,
+  diffOn,
   normalizeInputs,
   digest,
   inputsFromFile,
   integerOrRaw,
   pick,
   type AttributeField,
-  type DiffResult,
 } from "./common";
 import { alreadyExists } from "./locate";
 import {
@@ -160,13 +159,7 @@ export function check(
 }
 
 /** Explicit diff: identity replaces, the rest updates in place. */
-export function diff(
-  _id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): DiffResult {
-  return diffInputs(INPUT_KEYS, REPLACE_ON, olds, news);
-}
+export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
 
 /** Writes the element (or takes over an existing one with `adopt`). Nothing is written on failure. */
 export async function create(

@@ -37,14 +37,3 @@ export async function setCachedIp(
     await fs.rename(tmp, file);
   });
 }
-
-/** The cached lines, as a map. */
-export async function readIpCache(domainXml: string, pool: string): Promise<Map<string, string>> {
-  const text = await fs.readFile(ipCachePath(domainXml, pool), "utf8").catch(() => "");
-  return new Map(
-    text
-      .split("\n")
-      .filter((l) => l.includes("="))
-      .map((l) => l.split("=", 2) as [string, string]),
-  );
-}

@@ -18,10 +18,13 @@ export type ImsErrorCode =
   | "NOT_A_DOMAIN"
   | "NOT_OWNED"
   | "NO_PORT_ON_SUBNET"
+  | "OUTPUT_MALFORMED"
   | "PARENT_NOT_FOUND"
   | "SSH_AUTH"
   | "SSH_HOST_KEY"
   | "SWEEP_TOO_LARGE"
+  | "UNSAFE_PATH"
+  | "UNSUPPORTED_ENCODING"
   | "XML_MALFORMED";
 
 const BRAND = Symbol.for("glassfish-ims.error");

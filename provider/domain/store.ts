@@ -1,8 +1,11 @@
 import { promises as fs, Stats } from "fs";
 import * as path from "path";
 import { ImsError, isImsError } from "../errors";
+import { createHash } from "crypto";
+import { decodeFile, detectEncoding, type FileEncoding } from "./encoding";
 import { withFileLock, type LockOptions } from "./lock";
-import { parseXml, serializeXml, type XmlDocument } from "./xml";
+import { parseXml, serializeParts, type XmlDocument } from "./xml";
+import { writeDomain } from "./write-domain";
 
 /** What one edit did: its value, and whether it changed the document. */
 export interface EditOutcome<T> {
@@ -30,9 +33,21 @@ interface Queue {
   running: boolean;
 }
 
+/** A parsed domain.xml as {@link readDomain} gives it. */
+export interface DomainRead {
+  /** The lossless tree (must not be modified). */
+  doc: XmlDocument;
+  /** The decoded text (BOM excluded). */
+  text: string;
+  /** The file's encoding, as its BOM and declaration say. */
+  encoding: FileEncoding;
+  /** The real path that was read (symlinks resolved). */
+  realPath: string;
+}
+
 interface CachedRead {
   key: string;
-  doc: Promise<{ doc: XmlDocument; text: string }>;
+  doc: Promise<DomainRead>;
 }
 
 interface Registry {
@@ -57,11 +72,51 @@ function registry(): Registry {
 /** Options of the file layer; tests shorten the lock timings. */
 export interface StoreOptions {
   lock?: LockOptions;
+  /**
+   * After renaming its write into place, the store waits this long and checks that the file
+   * still holds what it wrote, to catch a program that ignores the lock and had read the file
+   * before the rename (its own rename then comes later). See the README's "outside writers".
+   * @default 25
+   */
+  settleMs?: number;
+  /**
+   * How often an edit is redone on top of a write made meanwhile by a program that ignores the
+   * lock, before the edit fails with `CONCURRENT_MODIFICATION`.
+   * @default 5
+   */
+  attempts?: number;
+  /** For tests only: changes the text about to be written, to prove a bad serializer is caught. */
+  corruptOutput?: (text: string) => string;
 }
 
 /** The absolute path of a domain.xml (relative paths are taken from the working directory). */
 export function domainPath(p: string): string {
   return path.resolve(p);
+}
+
+function ioError(file: string, e: unknown): ImsError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") {
+    return new ImsError(
+      "FILE_NOT_FOUND",
+      `${file} does not exist: give the path of the domain's config/domain.xml`,
+      { cause: e },
+    );
+  }
+  return new ImsError("IO_ERROR", `cannot read ${file}: ${(e as Error).message}`, { cause: e });
+}
+
+/**
+ * The real path of a domain.xml: a symlinked file or directory is resolved, so that the edit, the
+ * lock, the `.bak` and the temp files all land beside the file GlassFish reads, and the link
+ * stays a link.
+ */
+export async function realDomainPath(file: string): Promise<string> {
+  try {
+    return await fs.realpath(file);
+  } catch (e) {
+    throw ioError(file, e);
+  }
 }
 
 async function statOrThrow(file: string): Promise<Stats> {
@@ -120,71 +175,60 @@ export async function assertDomainStopped(file: string): Promise<void> {
   );
 }
 
+/** The bytes of a file read through one descriptor, with the stat of that same descriptor. */
+/** One read of the real file: its text, encoding, a hash of its bytes, and its stat. */
+interface Snapshot {
+  text: string;
+  encoding: FileEncoding;
+  sha256: string;
+  st: Stats;
+}
+
+/** Reads the file through one descriptor, with the stat of that same descriptor. */
+async function snapshot(real: string, shown: string): Promise<Snapshot> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(real, "r");
+  } catch (e) {
+    throw ioError(shown, e);
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new ImsError("FILE_NOT_FOUND", `${shown} is not a regular file`);
+    const bytes = await handle.readFile();
+    const encoding = detectEncoding(bytes, shown);
+    const text = decodeFile(bytes, encoding, shown);
+    const hash = createHash("sha256").update(bytes);
+    return { text, encoding, sha256: hash.digest("hex"), st };
+  } catch (e) {
+    throw isImsError(e) ? e : ioError(shown, e);
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
- * Reads and parses a domain.xml. Concurrent readers of an unchanged file share one parse, so a
- * refresh of thousands of resources reads the file once. The result must not be modified.
+ * Reads and parses a domain.xml (through symlinks), decoding it as its BOM and XML declaration
+ * say. Concurrent readers of an unchanged file share one parse, so a refresh of thousands of
+ * resources reads the file once. The result must not be modified.
  */
-export async function readDomain(p: string): Promise<{ doc: XmlDocument; text: string }> {
+export async function readDomain(p: string): Promise<DomainRead> {
   const file = domainPath(p);
-  const st = await statOrThrow(file);
-  const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+  const realPath = await realDomainPath(file);
+  const st = await statOrThrow(realPath);
+  const key = `${realPath}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   const reads = registry().reads;
   const hit = reads.get(file);
   if (hit && hit.key === key) return hit.doc;
-  const doc = fs.readFile(file, "utf8").then((text) => ({ doc: parseDomain(text, file), text }));
+  const doc = snapshot(realPath, file).then(({ text, encoding }) => ({
+    doc: parseDomain(text, file),
+    text,
+    encoding,
+    realPath,
+  }));
   reads.set(file, { key, doc });
   doc.catch(() => reads.delete(file));
   return doc;
-}
-
-async function writeAtomic(
-  file: string,
-  text: string,
-  previous: string,
-  before: Stats,
-): Promise<void> {
-  const dir = path.dirname(file);
-  const base = path.basename(file);
-  const tag = `${process.pid}.${Math.random().toString(36).slice(2)}`;
-  const put = async (
-    target: string,
-    content: string,
-    check?: () => Promise<void>,
-  ): Promise<void> => {
-    const tmp = path.join(dir, `.${path.basename(target)}.${tag}.tmp`);
-    const handle = await fs.open(tmp, "wx", before.mode & 0o7777);
-    try {
-      await handle.writeFile(content, "utf8");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      if (process.getuid?.() === 0)
-        await fs.chown(tmp, before.uid, before.gid).catch(() => undefined);
-      if (check) await check();
-      await fs.rename(tmp, target);
-    } catch (e) {
-      await fs.unlink(tmp).catch(() => undefined);
-      throw e;
-    }
-  };
-  await put(path.join(dir, `${base}.bak`), previous);
-  await put(file, text, async () => {
-    // Optimistic check against writers that ignore our lock (asadmin, an editor).
-    const now = await fs.stat(file);
-    if (now.ino !== before.ino || now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
-      throw new ImsError(
-        "CONCURRENT_MODIFICATION",
-        `${file} was changed by another program while it was being edited`,
-      );
-    }
-  });
-  const dh = await fs.open(dir, "r").catch(() => undefined);
-  if (dh) {
-    await dh.sync().catch(() => undefined);
-    await dh.close();
-  }
 }
 
 function applyAll(text: string, file: string, jobs: Job[]): { doc: XmlDocument; ok: Job[] } {
@@ -207,29 +251,63 @@ function applyAll(text: string, file: string, jobs: Job[]): { doc: XmlDocument; 
   return { doc, ok };
 }
 
+/** Parses the text about to be written; a failure here is a bug, and the file stays as it was. */
+function reparse(out: string, file: string): void {
+  try {
+    parseDomain(out, file);
+  } catch (e) {
+    throw new ImsError(
+      "OUTPUT_MALFORMED",
+      `the edit of ${file} produced text that does not parse (${(e as Error).message}); the file was left as it was. This is a bug in glassfish-ims: please report it with the program that caused it`,
+      { cause: e },
+    );
+  }
+}
+
+/**
+ * Applies the jobs to the text and gives the output as pieces, or undefined when no edit
+ * changed anything. Kept apart so the text and tree die with this call: a large file is then
+ * held once while it is written.
+ */
+function stage(
+  text: string,
+  file: string,
+  jobs: Job[],
+  options: StoreOptions,
+): string[] | undefined {
+  const { doc, ok } = applyAll(text, file, jobs);
+  if (!ok.some((j) => j.outcome?.changed)) return undefined;
+  const parts = serializeParts(doc);
+  return options.corruptOutput ? [options.corruptOutput(parts.join(""))] : parts;
+}
+
 async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promise<void> {
+  const real = await realDomainPath(file);
+  const attempts = options.attempts ?? 5;
+  const checks = { parse: (out: string) => reparse(out, file), settleMs: options.settleMs ?? 25 };
   await withFileLock(
-    file,
+    real,
     async () => {
       await assertDomainStopped(file);
       for (let attempt = 1; ; attempt++) {
-        const st = await statOrThrow(file);
-        const text = await fs.readFile(file, "utf8");
-        const { doc, ok } = applyAll(text, file, jobs);
-        if (!ok.some((j) => j.outcome?.changed)) return;
-        const out = serializeXml(doc);
-        if (out === text) return;
-        if ((st.mode & 0o222) === 0) {
+        // Only the output pieces outlive this call (see stage): the source text dies with them.
+        const staged = await snapshot(real, file).then(({ text, ...origin }) => ({
+          origin,
+          parts: stage(text, file, jobs, options),
+        }));
+        const { origin, parts } = staged;
+        if (!parts) return;
+        if ((origin.st.mode & 0o222) === 0) {
           throw new ImsError(
             "FILE_READONLY",
-            `${file} is read-only (mode ${(st.mode & 0o777).toString(8)}): make it writable (chmod u+w) to let this change through`,
+            `${file} is read-only (mode ${(origin.st.mode & 0o777).toString(8)}): make it writable (chmod u+w) to let this change through`,
           );
         }
         try {
-          await writeAtomic(file, out, text, st);
+          await writeDomain(real, file, origin, parts, checks);
           return;
         } catch (e) {
-          if (!isImsError(e, "CONCURRENT_MODIFICATION") || attempt >= 3) throw e;
+          if (!isImsError(e, "CONCURRENT_MODIFICATION") || attempt >= attempts) throw e;
         }
       }
     },

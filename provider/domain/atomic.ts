@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from "crypto";
+import { constants, promises as fs } from "fs";
+import * as path from "path";
+
+/** Who owns the written file and with which permission bits. */
+export interface Ownership {
+  /** Permission bits (`& 0o7777` is applied), set explicitly whatever the umask. */
+  mode: number;
+  /** Owner and group; changed only when they differ from the writing process's defaults. */
+  uid: number;
+  gid: number;
+}
+
+/** What the atomic writer did, for the caller's checks after the rename. */
+export interface Written {
+  /** SHA-256 of the bytes written. */
+  sha256: string;
+  /** Inode of the new file (the temp file that was renamed into place). */
+  ino: number;
+  /** The temp file's path (valid until the rename). */
+  path: string;
+}
+
+/** Options of {@link writeFileAtomic}. */
+export interface AtomicWriteOptions extends Ownership {
+  /**
+   * Runs after the temp file is complete and synced, right before the rename; throwing or
+   * returning "skip" cancels the write (the temp file is removed, the target untouched).
+   */
+  beforeRename?: (written: Written) => Promise<"skip" | void>;
+}
+
+/**
+ * Writes `target` atomically, write-file-atomic's way: a temp file beside it, created exclusively
+ * (`O_CREAT|O_EXCL|O_NOFOLLOW`) under an unpredictable name, so a planted file or symlink makes
+ * the write fail instead of being written through; the bytes written and fsynced; owner, group
+ * and mode set on the open file; renamed over `target` (which replaces a symlink at `target`
+ * itself, never what it points to); the directory fsynced. Callers that mean to edit what a
+ * symlink points to pass its real path. `chunks` yields the content piece by piece so that a
+ * large file is never held twice.
+ */
+export async function writeFileAtomic(
+  target: string,
+  chunks: Iterable<Buffer> | AsyncIterable<Buffer>,
+  options: AtomicWriteOptions,
+): Promise<Written> {
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(9).toString("hex")}.tmp`);
+  const handle = await fs.open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
+  let written: Written;
+  try {
+    try {
+      const hash = createHash("sha256");
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        let off = 0;
+        while (off < chunk.length) {
+          off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+        }
+      }
+      const st = await handle.stat();
+      // chown before chmod: changing the owner clears set-id bits.
+      if (st.uid !== options.uid || st.gid !== options.gid) await chownAsAllowed(handle, options);
+      await handle.chmod(options.mode & 0o7777);
+      await handle.sync();
+      written = { sha256: hash.digest("hex"), ino: st.ino, path: tmp };
+    } finally {
+      await handle.close();
+    }
+    if ((await options.beforeRename?.(written)) === "skip") {
+      await fs.unlink(tmp);
+      return written;
+    }
+    await fs.rename(tmp, target);
+  } catch (e) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await syncDir(dir);
+  return written;
+}
+
+/**
+ * Gives the file the wanted owner and group. Root always can; another user can only hand a file
+ * to a group it belongs to, and otherwise keeps its own ids (a rename cannot keep someone else's
+ * ownership), which is the best a non-root writer can do.
+ */
+async function chownAsAllowed(handle: fs.FileHandle, want: Ownership): Promise<void> {
+  try {
+    await handle.chown(want.uid, want.gid);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") throw e;
+    await handle.chown(-1, want.gid).catch(() => undefined);
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const dh = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY).catch(() => undefined);
+  if (!dh) return;
+  try {
+    await dh.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic there.
+  } finally {
+    await dh.close();
+  }
+}
+
+/**
+ * The bytes of `file` piece by piece, read through one descriptor opened without following a
+ * symlink at `file` itself (for copying it).
+ */
+export async function* readChunks(file: string, chunk = 1 << 20): AsyncGenerator<Buffer> {
+  const handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    yield* readHandle(handle, chunk);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The bytes of an open file from its start, piece by piece. */
+export async function* readHandle(handle: fs.FileHandle, chunk = 1 << 20): AsyncGenerator<Buffer> {
+  for (let pos = 0; ;) {
+    const buf = Buffer.allocUnsafe(chunk);
+    const { bytesRead } = await handle.read(buf, 0, chunk, pos);
+    if (bytesRead === 0) return;
+    pos += bytesRead;
+    yield buf.subarray(0, bytesRead);
+  }
+}
+
+/** SHA-256 of a file's content, read in pieces (`undefined` when it does not exist). */
+export async function hashFile(file: string): Promise<string | undefined> {
+  const hash = createHash("sha256");
+  try {
+    for await (const chunk of readChunks(file)) hash.update(chunk);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  return hash.digest("hex");
+}

@@ -1,0 +1,137 @@
+import { promises as fs, type Stats } from "fs";
+import { ImsError } from "../errors";
+import { hashFile, readChunks, writeFileAtomic, type Written } from "./atomic";
+import { decodeFile, encodeParts, type FileEncoding } from "./encoding";
+
+/** What the edit started from: the real file's encoding, a hash of its bytes, and its stat. */
+export interface Origin {
+  encoding: FileEncoding;
+  sha256: string;
+  st: Stats;
+}
+
+/** How {@link writeDomain} checks the text and the file around the rename. */
+export interface WriteChecks {
+  /** Parses the decoded output; throws when it is not a well-formed domain.xml. */
+  parse: (text: string) => void;
+  /** Milliseconds to wait after the rename before checking again that the edit is in the file. */
+  settleMs: number;
+}
+
+/** Failure when a program that ignores the lock wrote the file meanwhile. */
+export function concurrent(file: string, what: string): ImsError {
+  return new ImsError(
+    "CONCURRENT_MODIFICATION",
+    `${file} ${what}; another program wrote it without taking ${file}.lock`,
+  );
+}
+
+/** Reads `len` bytes of an open file at `pos`. */
+async function bytesAt(handle: fs.FileHandle, pos: number, len: number): Promise<Buffer> {
+  const buf = Buffer.alloc(len);
+  const { bytesRead } = await handle.read(buf, 0, len, pos);
+  return buf.subarray(0, bytesRead);
+}
+
+/**
+ * The bytes of `written` that differ from `original`, with 64 bytes of context each side,
+ * found by comparing both files from each end in pieces (neither is held whole).
+ */
+async function changedBytes(written: string, original: string): Promise<Buffer> {
+  const [w, o] = await Promise.all([fs.open(written, "r"), fs.open(original, "r")]);
+  try {
+    const [ws, os] = [(await w.stat()).size, (await o.stat()).size];
+    const max = Math.min(ws, os);
+    const piece = 1 << 20;
+    let head = 0;
+    scan: while (head < max) {
+      const len = Math.min(piece, max - head);
+      const [a, b] = await Promise.all([bytesAt(w, head, len), bytesAt(o, head, len)]);
+      for (let i = 0; i < len; i++, head++) if (a[i] !== b[i]) break scan;
+    }
+    let tail = 0;
+    scan: while (tail < max - head) {
+      const len = Math.min(piece, max - head - tail);
+      const [a, b] = await Promise.all([
+        bytesAt(w, ws - tail - len, len),
+        bytesAt(o, os - tail - len, len),
+      ]);
+      for (let i = len - 1; i >= 0; i--, tail++) if (a[i] !== b[i]) break scan;
+    }
+    const from = Math.max(0, head - 64);
+    return bytesAt(w, from, Math.max(0, ws - Math.max(0, tail - 64) - from));
+  } finally {
+    await Promise.all([w.close(), o.close()]);
+  }
+}
+
+/**
+ * Writes the text made of `parts` over the real file `real` (whose bytes were `origin` when the
+ * edit read them), in `origin`'s encoding, mode, owner and group, keeping the previous bytes as
+ * `<real>.bak`. Before the rename it reads the temp file back and parses it (a bad serializer
+ * fails with `OUTPUT_MALFORMED`, the file untouched), copies the file to `.bak`, and checks by
+ * content that the file still holds `origin` (else `CONCURRENT_MODIFICATION`, nothing written).
+ * After the rename, and again `settleMs` later, it checks that the file holds the edit (what was
+ * written, or a later version containing the changed bytes); else `CONCURRENT_MODIFICATION` and
+ * the caller redoes the edit on top. Returns false when the output equals the file (no write).
+ */
+export async function writeDomain(
+  real: string,
+  shown: string,
+  origin: Origin,
+  parts: string[],
+  checks: WriteChecks,
+): Promise<boolean> {
+  const owner = { mode: origin.st.mode, uid: origin.st.uid, gid: origin.st.gid };
+  let region: Buffer | undefined;
+  let unchanged = false;
+  const beforeRename = async (temp: Written): Promise<"skip" | void> => {
+    if (temp.sha256 === origin.sha256) {
+      unchanged = true;
+      return "skip";
+    }
+    checks.parse(decodeFile(await fs.readFile(temp.path), origin.encoding, shown));
+    region = await changedBytes(temp.path, real);
+    await writeFileAtomic(`${real}.bak`, readChunks(real), {
+      ...owner,
+      beforeRename: async (bak) => {
+        if (bak.sha256 !== origin.sha256) throw concurrent(shown, "changed during the edit");
+      },
+    });
+    await stillHolds(real, origin.sha256, shown);
+  };
+  const written = await writeFileAtomic(real, encodeParts(parts, origin.encoding), {
+    ...owner,
+    beforeRename,
+  });
+  if (unchanged) return false;
+  const landed = async (): Promise<boolean> => {
+    const st = await fs.stat(real).catch(() => undefined);
+    if (st?.ino === written.ino && (await hashFile(real)) === written.sha256) return true;
+    // Replaced since: fine when the newer version was made on top of this edit.
+    const now = await fs.readFile(real).catch(() => undefined);
+    return now !== undefined && region !== undefined && now.includes(region);
+  };
+  const lost = () => concurrent(shown, "was overwritten right after this edit was written");
+  if (!(await landed())) throw lost();
+  if (checks.settleMs > 0) {
+    await new Promise((r) => setTimeout(r, checks.settleMs));
+    if (!(await landed())) throw lost();
+  }
+  return true;
+}
+
+/**
+ * Checks, as late as possible before the rename, that `file` still holds the bytes the edit
+ * started from: by content (a hash), then by a stat taken before and after reading it, so the
+ * window left for an unlocked writer is the few microseconds between that last stat and the
+ * rename. (rename(2) is not compare-and-swap: that window cannot be closed.)
+ */
+async function stillHolds(file: string, sha256: string, shown: string): Promise<void> {
+  const before = await fs.stat(file, { bigint: true });
+  if ((await hashFile(file)) !== sha256) throw concurrent(shown, "changed during the edit");
+  const now = await fs.stat(file, { bigint: true });
+  if (now.ino !== before.ino || now.mtimeNs !== before.mtimeNs || now.ctimeNs !== before.ctimeNs) {
+    throw concurrent(shown, "changed during the edit");
+  }
+}

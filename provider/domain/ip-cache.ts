@@ -1,5 +1,7 @@
-import { promises as fs } from "fs";
+import { constants, promises as fs } from "fs";
 import * as path from "path";
+import { ImsError } from "../errors";
+import { writeFileAtomic } from "./atomic";
 import { withFileLock } from "./lock";
 import { domainPath } from "./store";
 
@@ -16,7 +18,48 @@ export function ipCachePath(domainXml: string, pool: string): string {
   );
 }
 
-/** Sets (ip) or removes (undefined) one machine's line, under a lock, written atomically. */
+function unsafe(p: string): ImsError {
+  return new ImsError(
+    "UNSAFE_PATH",
+    `${p} is a symbolic link; the IP cache is written only to a real directory and file inside the domain directory (a link there could point the write at any file). Replace the link by a directory or file`,
+  );
+}
+
+/** Creates `dir` (one level) unless it exists; refuses a symlink in its place. */
+async function realDir(dir: string): Promise<void> {
+  const st = await fs.lstat(dir).catch(() => undefined);
+  if (st?.isSymbolicLink()) throw unsafe(dir);
+  if (!st)
+    await fs.mkdir(dir, { mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+  if ((await fs.lstat(dir)).isSymbolicLink()) throw unsafe(dir);
+}
+
+/** The cache's text, read without following a symlink; "" when it does not exist. */
+async function readCache(file: string): Promise<string> {
+  try {
+    const h = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return await h.readFile("utf8");
+    } finally {
+      await h.close();
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return "";
+    if (code === "ELOOP") throw unsafe(file);
+    throw e;
+  }
+}
+
+/**
+ * Sets (ip) or removes (undefined) one machine's line, under a lock, written with the atomic
+ * writer. Root runs this on a DAS where others may write the domain directory, so `virt`,
+ * `virt/cache` and the cache file must not be symlinks (`UNSAFE_PATH`), and every file is
+ * created exclusively under an unpredictable name. A new cache is 0644 owned by the writer; an
+ * existing one keeps its mode, owner and group.
+ */
 export async function setCachedIp(
   domainXml: string,
   pool: string,
@@ -24,16 +67,29 @@ export async function setCachedIp(
   ip: string | undefined,
 ): Promise<void> {
   const file = ipCachePath(domainXml, pool);
-  if (ip === undefined && !(await fs.stat(file).catch(() => undefined))) return;
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  const cacheDir = path.dirname(file);
+  const st = await fs.lstat(file).catch(() => undefined);
+  if (st?.isSymbolicLink()) throw unsafe(file);
+  if (ip === undefined && !st) return;
+  await realDir(path.dirname(cacheDir));
+  await realDir(cacheDir);
   await withFileLock(file, async () => {
-    const text = await fs.readFile(file, "utf8").catch(() => "");
+    const text = await readCache(file);
     const lines = text.split("\n").filter((l) => l !== "" && !l.startsWith(`${machine}=`));
     if (ip !== undefined) lines.push(`${machine}=${ip}`);
     const out = lines.length ? `${lines.join("\n")}\n` : "";
     if (out === text) return;
-    const tmp = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, out);
-    await fs.rename(tmp, file);
+    const now = await fs.lstat(file).catch(() => undefined);
+    if (now?.isSymbolicLink()) throw unsafe(file);
+    const owner = now ?? {
+      mode: 0o644,
+      uid: process.getuid?.() ?? 0,
+      gid: process.getgid?.() ?? 0,
+    };
+    await writeFileAtomic(file, [Buffer.from(out, "utf8")], {
+      mode: owner.mode,
+      uid: owner.uid,
+      gid: owner.gid,
+    });
   });
 }

@@ -48,6 +48,21 @@ function trailingIndent(node: XmlNode | undefined): string | undefined {
   return /^[ \t]*$/.test(tail) ? tail : undefined;
 }
 
+/**
+ * The line ending of the document around these elements (innermost first): CRLF when the first
+ * line break found in their text is `\r\n`, else LF. New lines follow the file's own.
+ */
+function eolAround(elements: readonly XmlElement[]): string {
+  for (const el of elements) {
+    for (const c of el.children) {
+      if (c.kind !== "text") continue;
+      const nl = c.raw.indexOf("\n");
+      if (nl >= 0) return c.raw[nl - 1] === "\r" ? "\r\n" : "\n";
+    }
+  }
+  return "\n";
+}
+
 /** Indentation of `el` inside `parent` ("" when it is not at the start of a line). */
 function indentOf(parent: XmlElement | undefined, el: XmlElement): string {
   if (!parent) return "";
@@ -65,12 +80,13 @@ export function appendChild(path: readonly XmlElement[], child: XmlElement): voi
   const parent = path[path.length - 1];
   const grand = path[path.length - 2];
   const parentIndent = indentOf(grand, parent);
+  const eol = eolAround([...path].reverse());
   const elements = parent.children.filter((c): c is XmlElement => c.kind === "element");
   const last = elements[elements.length - 1];
   if (last) {
     const indent = indentOf(parent, last);
     const at = parent.children.indexOf(last) + 1;
-    parent.children.splice(at, 0, { kind: "text", raw: `\n${indent}` }, child);
+    parent.children.splice(at, 0, { kind: "text", raw: `${eol}${indent}` }, child);
     return;
   }
   const great = path[path.length - 3];
@@ -82,9 +98,9 @@ export function appendChild(path: readonly XmlElement[], child: XmlElement): voi
     parent.selfClosing = false;
     parent.close = `</${parent.name}>`;
   }
-  parent.children.unshift({ kind: "text", raw: `\n${parentIndent}${unit}` }, child);
+  parent.children.unshift({ kind: "text", raw: `${eol}${parentIndent}${unit}` }, child);
   if (parent.children.length === 2)
-    parent.children.push({ kind: "text", raw: `\n${parentIndent}` });
+    parent.children.push({ kind: "text", raw: `${eol}${parentIndent}` });
 }
 
 /**
@@ -97,7 +113,8 @@ export function removeChild(parent: XmlElement, child: XmlElement): void {
   const before = parent.children[i - 1];
   let from = i;
   if (before && before.kind === "text") {
-    const nl = before.raw.lastIndexOf("\n");
+    let nl = before.raw.lastIndexOf("\n");
+    if (nl > 0 && before.raw[nl - 1] === "\r") nl--;
     const tail = nl >= 0 ? before.raw.slice(nl) : before.raw;
     if (/^\s*$/.test(tail)) {
       const keep = before.raw.slice(0, before.raw.length - tail.length);
@@ -127,7 +144,7 @@ export function isBlank(el: XmlElement): boolean {
 export function insertBefore(parent: XmlElement, child: XmlElement, ref: XmlElement): void {
   const i = parent.children.indexOf(ref);
   const indent = trailingIndent(parent.children[i - 1]) ?? "";
-  parent.children.splice(i, 0, child, { kind: "text", raw: `\n${indent}` });
+  parent.children.splice(i, 0, child, { kind: "text", raw: `${eolAround([parent])}${indent}` });
 }
 
 /** Replaces the text content of a text-only element. Returns true when it changed. */
@@ -150,7 +167,8 @@ export function setText(el: XmlElement, text: string): boolean {
 export function collapseIfEmptied(grand: XmlElement, el: XmlElement): void {
   if (el.selfClosing) return;
   const only = el.children.length === 1 ? el.children[0] : undefined;
-  if (!only || only.kind !== "text" || only.raw !== `\n${indentOf(grand, el)}`) return;
+  const eol = eolAround([el, grand]);
+  if (!only || only.kind !== "text" || only.raw !== `${eol}${indentOf(grand, el)}`) return;
   el.children = [];
   el.open = el.open.replace(/>$/, "/>");
   el.selfClosing = true;

@@ -82,7 +82,7 @@ export interface StoreOptions {
   /**
    * How often an edit is redone on top of a write made meanwhile by a program that ignores the
    * lock, before the edit fails with `CONCURRENT_MODIFICATION`.
-   * @default 5
+   * @default 10
    */
   attempts?: number;
   /** For tests only: changes the text about to be written, to prove a bad serializer is caught. */
@@ -283,7 +283,7 @@ function stage(
 
 async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promise<void> {
   const real = await realDomainPath(file);
-  const attempts = options.attempts ?? 5;
+  const attempts = options.attempts ?? 10;
   const checks = { parse: (out: string) => reparse(out, file), settleMs: options.settleMs ?? 25 };
   await withFileLock(
     real,

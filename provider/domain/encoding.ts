@@ -153,17 +153,36 @@ export function encodeText(text: string, enc: FileEncoding): Buffer {
   }
 }
 
+/** Writes `text` into `out` in the file's encoding; returns the bytes written. */
+function encodeInto(text: string, enc: FileEncoding, out: Buffer): number {
+  switch (enc.name) {
+    case "UTF-8":
+      return out.write(text, "utf8");
+    case "UTF-16LE":
+      return out.write(text, "utf16le");
+    case "UTF-16BE": {
+      const n = out.write(text, "utf16le");
+      out.subarray(0, n).swap16();
+      return n;
+    }
+    case "ISO-8859-1":
+      return out.write(references(text, /[^\x00-\xff]/gu), "latin1");
+    case "US-ASCII":
+      return out.write(references(text, /[^\x00-\x7f]/gu), "latin1");
+  }
+}
+
 /**
- * The file's bytes for the text made of `parts`, in pieces of at most about `chunk` characters
- * (the BOM first), so that a large document is never held twice in memory. A piece never splits
- * a surrogate pair. Each part is released (set to "") once encoded.
+ * The file's bytes for the text made of `parts` (the BOM first), piece by piece in one reused
+ * buffer (each piece is valid until the next is asked for), so that a large document is never
+ * held twice in memory. A piece never splits a surrogate pair. Each part is released (set to "")
+ * once encoded.
  */
-export function* encodeParts(
-  parts: string[],
-  enc: FileEncoding,
-  chunk = 1 << 20,
-): Generator<Buffer> {
+export function* encodeParts(parts: string[], enc: FileEncoding): Generator<Buffer> {
   if (enc.bom.length) yield enc.bom;
+  // 64K characters take at most 64K * 10 bytes (a reference like &#x10FFFF; per character).
+  const chunk = 1 << 16;
+  const out = Buffer.allocUnsafe(chunk * 10);
   for (let p = 0; p < parts.length; p++) {
     const text = parts[p];
     parts[p] = "";
@@ -171,7 +190,7 @@ export function* encodeParts(
       let end = Math.min(text.length, i + chunk);
       const last = text.charCodeAt(end - 1);
       if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
-      yield encodeText(text.slice(i, end), enc);
+      yield out.subarray(0, encodeInto(text.slice(i, end), enc, out));
       i = end;
     }
   }

@@ -2,10 +2,11 @@ import { promises as fs, Stats } from "fs";
 import * as path from "path";
 import { ImsError, isImsError } from "../errors";
 import { createHash } from "crypto";
+import { readWhole } from "./atomic";
 import { decodeFile, detectEncoding, type FileEncoding } from "./encoding";
 import { withFileLock, type LockOptions } from "./lock";
 import { parseXml, serializeParts, type XmlDocument } from "./xml";
-import { writeDomain } from "./write-domain";
+import { writeDomain, type Origin } from "./write-domain";
 
 /** What one edit did: its value, and whether it changed the document. */
 export interface EditOutcome<T> {
@@ -177,12 +178,9 @@ export async function assertDomainStopped(file: string): Promise<void> {
 }
 
 /** The bytes of a file read through one descriptor, with the stat of that same descriptor. */
-/** One read of the real file: its text, encoding, a hash of its bytes, and its stat. */
-interface Snapshot {
+/** One read of the real file: its text, and what the write needs to know of it. */
+interface Snapshot extends Origin {
   text: string;
-  encoding: FileEncoding;
-  sha256: string;
-  st: Stats;
 }
 
 /** Reads the file through one descriptor, with the stat of that same descriptor. */
@@ -196,11 +194,17 @@ async function snapshot(real: string, shown: string): Promise<Snapshot> {
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw new ImsError("FILE_NOT_FOUND", `${shown} is not a regular file`);
-    const bytes = await handle.readFile();
+    const bytes = await readWhole(handle);
     const encoding = detectEncoding(bytes, shown);
     const text = decodeFile(bytes, encoding, shown);
     const hash = createHash("sha256").update(bytes);
-    return { text, encoding, sha256: hash.digest("hex"), st };
+    // The buffer the file was read into, whole, for the edit's next full read (see readWhole).
+    const scratch = Buffer.from(
+      bytes.buffer,
+      bytes.byteOffset,
+      bytes.buffer.byteLength - bytes.byteOffset,
+    );
+    return { text, encoding, sha256: hash.digest("hex"), st, scratch };
   } catch (e) {
     throw isImsError(e) ? e : ioError(shown, e);
   } finally {

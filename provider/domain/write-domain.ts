@@ -1,7 +1,7 @@
 import { randomBytes } from "crypto";
 import { promises as fs, statSync, type BigIntStats, type Stats } from "fs";
 import { ImsError } from "../errors";
-import { hashFile, readChunks, writeFileAtomic, type Written } from "./atomic";
+import { hashFile, readChunks, readWhole, writeFileAtomic, type Written } from "./atomic";
 import { decodeFile, encodeParts, type FileEncoding } from "./encoding";
 
 /** What the edit started from: the real file's encoding, a hash of its bytes, and its stat. */
@@ -9,6 +9,8 @@ export interface Origin {
   encoding: FileEncoding;
   sha256: string;
   st: Stats;
+  /** The buffer the file was read into, reused to read the temp file back (see readWhole). */
+  scratch: Buffer;
 }
 
 /** How {@link writeDomain} checks the text and the file around the rename. */
@@ -30,9 +32,13 @@ export function concurrent(file: string, what: string): ImsError {
   );
 }
 
-/** Reads `len` bytes of an open file at `pos`. */
-async function bytesAt(handle: fs.FileHandle, pos: number, len: number): Promise<Buffer> {
-  const buf = Buffer.alloc(len);
+/** Reads `len` bytes of an open file at `pos` into `buf`. */
+async function bytesAt(
+  handle: fs.FileHandle,
+  pos: number,
+  len: number,
+  buf = Buffer.alloc(len),
+): Promise<Buffer> {
   const { bytesRead } = await handle.read(buf, 0, len, pos);
   return buf.subarray(0, bytesRead);
 }
@@ -47,18 +53,19 @@ async function changedBytes(written: string, original: string): Promise<Buffer> 
     const [ws, os] = [(await w.stat()).size, (await o.stat()).size];
     const max = Math.min(ws, os);
     const piece = 1 << 20;
+    const [bw, bo] = [Buffer.allocUnsafe(piece), Buffer.allocUnsafe(piece)];
     let head = 0;
     scan: while (head < max) {
       const len = Math.min(piece, max - head);
-      const [a, b] = await Promise.all([bytesAt(w, head, len), bytesAt(o, head, len)]);
+      const [a, b] = await Promise.all([bytesAt(w, head, len, bw), bytesAt(o, head, len, bo)]);
       for (let i = 0; i < len; i++, head++) if (a[i] !== b[i]) break scan;
     }
     let tail = 0;
     scan: while (tail < max - head) {
       const len = Math.min(piece, max - head - tail);
       const [a, b] = await Promise.all([
-        bytesAt(w, ws - tail - len, len),
-        bytesAt(o, os - tail - len, len),
+        bytesAt(w, ws - tail - len, len, bw),
+        bytesAt(o, os - tail - len, len, bo),
       ]);
       for (let i = len - 1; i >= 0; i--, tail++) if (a[i] !== b[i]) break scan;
     }
@@ -95,7 +102,12 @@ export async function writeDomain(
       unchanged = true;
       return "skip";
     }
-    checks.parse(decodeFile(await fs.readFile(temp.path), origin.encoding, shown));
+    const handle = await fs.open(temp.path, "r");
+    try {
+      checks.parse(decodeFile(await readWhole(handle, origin.scratch), origin.encoding, shown));
+    } finally {
+      await handle.close();
+    }
     region = await changedBytes(temp.path, real);
     pinned = await keepBackup(real, shown, origin.sha256);
   };

@@ -3,6 +3,7 @@ import { parseXml, serializeXml, childElements } from "../../provider/domain/xml
 import { getAttribute, getAttributes, setAttributes } from "../../provider/domain/attrs";
 import {
   appendChild,
+  collapseIfEmptied,
   newElement,
   newTextElement,
   removeChild,
@@ -160,5 +161,60 @@ describe("tree editing", () => {
       `<domain>\n\t<pool name="p">\n\t\t<user name="u"/>\n\t\t<note>a &amp; b</note>\n\t</pool>\n</domain>\n`,
     );
     expect(textOf(childElements(pool, "note")[0])).toBe("a & b");
+  });
+});
+
+describe("DOCTYPE internal subsets", () => {
+  it.each([
+    ["a comment holding an apostrophe", '<!-- the domain\'s own entities -->\n  <!ENTITY x "y">'],
+    ["an entity value holding >", '<!ENTITY arrow "a -> b">'],
+    ["a literal holding ] and a PI", "<!ENTITY b 'x]y'>\n  <?pi it's here?>"],
+  ])("parses a subset with %s and gives it back byte for byte", (_what, subset) => {
+    const text = `<?xml version="1.0"?>\n<!DOCTYPE domain [\n  ${subset}\n]>\n<domain><a/></domain>\n`;
+    const doc = parseXml(text, "t");
+    expect(childElements(doc.root).map((e) => e.name)).toEqual(["a"]);
+    expect(serializeXml(doc)).toBe(text);
+  });
+});
+
+describe("lazy parsing", () => {
+  it("serializes an element it never looked into as its source, and a visited one from its nodes", () => {
+    const text = `<domain>\n  <big><x a='1'/><!-- c --><y>t</y></big>\n  <small/>\n</domain>\n`;
+    const doc = parseXml(text, "t");
+    const [big] = childElements(doc.root, "big");
+    expect(serializeXml(doc)).toBe(text);
+    setAttributes(childElements(big, "x")[0], [["a", "2"]]);
+    expect(serializeXml(doc)).toBe(text.replace("a='1'", "a='2'"));
+  });
+
+  it("reports a mismatched end tag deep inside an element it has not visited", () => {
+    let err: unknown;
+    try {
+      parseXml("<domain>\n  <a><b></a></b>\n</domain>", "/x/domain.xml");
+    } catch (e) {
+      err = e;
+    }
+    expect(isImsError(err, "XML_MALFORMED")).toBe(true);
+    expect((err as Error).message).toContain("/x/domain.xml is not well-formed XML at line 2");
+  });
+});
+
+describe("line endings of new lines", () => {
+  it("appends with CRLF in a CRLF document and removing gives back the exact text", () => {
+    const text = `<domain>\r\n  <pool name="p">\r\n    <user name="a"/>\r\n  </pool>\r\n  <empty/>\r\n</domain>\r\n`;
+    const doc = parseXml(text, "t");
+    const [pool] = childElements(doc.root, "pool");
+    const [empty] = childElements(doc.root, "empty");
+    const user = newElement("user", [["name", "b"]]);
+    const inner = newElement("inner");
+    appendChild([doc.root, pool], user);
+    appendChild([doc.root, empty], inner);
+    expect(serializeXml(doc)).toBe(
+      `<domain>\r\n  <pool name="p">\r\n    <user name="a"/>\r\n    <user name="b"/>\r\n  </pool>\r\n  <empty>\r\n    <inner/>\r\n  </empty>\r\n</domain>\r\n`,
+    );
+    removeChild(pool, user);
+    removeChild(empty, inner);
+    collapseIfEmptied(doc.root, empty);
+    expect(serializeXml(doc)).toBe(text);
   });
 });

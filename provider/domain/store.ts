@@ -2,9 +2,11 @@ import { promises as fs, Stats } from "fs";
 import * as path from "path";
 import { ImsError, isImsError } from "../errors";
 import { createHash } from "crypto";
+import { isAscii, isUtf8 } from "buffer";
 import { readWhole } from "./atomic";
 import { decodeFile, detectEncoding, type FileEncoding } from "./encoding";
 import { withFileLock, type LockOptions } from "./lock";
+import { checkWellFormed } from "./wellformed";
 import { parseXml, serializeParts, type XmlDocument } from "./xml";
 import { writeDomain, type Origin } from "./write-domain";
 
@@ -197,6 +199,7 @@ async function snapshot(real: string, shown: string): Promise<Snapshot> {
     const bytes = await readWhole(handle);
     const encoding = detectEncoding(bytes, shown);
     const text = decodeFile(bytes, encoding, shown);
+    assertWellFormed(bytes, encoding, shown);
     const hash = createHash("sha256").update(bytes);
     // The buffer the file was read into, whole, for the edit's next full read (see readWhole).
     const scratch = Buffer.from(
@@ -256,17 +259,65 @@ function applyAll(text: string, file: string, jobs: Job[]): { doc: XmlDocument; 
   return { doc, ok };
 }
 
-/** Parses the text about to be written; a failure here is a bug, and the file stays as it was. */
-function reparse(out: string, file: string): void {
-  try {
-    parseDomain(out, file);
-  } catch (e) {
+/** `line L, column C` of a byte offset (columns count bytes). */
+function lineCol(bytes: Buffer, offset: number): string {
+  let line = 1;
+  let last = -1;
+  for (let i = bytes.indexOf(10); i >= 0 && i < offset; i = bytes.indexOf(10, i + 1)) {
+    line++;
+    last = i;
+  }
+  return `line ${line}, column ${offset - last}`;
+}
+
+/**
+ * Checks a file as read with the same byte-level check its rewrite will get (see recheck), so a
+ * file that was malformed already (a control character, an `&` that starts no reference, which
+ * the parser lets through) is reported as such, not later as a bug of the edit.
+ */
+function assertWellFormed(bytes: Buffer, encoding: FileEncoding, file: string): void {
+  if (encoding.name === "UTF-16LE" || encoding.name === "UTF-16BE") return;
+  const body = bytes.subarray(encoding.bom.length);
+  const verdict = checkWellFormed(body);
+  if ("what" in verdict) {
     throw new ImsError(
-      "OUTPUT_MALFORMED",
-      `the edit of ${file} produced text that does not parse (${(e as Error).message}); the file was left as it was. This is a bug in glassfish-ims: please report it with the program that caused it`,
-      { cause: e },
+      "XML_MALFORMED",
+      `${file} is not well-formed XML at ${lineCol(body, verdict.offset)}: ${verdict.what}`,
     );
   }
+}
+
+/**
+ * Re-checks the bytes about to be renamed into place: valid in the file's encoding and a
+ * well-formed XML document whose root is `<domain>`. ASCII-compatible encodings are checked on
+ * the bytes themselves (see checkWellFormed), without decoding a second copy of a large file;
+ * UTF-16 is decoded and parsed. A failure here is a bug, and the file stays as it was.
+ */
+function recheck(bytes: Buffer, encoding: FileEncoding, file: string): void {
+  const body = bytes.subarray(encoding.bom.length);
+  let problem: string | undefined;
+  let cause: unknown;
+  if (encoding.name === "UTF-16LE" || encoding.name === "UTF-16BE") {
+    try {
+      parseDomain(decodeFile(bytes, encoding, file), file);
+    } catch (e) {
+      [problem, cause] = [(e as Error).message, e];
+    }
+  } else if (encoding.name === "UTF-8" && !isUtf8(body)) {
+    problem = "bytes that are not valid UTF-8";
+  } else if (encoding.name === "US-ASCII" && !isAscii(body)) {
+    problem = "bytes that are not US-ASCII";
+  } else {
+    const verdict = checkWellFormed(body);
+    if ("what" in verdict) problem = `${verdict.what} at ${lineCol(body, verdict.offset)}`;
+    else if (verdict.root !== "domain") problem = `its root element is <${verdict.root}>`;
+  }
+  if (problem === undefined) return;
+  throw new ImsError(
+    "OUTPUT_MALFORMED",
+    `the edit of ${file} produced text that is not a well-formed domain.xml (${problem}); the file was left as it was. This is a bug in glassfish-ims: please report it with the program that caused it`,
+    { cause },
+  );
 }
 
 /**
@@ -289,7 +340,7 @@ function stage(
 async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promise<void> {
   const real = await realDomainPath(file);
   const attempts = options.attempts ?? 10;
-  const parse = (out: string): void => reparse(out, file);
+  const parse = (bytes: Buffer, encoding: FileEncoding): void => recheck(bytes, encoding, file);
   await withFileLock(
     real,
     async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from "crypto";
 import { promises as fs, statSync, type BigIntStats, type Stats } from "fs";
 import { ImsError } from "../errors";
 import { hashFile, readChunks, readWhole, writeFileAtomic, type Written } from "./atomic";
-import { decodeFile, encodeParts, type FileEncoding } from "./encoding";
+import { encodeParts, type FileEncoding } from "./encoding";
 
 /** What the edit started from: the real file's encoding, a hash of its bytes, and its stat. */
 export interface Origin {
@@ -15,8 +15,8 @@ export interface Origin {
 
 /** How {@link writeDomain} checks the text and the file around the rename. */
 export interface WriteChecks {
-  /** Parses the decoded output; throws when it is not a well-formed domain.xml. */
-  parse: (text: string) => void;
+  /** Checks the bytes about to be renamed into place; throws when they are not a domain.xml. */
+  parse: (bytes: Buffer, encoding: FileEncoding) => void;
   /**
    * Milliseconds to wait after the rename before checking again that the edit is in the file
    * (asked right after the rename).
@@ -79,7 +79,7 @@ async function changedBytes(written: string, original: string): Promise<Buffer> 
 /**
  * Writes the text made of `parts` over the real file `real` (whose bytes were `origin` when the
  * edit read them), in `origin`'s encoding, mode, owner and group, keeping the previous bytes as
- * `<real>.bak`. Before the rename it reads the temp file back and parses it (a bad serializer
+ * `<real>.bak`. Before the rename it reads the temp file back and re-checks it (a bad serializer
  * fails with `OUTPUT_MALFORMED`, the file untouched), keeps the file as `.bak` (see keepBackup), and
  * checks by content that it still holds `origin` (else `CONCURRENT_MODIFICATION`, nothing written).
  * After the rename, and again `settleMs` later, it checks that the file holds the edit (what was
@@ -104,7 +104,7 @@ export async function writeDomain(
     }
     const handle = await fs.open(temp.path, "r");
     try {
-      checks.parse(decodeFile(await readWhole(handle, origin.scratch), origin.encoding, shown));
+      checks.parse(await readWhole(handle, origin.scratch), origin.encoding);
     } finally {
       await handle.close();
     }

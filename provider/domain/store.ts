@@ -78,9 +78,10 @@ export interface StoreOptions {
   /**
    * After renaming its write into place, the store waits this long and checks that the file
    * still holds what it wrote, to catch a program that ignores the lock and had read the file
-   * before the rename (its own rename then comes later). By default it waits as long as its own
-   * read-to-rename took (a measure of how busy the machine is), at least 25 ms and at most 1 s.
-   * See the README's "outside writers".
+   * before the rename (its own rename then comes later). By default it waits four times as long
+   * as reading and decoding the file took (a measure of the file's size and of how busy the
+   * machine is, which is what another program's read-modify-rename takes too), at least 25 ms and
+   * at most 1 s. See the README's "outside writers".
    */
   settleMs?: number;
   /**
@@ -347,11 +348,12 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
       await assertDomainStopped(file);
       for (let attempt = 1; ; attempt++) {
         const started = Date.now();
+        let readMs = 0;
         // Only the output pieces outlive this call (see stage): the source text dies with them.
-        const staged = await snapshot(real, file).then(({ text, ...origin }) => ({
-          origin,
-          parts: stage(text, file, jobs, options),
-        }));
+        const staged = await snapshot(real, file).then(({ text, ...origin }) => {
+          readMs = Date.now() - started;
+          return { origin, parts: stage(text, file, jobs, options) };
+        });
         const { origin, parts } = staged;
         if (!parts) return;
         if ((origin.st.mode & 0o222) === 0) {
@@ -362,7 +364,7 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
         }
         try {
           const settleMs = (): number =>
-            options.settleMs ?? Math.min(1000, Math.max(25, Date.now() - started));
+            options.settleMs ?? Math.min(1000, Math.max(25, 4 * readMs));
           await writeDomain(real, file, origin, parts, { parse, settleMs });
           return;
         } catch (e) {

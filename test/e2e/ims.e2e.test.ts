@@ -187,7 +187,9 @@ describe("pools, machines and users through the real pulumi CLI", () => {
     // The property detail comes from the state's inputs, which a refresh sets to the file's (a
     // dynamic provider cannot send a detailed diff of its own).
     const diff = await t.project.ok(["preview", "--diff", "--refresh"]);
-    expect(diff.stdout).toMatch(/~ portNames\s*: \[\s*~ \[0\]: "eth0" => "cscotun0"\s*\+ \[1\]: "br0"/);
+    expect(diff.stdout).toMatch(
+      /~ portNames\s*: \[\s*~ \[0\]: "eth0" => "cscotun0"\s*\+ \[1\]: "br0"/,
+    );
     await t.project.up();
     expect(t.domain.read()).toBe(existing.replace('port-name="eth0"', 'port-name="cscotun0;br0"'));
     await t.project.destroy();

@@ -252,6 +252,7 @@ function takeover(existing: MachineLocation, i: MachineInputs): "adopt" | "resum
  * free.
  */
 const FILE_CHECK: FileCheck = {
+  kind: "Machine",
   keys: INPUT_KEYS,
   replaceOn: REPLACE_ON,
   chain: CHAIN,

@@ -135,6 +135,7 @@ function takeover(l: PoolLocation, i: ServerPoolInputs): "adopt" | "resume" {
 
 /** What `check` asks of the file: a virtualization given by name is there, the name is free. */
 const FILE_CHECK: FileCheck = {
+  kind: "ServerPool",
   keys: INPUT_KEYS,
   replaceOn: REPLACE_ON,
   probe: (raw, doc, step) => {

@@ -159,6 +159,9 @@ function isTaken(k: UserKind, user: XmlElement | undefined): user is XmlElement 
 function makeProvider(k: UserKind) {
   /** What `check` asks of the file: a parent given by name is there, its user not set. */
   const fileCheck: FileCheck = {
+    kind: k.kind === "pool" ? "PoolUser" : "MachineUser",
+    // A user element is the slot of its parent.
+    keyedBy: k.parentKey,
     keys: k.keys,
     replaceOn: k.replaceOn,
     chain: k.chain,

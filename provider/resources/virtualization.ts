@@ -170,6 +170,7 @@ function takeover(existing: XmlElement, i: VirtualizationInputs): "adopt" | "res
 
 /** What `check` asks of the file: a new name must be free (or taken over). */
 const FILE_CHECK: FileCheck = {
+  kind: "Virtualization",
   keys: INPUT_KEYS,
   replaceOn: REPLACE_ON,
   probe: (raw, doc, step) => {

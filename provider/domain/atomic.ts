@@ -16,7 +16,10 @@ export interface Written {
   /** SHA-256 of the bytes written. */
   sha256: string;
   /** Inode of the new file (the temp file that was renamed into place). */
-  ino: number;
+  ino: bigint;
+  /** Its size and modification time once written: as long as both hold, it is untouched. */
+  size: bigint;
+  mtimeNs: bigint;
   /** The temp file's path (valid until the rename). */
   path: string;
 }
@@ -73,7 +76,14 @@ export async function writeFileAtomic(
       if (st.uid !== options.uid || st.gid !== options.gid) await chownAsAllowed(handle, options);
       await handle.chmod(options.mode & 0o7777);
       await handle.sync();
-      written = { sha256: hash.digest("hex"), ino: st.ino, path: tmp };
+      const done = await handle.stat({ bigint: true });
+      written = {
+        sha256: hash.digest("hex"),
+        ino: done.ino,
+        size: done.size,
+        mtimeNs: done.mtimeNs,
+        path: tmp,
+      };
     } finally {
       await handle.close();
     }

@@ -80,7 +80,7 @@ export interface StoreOptions {
    * still holds what it wrote, to catch a program that ignores the lock and had read the file
    * before the rename (its own rename then comes later). By default it waits four times as long
    * as reading and decoding the file took (a measure of the file's size and of how busy the
-   * machine is, which is what another program's read-modify-rename takes too), at least 25 ms and
+   * machine is, which is what another program's read-modify-rename takes too), at least 10 ms and
    * at most 1 s. See the README's "outside writers".
    */
   settleMs?: number;
@@ -364,7 +364,7 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
         }
         try {
           const settleMs = (): number =>
-            options.settleMs ?? Math.min(1000, Math.max(25, 4 * readMs));
+            options.settleMs ?? Math.min(1000, Math.max(10, 4 * readMs));
           await writeDomain(real, file, origin, parts, { parse, settleMs });
           return;
         } catch (e) {

@@ -125,8 +125,11 @@ export async function writeDomain(
   });
   if (unchanged) return false;
   const landed = async (): Promise<boolean> => {
-    const st = await fs.stat(real).catch(() => undefined);
-    if (st?.ino === written.ino && (await hashFile(real)) === written.sha256) return true;
+    // Still the inode written, untouched since (an in-place write changes size or mtime).
+    const st = await fs.stat(real, { bigint: true }).catch(() => undefined);
+    if (st?.ino === written.ino && st.size === written.size && st.mtimeNs === written.mtimeNs) {
+      return true;
+    }
     // Replaced since: fine when the newer version was made on top of this edit.
     const now = await fs.readFile(real).catch(() => undefined);
     return now !== undefined && region !== undefined && now.includes(region);

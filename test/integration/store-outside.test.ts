@@ -87,10 +87,10 @@ describe("writers that ignore the lock", () => {
     const done = stacks.flatMap((s) => s.ok);
     const lost = done.filter((c) => !findVirtualization(doc, c.name));
     // Nothing can see such a writer: it read the file before the create, and its rename came
-    // after the create had checked, twice with a pause of at least 25 ms between, that its edit
-    // held (so that writer took at least 25 ms from its read to its rename).
+    // after the create had checked, twice with a pause of at least 10 ms between, that its edit
+    // held (so that writer took at least 10 ms from its read to its rename).
     const unexplained = lost.filter(
-      (c) => !writes.some((w) => w.read < c.at && w.renamed > c.at && w.renamed - w.read >= 25),
+      (c) => !writes.some((w) => w.read < c.at && w.renamed > c.at && w.renamed - w.read >= 10),
     );
     const lostOutside = writes.filter((_, n) => !text.includes(`<outside n='${n}'/>`));
     const failed = stacks.flatMap((s) => s.failed);

@@ -145,7 +145,7 @@ export async function* readChunks(file: string, chunk = 1 << 20): AsyncGenerator
  * The bytes of an open file from its start, piece by piece. The pieces share one buffer: each is
  * valid until the next is asked for (garbage-free for large files).
  */
-export async function* readHandle(handle: fs.FileHandle, chunk = 1 << 20): AsyncGenerator<Buffer> {
+async function* readHandle(handle: fs.FileHandle, chunk = 1 << 20): AsyncGenerator<Buffer> {
   const buf = Buffer.allocUnsafe(chunk);
   for (let pos = 0; ;) {
     const { bytesRead } = await handle.read(buf, 0, chunk, pos);

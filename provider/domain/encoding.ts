@@ -132,26 +132,9 @@ function references(text: string, unrepresentable: RegExp): string {
   );
 }
 
-/**
- * Encodes a piece of the document. Characters the encoding cannot represent (only an edit brings
- * them: the rest of the text was decoded from this encoding) become numeric character references,
- * which is what XML offers for them; edits only write attribute values and character data, where
- * references are allowed.
- */
-export function encodeText(text: string, enc: FileEncoding): Buffer {
-  switch (enc.name) {
-    case "UTF-8":
-      return Buffer.from(text, "utf8");
-    case "UTF-16LE":
-      return Buffer.from(text, "utf16le");
-    case "UTF-16BE":
-      return Buffer.from(text, "utf16le").swap16();
-    case "ISO-8859-1":
-      return Buffer.from(references(text, /[^\x00-\xff]/gu), "latin1");
-    case "US-ASCII":
-      return Buffer.from(references(text, /[^\x00-\x7f]/gu), "latin1");
-  }
-}
+// Characters the encoding cannot represent (only an edit brings them: the rest of the text was
+// decoded from this encoding) become numeric character references, which is what XML offers for
+// them; edits only write attribute values and character data, where references are allowed.
 
 /** Writes `text` into `out` in the file's encoding; returns the bytes written. */
 function encodeInto(text: string, enc: FileEncoding, out: Buffer): number {

@@ -25,7 +25,7 @@ export interface WriteChecks {
 }
 
 /** Failure when a program that ignores the lock wrote the file meanwhile. */
-export function concurrent(file: string, what: string): ImsError {
+function concurrent(file: string, what: string): ImsError {
   return new ImsError(
     "CONCURRENT_MODIFICATION",
     `${file} ${what}; another program wrote it without taking ${file}.lock`,

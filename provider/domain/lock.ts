@@ -123,7 +123,8 @@ export async function withFileLock<T>(
   const heartbeat = setInterval(
     () => {
       const now = new Date();
-      fs.utimes(lock, now, now).catch(() => undefined);
+      // lutimes: a link planted in place of the lock must not have its target touched.
+      fs.lutimes(lock, now, now).catch(() => undefined);
     },
     Math.max(staleMs / 3, 10),
   );

@@ -1,4 +1,5 @@
 import { ImsError } from "../errors";
+import { redactUri } from "./credentials";
 import { MACROS } from "./presets";
 
 /** The user a machine is reached as: its own `<user>` if it has one, else the pool's. */
@@ -37,7 +38,7 @@ export function expandConnectionString(template: string, target: Target): string
   if (unknown.length > 0) {
     throw new ImsError(
       "INVALID_INPUT",
-      `connection string ${JSON.stringify(template)} uses unknown macro ${unknown.join(", ")}: allowed are ${MACROS.join(", ")}`,
+      `connection string ${JSON.stringify(redactUri(template))} uses unknown macro ${unknown.join(", ")}: allowed are ${MACROS.join(", ")}`,
     );
   }
   const method = target.localhost ? "" : (target.user?.authMethod ?? "ssh");

@@ -246,14 +246,11 @@ async function run(
     const first = await step("reading the neighbour table", fx.neighbours());
     const before = new Set(first.filter((n) => n.mac !== undefined).map((n) => n.ip));
     record(s.seen, first, chosen.port, subnet, before);
-    const look = async () =>
-      record(
-        s.seen,
-        await step("reading the neighbour table", fx.neighbours()),
-        chosen.port,
-        subnet,
-        before,
-      );
+    // A look cut short by the deadline is skipped: the verdict goes on what was seen until then.
+    const look = async () => {
+      const table = await within(fx.neighbours(), deadline - fx.now());
+      if (table !== LATE) record(s.seen, table, chosen.port, subnet, before);
+    };
     // arp-scan's answers are answers of this sweep by construction.
     stopScan = fx.arpScan?.(chosen.port, subnet, budgetMs, (n) =>
       record(s.seen, [n], chosen.port, subnet, new Set()),
@@ -274,6 +271,7 @@ async function run(
       const roundEnd = Math.min(fx.now() + ROUND_MS, deadline);
       while (fx.now() < roundEnd) {
         await fx.sleep(Math.min(POLL_MS, roundEnd - fx.now()));
+        if (fx.now() >= deadline) break;
         await look();
         if (allFresh(s)) break;
       }

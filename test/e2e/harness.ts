@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from "child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -82,6 +82,16 @@ export class TestProject {
         },
       );
     });
+  }
+
+  /**
+   * Starts `pulumi <args>` in a process group of its own (so a test can kill the CLI with its
+   * group, as a CI runner's time-out does) and returns it without waiting.
+   */
+  spawnDetached(args: string[]): ChildProcess {
+    const argv = ["pulumi", ...args, "--non-interactive"];
+    const [cmd, ...rest] = this.wrap ? this.wrap(argv) : argv;
+    return spawn(cmd, rest, { cwd: this.dir, env: this.env, detached: true, stdio: "ignore" });
   }
 
   /** Runs `pulumi <args>` and fails with its whole output unless it succeeds. */

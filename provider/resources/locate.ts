@@ -9,6 +9,7 @@ import {
 } from "../domain/ims";
 import type { XmlDocument, XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
+import { digest } from "./common";
 
 /** The virtualization a new child goes under; a clear error when it is missing. */
 export function requireVirtualization(doc: XmlDocument, file: string, name: string): XmlElement {
@@ -69,4 +70,57 @@ export function alreadyExists(el: XmlElement, file: string, where?: XmlElement):
     "ALREADY_EXISTS",
     `${describe(el)}${where ? ` (in ${describe(where)})` : ""} already exists in ${file}: set adopt: true to manage it, or choose another name`,
   );
+}
+
+/**
+ * Whether an element found under the name being created may be taken instead of written: with
+ * `adopt`, or when it is exactly what this create writes (the same name, attributes and own
+ * children as `built`): the result of an earlier run of this create that was interrupted before
+ * the engine recorded it. Anything else is a conflict (ALREADY_EXISTS). `own` picks the children
+ * the element's resource writes itself (see {@link digest}).
+ */
+export function takeExisting(
+  existing: XmlElement,
+  built: XmlElement,
+  own: (child: XmlElement) => boolean,
+  adopt: boolean | undefined,
+  conflict: () => ImsError,
+): "adopt" | "resume" {
+  if (adopt) return "adopt";
+  if (existing.name === built.name && digest(existing, own) === digest(built, own)) return "resume";
+  throw conflict();
+}
+
+/** What a resource ID names: `<domainXml>#<kind>/<name>[/user]`. */
+export interface ParsedId {
+  domainXml: string;
+  /** The element kind in the ID: `virtualization`, `server-pool` or `machines`. */
+  kind: string;
+  /** The IMS name of that element. */
+  name: string;
+  /** True for a user resource: the `<user>` of that element. */
+  user: boolean;
+}
+
+/**
+ * Parses a resource ID, so that `read` works from the ID alone (`pulumi import`, a resource got
+ * by ID, a state whose properties were lost). Fails with INVALID_INPUT naming the expected form.
+ */
+export function parseId(id: string): ParsedId {
+  const at = id.lastIndexOf("#");
+  const parts = at > 0 ? id.slice(at + 1).split("/") : [];
+  const [kind, name, user] = parts;
+  const kinds = ["virtualization", "server-pool", "machines"];
+  if (
+    !kinds.includes(kind) ||
+    !name ||
+    parts.length > 3 ||
+    (user !== undefined && user !== "user")
+  ) {
+    throw new ImsError(
+      "INVALID_INPUT",
+      `resource ID ${JSON.stringify(id)} must be <path of domain.xml>#<${kinds.join("|")}>/<name>, with /user for a PoolUser or MachineUser`,
+    );
+  }
+  return { domainXml: id.slice(0, at), kind, name, user: user === "user" };
 }

@@ -51,7 +51,7 @@ describe("no orphan processes", () => {
         "connectionString",
         `qemu+ssh://#{user.name}@#{target.host}/system?command=${hang}`,
       );
-      const cli = project.spawnDetached(["up", "--yes", "--skip-preview"]);
+      const cli = project.start(["up", "--yes", "--skip-preview"]);
       expect(await until(() => existsSync(started), 90_000)).toBe(true);
       expect(provider().length).toBeGreaterThan(0);
 

@@ -53,12 +53,17 @@ export function expandConnectionString(template: string, target: Target): string
       "the machine has no address yet: a connection string with #{target.host} needs one",
     );
   }
-  return template
-    .replace(/#\{auth\.sep\}/g, method === "" ? "" : "+")
-    .replace(/#\{auth\.method\}/g, method)
-    .replace(/#\{user\.name\}@/g, user === "" ? "" : `${user}@`)
-    .replace(/#\{user\.name\}/g, user)
-    .replace(/#\{target\.host\}/g, host);
+  return (
+    template
+      .replace(/#\{auth\.sep\}/g, method === "" ? "" : "+")
+      .replace(/#\{auth\.method\}/g, method)
+      // No user (a localhost machine): its password goes with it, or `://:pw@/` would remain.
+      .replace(/#\{user\.name\}(:[^@/?]*)?@/g, (_m, pw: string | undefined) =>
+        user === "" ? "" : `${user}${pw ?? ""}@`,
+      )
+      .replace(/#\{user\.name\}/g, user)
+      .replace(/#\{target\.host\}/g, host)
+  );
 }
 
 function unsafe(what: string, value: string): ImsError {

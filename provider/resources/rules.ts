@@ -1,5 +1,5 @@
 import * as path from "path";
-import { redactUri } from "../libvirt/credentials";
+import { redactUri, scrub } from "../libvirt/credentials";
 import { MACROS } from "../libvirt/presets";
 import { expandConnectionString, type Target } from "../libvirt/uri";
 import { isHostIn, isInterfaceName, isIPv4, normalizeMac, parseSubnet } from "../net/address";
@@ -177,7 +177,8 @@ export function connectionStringRule(property: string): Rule {
         return `${property} ${show(redactUri(v))} must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system`;
       }
       const problem = uriShapeProblem(v);
-      return problem && `${property} ${show(v)} ${problem}`;
+      // The expansions quoted in `problem` carry the template's credentials too.
+      return problem && scrub(`${property} ${show(v)} ${problem}`, v);
     },
   };
 }

@@ -69,6 +69,34 @@ describe("credentials in libvirt URIs", () => {
   });
 });
 
+describe("credentials in expansions", () => {
+  const ISSUE =
+    "qemu+ssh://#{user.name}:Hunter2PW@#{target.host}/system?password=Hunter3PW&keyfile=/k";
+
+  it("a localhost machine drops the user's password with the user; a remote one keeps both", () => {
+    expect(expandConnectionString(ISSUE, { localhost: true })).toBe(
+      "qemu+ssh:///system?password=Hunter3PW&keyfile=/k",
+    );
+    expect(
+      expandConnectionString(ISSUE, {
+        localhost: false,
+        host: "10.0.0.5",
+        user: { name: "cloud" },
+      }),
+    ).toBe("qemu+ssh://cloud:Hunter2PW@10.0.0.5/system?password=Hunter3PW&keyfile=/k");
+    expect(connectionStringRule("connectionString").test(ISSUE, {})).toBeUndefined();
+  });
+
+  it("check's URI shape failures quote the expansions without the credentials", () => {
+    const reason = connectionStringRule("connectionString").test(
+      "qemu+ssh://#{user.name}:Hunter2PW@x@#{target.host}/system?password=Hunter3PW",
+      {},
+    );
+    expect(reason).toMatch(/has more than one "@"/);
+    expect(reason).not.toMatch(/Hunter2PW|Hunter3PW/);
+  });
+});
+
 describe("URI parameters that run programs or name local files", () => {
   it.each([
     ["qemu+ssh://u@h/system?command=/tmp/x", ["command="]],

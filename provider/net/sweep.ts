@@ -330,7 +330,7 @@ export async function discoverMac(
       `server pool "${pool.name}" has subnet ${pool.subnet} (${hostCount(prefix)} addresses): sweeping more than a /22 (1022 addresses) needs allowLargeSweep: true, or give machine addresses as ip`,
     );
   }
-  const { chosen, problems } = choosePort(pool.portNames, fx.interfaces(), pool.subnet);
+  const { chosen, problems } = choosePort(pool.portNames, fx.interfaces(), pool.subnet, true);
   if (!chosen) {
     throw new ImsError(
       "NO_PORT_ON_SUBNET",

@@ -1,3 +1,4 @@
+import { choosePort } from "../../provider/net/neighbours";
 import { discoverMac, SYSTEM, type SweepEffects } from "../../provider/net/sweep";
 import { parseProcNetRoute, planSweep, routeFor } from "../../provider/net/targets";
 import { fakeNetwork } from "./fake-network";
@@ -82,6 +83,39 @@ describe("sweeps never leave the link", () => {
     expect(routeFor("10.132.181.23", routes)?.dev).toBe("br0");
     expect(routeFor("10.132.181.200", routes)?.gateway).toBe("10.0.9.1");
     expect(routeFor("10.132.182.1", routes)?.gateway).toBe("10.0.9.1");
+  });
+
+  it("passes over a port whose own network is a single address (a VPN tunnel's /32)", () => {
+    const v4 = (address: string, cidr: string) => ({
+      address,
+      cidr,
+      family: "IPv4" as const,
+      netmask: "",
+      mac: "",
+      internal: false,
+    });
+    expect(
+      choosePort(
+        ["cscotun0", "br0"],
+        {
+          cscotun0: [v4("10.132.181.5", "10.132.181.5/32")],
+          br0: [v4("10.132.181.1", "10.132.181.1/24")],
+        },
+        "10.132.181.0/24",
+        true,
+      ),
+    ).toEqual({
+      chosen: { port: "br0", address: "10.132.181.1" },
+      problems: ["cscotun0 has 10.132.181.5/32, a link with no other host"],
+    });
+    // The pool's DAS address (ServerPool.dasAddress) may still be the tunnel's.
+    expect(
+      choosePort(
+        ["cscotun0", "br0"],
+        { cscotun0: [v4("10.132.181.5", "10.132.181.5/32")] },
+        "10.132.181.0/24",
+      ).chosen,
+    ).toEqual({ port: "cscotun0", address: "10.132.181.5" });
   });
 
   it("probes only the part of a wider pool subnet on the port's own network", () => {

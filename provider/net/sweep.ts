@@ -1,6 +1,5 @@
 import { spawn } from "child_process";
 import * as dgram from "dgram";
-import { promises as fs } from "fs";
 import * as os from "os";
 import { ImsError } from "../errors";
 import {
@@ -9,7 +8,7 @@ import {
   hostCount,
   newSightings,
   parseArpScan,
-  parseProcNetArp,
+  readNeighbourTable,
   record,
   verdict,
   type ChosenPort,
@@ -40,7 +39,7 @@ export interface SweepEffects {
   sleep(ms: number): Promise<void>;
 }
 
-/** The real effects: UDP datagrams to the discard port, `/proc/net/arp`. No root needed. */
+/** The real effects: UDP datagrams to the discard port, the neighbour table. No root needed. */
 export const SYSTEM: SweepEffects = {
   interfaces: () => os.networkInterfaces(),
   probe: (addresses, source) =>
@@ -66,7 +65,7 @@ export const SYSTEM: SweepEffects = {
         }
       });
     }),
-  neighbours: async () => parseProcNetArp(await fs.readFile("/proc/net/arp", "utf8")),
+  neighbours: () => readNeighbourTable(),
   arpScan: (port, subnet, budgetMs, answer) => {
     // Every unanswered address is asked again each 100 ms (arp-scan's --retry with no backoff),
     // at a rate that sends one round to a /22 in about 100 ms. Nothing leaves the subnet.

@@ -10,7 +10,8 @@ export interface Reached {
   libvirtUri?: string;
   hostname?: string;
   libvirtVersion?: string;
-  hypervisor?: string;
+  hypervisorType?: string;
+  hypervisorVersion?: string;
   connectionError?: string;
 }
 
@@ -41,7 +42,9 @@ export function report(o: DemoOutputs): string[] {
       `  libvirt URI ${m.libvirtUri ?? "none"}`,
       m.connectionError
         ? `  connection  FAILED: ${m.connectionError}`
-        : `  hypervisor  ${m.hypervisor} on host ${m.hostname}, libvirt ${m.libvirtVersion} (connection checked)`,
+        : m.hypervisorType
+          ? `  hypervisor  ${m.hypervisorType} ${m.hypervisorVersion} on host ${m.hostname}, libvirt ${m.libvirtVersion} (connection checked)`
+          : "  hypervisor  not checked (no virsh: install libvirt-clients)",
     );
   }
   lines.push(

@@ -19,6 +19,8 @@ case "$mode" in
     ;;
 esac
 
+# virsh, for the machines' connection check (installed as root with apt-get; else unchecked).
+bash scripts/install-system-deps.sh libvirt-clients
 original="demo/domain.xml"
 domain=".demo/domains/domain1/config/domain.xml"
 if [ ! -f "$domain" ]; then

@@ -2,11 +2,13 @@
 # Installs the Debian packages the tests need when they are missing and this runs as root with
 # apt-get: the network lab (iproute2, nftables, arp-scan, fping) and libvirt connections (virsh
 # from libvirt-clients, ssh and sshd, libvirtd with its QEMU driver). Run by `npm test` before
-# every run, so a machine that has them pays one dpkg-query (a few ms). Never fails: where it
-# cannot install, the tests that need a missing package skip, and test/preflight.js says which.
+# every run, so a machine that has them pays one dpkg-query (a few ms); the demo asks for
+# libvirt-clients only (`install-system-deps.sh libvirt-clients`). Never fails: where it cannot
+# install, the tests that need a missing package skip, and test/preflight.ts says which.
 set -uo pipefail
 packages=(iproute2 nftables arp-scan fping libvirt-clients openssh-client openssh-server
   libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86)
+[ $# -eq 0 ] || packages=("$@")
 
 missing_packages() {
   if command -v dpkg-query >/dev/null 2>&1; then

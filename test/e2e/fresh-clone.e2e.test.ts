@@ -50,8 +50,14 @@ describe("a fresh clone", () => {
 
   it("runs the demo up and down and a subset of npm test, and leaves nothing tracked changed", async () => {
     const up = await run(clone, "npm", ["run", "demo"], env);
-    expect({ code: up.code, tail: up.out.split("\n").slice(-3) }).toEqual({
+    // On failure, what the demo said on stderr shows in the difference.
+    expect({
+      code: up.code,
+      tail: up.out.split("\n").slice(-3),
+      err: up.code ? up.err : "",
+    }).toEqual({
       code: 0,
+      err: "",
       tail: [
         "demo: a second run changes nothing (pulumi preview --expect-no-changes)",
         "demo: npm run demo -- destroy takes it out again",

@@ -24,11 +24,17 @@ export function skips(): string[] {
   const lab = labUnavailable();
   const libvirtd = libvirtdUnavailable();
   const missing = ["virsh", "ssh", "ssh-keygen"].filter((c) => !has(c));
-  if (missing.length) out.push(`libvirt connection tests: ${missing.join(", ")} not installed`);
+  if (missing.length)
+    out.push(
+      `libvirt connection tests: ${missing.join(", ")} not installed (npm test installs them when run as root)`,
+    );
   else if (!existsSync("/usr/sbin/sshd") || process.getuid?.() !== 0)
     out.push("libvirt connections over ssh to a test sshd: need root and openssh-server");
   if (lab) out.push(`network lab tests (MAC discovery, remote libvirt): ${lab}`);
-  if (libvirtd) out.push(`real libvirtd tests: ${libvirtd}`);
+  if (libvirtd)
+    out.push(
+      `real libvirtd tests: ${libvirtd}${libvirtd.includes("not installed") ? " (npm test installs it when run as root)" : ""}`,
+    );
   if (lab ?? libvirtd) out.push(`examples/seed e2e (network lab and libvirtd): ${lab ?? libvirtd}`);
   if (!commandPlugin())
     out.push(
@@ -42,6 +48,6 @@ export default function preflight(): void {
   const list = skips();
   if (list.length === 0) return;
   process.stdout.write(
-    `\nThese tests will SKIP on this machine (the Debian packages are installed by \`npm test\` run as root with apt-get):\n${list.map((l) => `  - ${l}`).join("\n")}\n\n`,
+    `\nThese tests will SKIP on this machine:\n${list.map((l) => `  - ${l}`).join("\n")}\n\n`,
   );
 }

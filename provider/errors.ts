@@ -19,6 +19,7 @@ export type ImsErrorCode =
   | "NOT_OWNED"
   | "NO_PORT_ON_SUBNET"
   | "PARENT_NOT_FOUND"
+  | "PLATFORM_UNSUPPORTED"
   | "SSH_AUTH"
   | "SSH_HOST_KEY"
   | "SWEEP_FAILED"

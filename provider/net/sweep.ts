@@ -9,7 +9,7 @@ import {
   hostCount,
   newSightings,
   parseArpScan,
-  parseProcNetArp,
+  readNeighbourTable,
   record,
   verdict,
   type ChosenPort,
@@ -98,7 +98,7 @@ function probeFrom(addresses: readonly string[], source: string, deadline: numbe
   });
 }
 
-/** The real effects: UDP datagrams to the discard port, `/proc/net/arp`. No root needed. */
+/** The real effects: UDP datagrams to the discard port, the neighbour table. No root needed. */
 export const SYSTEM: SweepEffects = {
   interfaces: () => os.networkInterfaces(),
   probe: (addresses, source, deadline) => probeFrom(addresses, source, deadline),
@@ -109,7 +109,7 @@ export const SYSTEM: SweepEffects = {
       return undefined;
     }
   },
-  neighbours: async () => parseProcNetArp(await fs.readFile("/proc/net/arp", "utf8")),
+  neighbours: () => readNeighbourTable(),
   arpScan: (port, subnet, budgetMs, answer) => {
     // Every unanswered address is asked again each 100 ms (arp-scan's --retry with no backoff),
     // at a rate that sends one round to a /22 in about 100 ms. Nothing leaves the subnet.

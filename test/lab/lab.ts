@@ -87,7 +87,7 @@ export function labUnavailable(): string | undefined {
     execFileSync("ip", ["netns", "list"], { stdio: "pipe" });
     execFileSync("nft", ["--version"], { stdio: "pipe" });
   } catch {
-    return "the network lab needs iproute2 and nftables (.ci/run installs them)";
+    return "the network lab needs iproute2 and nftables (npm test installs them when run as root)";
   }
   return undefined;
 }

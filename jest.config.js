@@ -9,6 +9,7 @@ const common = {
 };
 
 module.exports = {
+  globalSetup: "<rootDir>/test/preflight.ts",
   reporters: ["default", "<rootDir>/test/summary-reporter.js"],
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },

@@ -20,11 +20,14 @@ export type ImsErrorCode =
   | "NO_PORT_ON_SUBNET"
   | "OUTPUT_MALFORMED"
   | "PARENT_NOT_FOUND"
+  | "PLATFORM_UNSUPPORTED"
   | "SSH_AUTH"
   | "SSH_HOST_KEY"
+  | "SWEEP_FAILED"
   | "SWEEP_TOO_LARGE"
   | "UNSAFE_PATH"
   | "UNSUPPORTED_ENCODING"
+  | "URI_NOT_ALLOWED"
   | "XML_MALFORMED";
 
 const BRAND = Symbol.for("glassfish-ims.error");

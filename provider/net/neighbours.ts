@@ -1,6 +1,10 @@
+import { execFile } from "child_process";
+import { promises as fs } from "fs";
 import { Address4 } from "ip-address";
 import type { NetworkInterfaceInfo } from "os";
+import { ImsError } from "../errors";
 import { normalizeMac } from "./address";
+import { parseBsdArp } from "./bsd-arp";
 
 /** One entry of the kernel's neighbour (ARP) table. */
 export interface Neighbour {
@@ -22,6 +26,45 @@ export function parseProcNetArp(text: string): Neighbour[] {
     out.push(mac ? { ip, mac, dev } : { ip, dev });
   }
   return out;
+}
+
+/** Where the neighbour table is read from: a file (Linux) or a command's output (macOS). */
+export interface TableSource {
+  readFile(file: string): Promise<string>;
+  run(command: string, args: readonly string[]): Promise<string>;
+}
+
+/** The machine's own files and commands. */
+export const SYSTEM_TABLE: TableSource = {
+  readFile: (file) => fs.readFile(file, "utf8"),
+  run: (command, args) =>
+    new Promise((resolve, reject) =>
+      execFile(command, [...args], { encoding: "utf8" }, (err, out) =>
+        err ? reject(err) : resolve(out),
+      ),
+    ),
+};
+
+/**
+ * Reads the neighbour (ARP) table: `/proc/net/arp` on Linux, `arp -an` on macOS (no root needed
+ * for either). Any other platform fails with `PLATFORM_UNSUPPORTED`, naming it.
+ * @default platform `process.platform`
+ */
+export async function readNeighbourTable(
+  platform: NodeJS.Platform = process.platform,
+  source: TableSource = SYSTEM_TABLE,
+): Promise<Neighbour[]> {
+  switch (platform) {
+    case "linux":
+      return parseProcNetArp(await source.readFile("/proc/net/arp"));
+    case "darwin":
+      return parseBsdArp(await source.run("/usr/sbin/arp", ["-an"]));
+    default:
+      throw new ImsError(
+        "PLATFORM_UNSUPPORTED",
+        `finding machines by MAC reads the neighbour table, which this provider knows how to read on Linux and macOS only, not on platform "${platform}": run the DAS on Linux or macOS, or give the machines fixed ip addresses`,
+      );
+  }
 }
 
 /** Parses `ip neigh` (`10.0.0.2 dev br0 lladdr 02:00:00:00:00:02 REACHABLE`); IPv4 only. */
@@ -58,12 +101,14 @@ export interface ChosenPort {
 
 /**
  * Picks the first port (in `portNames` order) that exists and has an IPv4 address inside
- * `subnet`; otherwise says, for every port, why not.
+ * `subnet` (for a sweep, `sweepable`: on a network with other hosts, not a /31 or /32);
+ * otherwise says, for every port, why not.
  */
 export function choosePort(
   portNames: readonly string[],
   interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
   subnet: string,
+  sweepable = false,
 ): { chosen?: ChosenPort; problems: string[] } {
   const net = new Address4(subnet);
   const problems: string[] = [];
@@ -73,12 +118,16 @@ export function choosePort(
       problems.push(`${port} does not exist`);
       continue;
     }
-    const inside = addrs.find((a) => new Address4(a.address).isInSubnet(net));
+    const inSubnet = addrs.filter((a) => new Address4(a.address).isInSubnet(net));
+    // A /31 or /32 (a point-to-point tunnel) has no neighbours on its own link to sweep.
+    const inside = inSubnet.find((a) => !sweepable || Number((a.cidr ?? "/0").split("/")[1]) <= 30);
     if (inside) return { chosen: { port, address: inside.address }, problems };
     problems.push(
-      addrs.length === 0
-        ? `${port} has no IPv4 address`
-        : `${port} has ${addrs.map((a) => a.cidr ?? a.address).join(", ")}`,
+      inSubnet.length > 0
+        ? `${port} has ${inSubnet.map((a) => a.cidr ?? a.address).join(", ")}, a link with no other host`
+        : addrs.length === 0
+          ? `${port} has no IPv4 address`
+          : `${port} has ${addrs.map((a) => a.cidr ?? a.address).join(", ")}`,
     );
   }
   return { problems };

@@ -14,7 +14,7 @@ function has(cmd: string): boolean {
 const missing = ["virsh", "ssh", "ssh-keygen"].filter((c) => !has(c));
 if (missing.length)
   console.warn(
-    `SKIPPED libvirt connection tests: ${missing.join(", ")} not installed (.ci/run installs them)`,
+    `SKIPPED libvirt connection tests: ${missing.join(", ")} not installed (npm test installs them when run as root)`,
   );
 const describeVirsh = missing.length ? describe.skip : describe;
 

@@ -3,9 +3,19 @@
 // addresses would leave the machine. Runners call this before anything else.
 const { readdirSync, statSync } = require("fs");
 
+// No /run/netns (no namespace was ever made, or iproute2 is missing) means no lab: refuse too.
+function labNamespaces() {
+  try {
+    return readdirSync("/run/netns");
+  } catch (e) {
+    if (e.code === "ENOENT") return [];
+    throw e;
+  }
+}
+
 function assertInsideLabNamespace() {
   const mine = statSync("/proc/self/ns/net").ino;
-  const labs = readdirSync("/run/netns")
+  const labs = labNamespaces()
     .filter((n) => n.startsWith("gfims-"))
     .map((n) => statSync(`/run/netns/${n}`).ino);
   if (!labs.includes(mine)) {

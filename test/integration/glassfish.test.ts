@@ -81,6 +81,9 @@ suite(`a real GlassFish ${GLASSFISH_VERSION} owning the domain`, () => {
   }, 240_000);
 
   it("refuses an edit while GlassFish runs, naming its pid file", async () => {
+    // Also when the test before failed early: the start is under way, let it finish.
+    await started;
+    await waitFor("config/pid", () => existsSync(domain.pidFile), 60_000);
     const before = bytes();
     const pid = readFileSync(domain.pidFile, "utf8").trim();
     const err = await rejection(create(virt()));
@@ -90,7 +93,7 @@ suite(`a real GlassFish ${GLASSFISH_VERSION} owning the domain`, () => {
     );
     expect(bytes().equals(before)).toBe(true);
     expect(ourLeftovers()).toEqual([]);
-  });
+  }, 240_000);
 
   it("after GlassFish stops, refuses the domain it stamped as a GlassFish without IMS", async () => {
     const result = domain.stop();

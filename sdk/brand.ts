@@ -17,6 +17,21 @@ export function asParent<T extends object>(ref: ParentRef<T>, type: string): T |
     : undefined;
 }
 
+/**
+ * True when the parent comes from the program: given as the resource, or by name with `dependsOn`
+ * (which may be what creates it). Preview then does not require the parent in the file yet, since
+ * the deployment creates it first; a parent by name alone must be there already.
+ */
+export function parentInProgram(
+  parent: object | undefined,
+  opts: pulumi.CustomResourceOptions | undefined,
+): true | undefined {
+  const deps = opts?.dependsOn;
+  return parent !== undefined || (deps !== undefined && (!Array.isArray(deps) || deps.length > 0))
+    ? true
+    : undefined;
+}
+
 /** Fails at construction (a program error) when a parent by name comes without its domainXml. */
 export function requireDomainXml(
   resource: string,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { asParent, brand, requireDomainXml, type ParentRef } from "./brand";
+import { asParent, brand, parentInProgram, requireDomainXml, type ParentRef } from "./brand";
 import type { ServerPool } from "./serverPool";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
 
@@ -131,6 +131,7 @@ export class Machine extends pulumi.dynamic.Resource {
         allowLargeSweep: args.allowLargeSweep,
         connectTimeoutMs: args.connectTimeoutMs,
         adopt: args.adopt,
+        parentInProgram: parentInProgram(pool, opts),
         ipAddress: undefined,
         resolvedBy: undefined,
         resolution: undefined,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { asParent, brand, requireDomainXml, type ParentRef } from "./brand";
+import { asParent, brand, parentInProgram, requireDomainXml, type ParentRef } from "./brand";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
 import type { Virtualization } from "./virtualization";
 
@@ -75,6 +75,7 @@ export class ServerPool extends pulumi.dynamic.Resource {
         subnet: args.subnet,
         portNames: args.portNames,
         adopt: args.adopt,
+        parentInProgram: parentInProgram(parent, opts),
         dasAddress: undefined,
         dasPort: undefined,
         dasResolution: undefined,

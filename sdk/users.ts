@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { asParent, brand, requireDomainXml, type ParentRef } from "./brand";
+import { asParent, brand, parentInProgram, requireDomainXml, type ParentRef } from "./brand";
 import type { Machine } from "./machine";
 import type { ServerPool } from "./serverPool";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
@@ -98,6 +98,7 @@ export class PoolUser extends UserResource {
         virtualization: pool?.virtualization,
         serverPool: pool ? pool.name : args.serverPool,
         ...userProps(args, name),
+        parentInProgram: parentInProgram(pool, opts),
       },
       opts,
       MODULE,
@@ -134,6 +135,7 @@ export class MachineUser extends UserResource {
         serverPool: machine ? machine.serverPool : args.serverPool,
         machine: machine ? machine.name : args.machine,
         ...userProps(args, name),
+        parentInProgram: parentInProgram(machine, opts),
       },
       opts,
       MODULE,

@@ -1,5 +1,5 @@
 import { getAttribute } from "./attrs";
-import { appendChild, isBlank, newElement, removeChild } from "./tree";
+import { appendChild, insertBefore, isBlank, newElement, removeChild } from "./tree";
 import { childElements, type XmlDocument, type XmlElement } from "./xml";
 
 /** The `<virtualizations>` container, a direct child of `<domain>`. */
@@ -19,6 +19,28 @@ export function ensureVirtualizations(doc: XmlDocument): XmlElement {
   const el = newElement(VIRTUALIZATIONS);
   appendChild([doc.root], el);
   return el;
+}
+
+/**
+ * Adds a named element to the last element of `path` (root first) at a place that depends only on
+ * the names, not on the order elements are added in: right after the last sibling of the same
+ * kind whose name sorts before it, else before the first sibling of that kind, else at the end.
+ * Parallel creates (the engine runs them in any order) then give the same bytes on every run.
+ */
+export function addInNameOrder(path: readonly XmlElement[], child: XmlElement): void {
+  const parent = path[path.length - 1];
+  const name = getAttribute(child, "name") ?? "";
+  const siblings = childElements(parent, child.name);
+  const before = siblings.filter((s) => (getAttribute(s, "name") ?? "") < name).pop();
+  const ref = before ? nextElement(parent, before) : siblings[0];
+  if (ref) insertBefore(parent, child, ref);
+  else appendChild(path, child);
+}
+
+/** The element after `el` among the children of `parent`, if any. */
+function nextElement(parent: XmlElement, el: XmlElement): XmlElement | undefined {
+  const rest = parent.children.slice(parent.children.indexOf(el) + 1);
+  return rest.find((c): c is XmlElement => c.kind === "element");
 }
 
 /** Removes `<virtualizations>` when nothing is left in it (no children, comments or attributes). */
@@ -100,14 +122,14 @@ export function findMachine(doc: XmlDocument, name: string): MachineLocation | u
   return machineIndex(doc).get(name);
 }
 
-/** Appends a new `<machines>` element named `name` to a pool. */
+/** Adds a new `<machines>` element named `name` to a pool, in name order. */
 export function addMachine(
   doc: XmlDocument,
   l: PoolLocation,
   name: string,
   machine: XmlElement,
 ): void {
-  appendChild(poolPath(doc, l), machine);
+  addInNameOrder(poolPath(doc, l), machine);
   machineIndex(doc).set(name, { ...l, machine });
 }
 

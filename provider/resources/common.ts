@@ -1,7 +1,8 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import { domainPath } from "../domain/store";
-import { serializeElement, type XmlElement } from "../domain/xml";
+import { getAttributes } from "../domain/attrs";
+import { childElements, serializeElement, type XmlElement } from "../domain/xml";
 import { isUnknown } from "./rules";
 
 /** The result of `diff`, as the dynamic provider host expects it. */
@@ -15,18 +16,34 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
+/** Two values of `key` mean the same (`domainXml` compared as absolute paths). */
+function sameValue(key: string, a: unknown, b: unknown): boolean {
+  if (key === "domainXml" && typeof a === "string" && typeof b === "string") {
+    return domainPath(a) === domainPath(b);
+  }
+  return same(a, b);
+}
+
 /**
  * Derives the whole diff from one list of input keys and the subset that is identity.
  * An unknown new value counts as changed. When the replacement would take the same XML key as
- * the old element (same file, same name), the old one is deleted first.
+ * the old element (same file, same name), the old one is deleted first. Keys of `chain` (the
+ * ancestors above the direct parent, which the SDK passes only when the parent is given as a
+ * resource) are compared only when both sides have them: a parent given by name or as the
+ * resource is one identity.
  */
 export function diffInputs(
   keys: readonly string[],
   replaceOn: readonly string[],
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
+  chain: readonly string[] = [],
 ): DiffResult {
-  const changed = keys.filter((k) => isUnknown(news[k]) || !same(olds[k], news[k]));
+  const oneSided = (k: string) =>
+    chain.includes(k) && (olds[k] === undefined || news[k] === undefined);
+  const changed = keys.filter(
+    (k) => !oneSided(k) && (isUnknown(news[k]) || !sameValue(k, olds[k], news[k])),
+  );
   const replaces = changed.filter((k) => replaceOn.includes(k));
   const collides =
     replaces.length > 0 &&
@@ -37,20 +54,35 @@ export function diffInputs(
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: collides };
 }
 
-/** A resource's `diff`: explicit, from its input keys and the subset that is identity. */
+/** A resource's `diff`: explicit, from its input keys, the subset that is identity, the chain. */
 export function diffOn(
   keys: readonly string[],
   replaceOn: readonly string[],
+  chain: readonly string[] = [],
 ): (id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => DiffResult {
-  return (_id, olds, news) => diffInputs(keys, replaceOn, olds, news);
+  return (_id, olds, news) => diffInputs(keys, replaceOn, olds, news, chain);
 }
 
-/** A short digest of an element's XML: changes whenever the element does (for restart triggers). */
-export function digest(el: XmlElement | undefined): string {
-  return createHash("sha256")
-    .update(el ? serializeElement(el) : "")
-    .digest("hex")
-    .slice(0, 16);
+/**
+ * A short digest of what one resource owns of an element, for restart triggers: the element's name
+ * and attributes (decoded, in file order), plus the serialized child elements that `own` accepts
+ * (a machine's `<network-name>`, ...). Children that other resources own (a pool's machines, a
+ * virtualization's pools) are left out, so the digest is the same whenever it is taken (at create,
+ * before the children exist, or at refresh, after) and changes exactly when what it covers does.
+ */
+export function digest(
+  el: XmlElement | undefined,
+  own: (child: XmlElement) => boolean = () => false,
+): string {
+  const hash = createHash("sha256");
+  if (el) {
+    hash.update(el.name);
+    for (const [name, value] of getAttributes(el)) hash.update(`\0${name}=${value}`);
+    for (const child of childElements(el)) {
+      if (own(child)) hash.update(`\0${serializeElement(child)}`);
+    }
+  }
+  return hash.digest("hex").slice(0, 16);
 }
 
 /** Copies the listed keys that are set, dropping `undefined` ones (state keeps no undefined). */
@@ -92,10 +124,32 @@ export function inputsFromFile<T extends object>(
   for (const f of fields) {
     const want = desired.find(([a]) => a === f.attr)?.[1];
     const have = actual.get(f.attr);
-    if (have === want) continue;
+    if (have === want || (want === undefined && isExplicitDefault(f, have))) continue;
     out[f.input] = have === undefined ? f.absent : f.parse ? f.parse(have) : have;
   }
   return out as T;
+}
+
+/** True when the file spells out the value an absent attribute means (asadmin writes defaults). */
+function isExplicitDefault(f: AttributeField, have: string | undefined): boolean {
+  if (have === undefined || f.absent === undefined) return false;
+  return same(f.parse ? f.parse(have) : have, f.absent);
+}
+
+/**
+ * The attributes to write, keeping those the file spells out at their default where the inputs
+ * leave them unset: an update then never drops what asadmin wrote, since both mean the same.
+ */
+export function keepExplicitDefaults(
+  desired: ReadonlyArray<[string, string | undefined]>,
+  actual: Map<string, string>,
+  fields: readonly AttributeField[],
+): Array<[string, string | undefined]> {
+  return desired.map(([attr, want]) => {
+    const f = fields.find((x) => x.attr === attr);
+    const have = actual.get(attr);
+    return want === undefined && f && isExplicitDefault(f, have) ? [attr, have] : [attr, want];
+  });
 }
 
 /** Parses an integer attribute, keeping text that is not one as it is (it shows as drift). */

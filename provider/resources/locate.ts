@@ -9,6 +9,7 @@ import {
 } from "../domain/ims";
 import type { XmlDocument, XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
+import { digest } from "./common";
 
 /** The virtualization a new child goes under; a clear error when it is missing. */
 export function requireVirtualization(doc: XmlDocument, file: string, name: string): XmlElement {
@@ -69,4 +70,23 @@ export function alreadyExists(el: XmlElement, file: string, where?: XmlElement):
     "ALREADY_EXISTS",
     `${describe(el)}${where ? ` (in ${describe(where)})` : ""} already exists in ${file}: set adopt: true to manage it, or choose another name`,
   );
+}
+
+/**
+ * Whether an element found under the name being created may be taken instead of written: with
+ * `adopt`, or when it is exactly what this create writes (the same name, attributes and own
+ * children as `built`): the result of an earlier run of this create that was interrupted before
+ * the engine recorded it. Anything else is a conflict (ALREADY_EXISTS). `own` picks the children
+ * the element's resource writes itself (see {@link digest}).
+ */
+export function takeExisting(
+  existing: XmlElement,
+  built: XmlElement,
+  own: (child: XmlElement) => boolean,
+  adopt: boolean | undefined,
+  conflict: () => ImsError,
+): "adopt" | "resume" {
+  if (adopt) return "adopt";
+  if (existing.name === built.name && digest(existing, own) === digest(built, own)) return "resume";
+  throw conflict();
 }

@@ -3,6 +3,7 @@ import {
   addMachine,
   describe,
   findMachine,
+  findPool,
   MACHINES,
   poolPath,
   removeMachine,
@@ -33,7 +34,8 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, requirePool } from "./locate";
+import { alreadyExists, requirePool, takeExisting } from "./locate";
+import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   address,
   cacheAddress,
@@ -80,6 +82,8 @@ export interface MachineInputs {
   /** The pool's subnet, passed by the SDK so `check` can place a fixed ip; not written. */
   poolSubnet?: string;
   adopt?: boolean;
+  /** Set by the SDK when the parent comes from the program (it may not be in the file at preview). */
+  parentInProgram?: boolean;
 }
 
 /** How a machine's address was found. */
@@ -130,6 +134,9 @@ export const INPUT_KEYS = [
 /** Identity: the file, the parent chain and the name. */
 export const REPLACE_ON = ["domainXml", "virtualization", "serverPool", "name"] as const;
 
+/** Ancestors the SDK knows only from a pool resource: compared when both sides have them. */
+const CHAIN = ["virtualization"] as const;
+
 const STORED_KEYS = [...INPUT_KEYS, "poolSubnet"] as const;
 
 /** Exactly one way to reach the machine (SPEC §1): localhost, a fixed ip, or a mac. */
@@ -174,6 +181,7 @@ const RULES: readonly Rule[] = [
   booleanRule("allowLargeSweep"),
   integerRule("connectTimeoutMs", 100, 600000),
   booleanRule("adopt"),
+  booleanRule("parentInProgram"),
 ];
 
 const FIELDS: readonly AttributeField[] = [
@@ -217,16 +225,67 @@ function outputsOf(
     resolvedBy: address.resolvedBy,
     ...pick({ libvirtUri: libvirtUriOf(l, address) }, ["libvirtUri"]),
     restartRequired,
-    xmlDigest: digest(l.machine),
+    xmlDigest: digest(l.machine, OWN),
     stateVersion: 1 as const,
   };
 }
 
-/** Validates and normalizes (MAC to lower-case colon form); every failure at once. */
-export function check(
-  _olds: Record<string, unknown>,
+/** The element `create` writes for these inputs (its `<user>` belongs to the MachineUser). */
+function built(i: MachineInputs): XmlElement {
+  const machine = newElement(MACHINES, [["name", i.name], ...desiredAttributes(i)]);
+  syncTextChildren([], machine, i);
+  return machine;
+}
+
+/** The children a `Machine` writes itself: all but the `<user>`. */
+const OWN = (c: XmlElement) => c.name !== USER;
+
+/** How an existing machine of the new name is taken (see takeExisting), or ALREADY_EXISTS. */
+function takeover(existing: MachineLocation, i: MachineInputs): "adopt" | "resume" {
+  const conflict = () => alreadyExists(existing.machine, i.domainXml, existing.pool);
+  if (getAttribute(existing.pool, "name") !== i.serverPool) throw conflict();
+  return takeExisting(existing.machine, built(i), OWN, i.adopt, conflict);
+}
+
+/**
+ * What `check` asks of the file: a pool given by name is there and holds a fixed ip, the name is
+ * free.
+ */
+const FILE_CHECK: FileCheck = {
+  keys: INPUT_KEYS,
+  replaceOn: REPLACE_ON,
+  chain: CHAIN,
+  probe: (raw, doc, step) => {
+    const i = raw as unknown as MachineInputs;
+    if (!step.creating) return [];
+    const failures: CheckFailure[] = [];
+    if (!isUnknown(i.serverPool) && !isUnknown(i.virtualization)) {
+      const pool = findPool(doc, i.serverPool);
+      if (pool && !isUnknown(i.ip))
+        failures.push(...failureOf("ip", () => assertIpInPool(i, pool.pool)));
+      if (!i.parentInProgram) {
+        failures.push(
+          ...failureOf("serverPool", () =>
+            requirePool(doc, i.domainXml, i.serverPool, i.virtualization),
+          ),
+        );
+      }
+    }
+    const existing = step.nameIsOurs || isUnknown(raw) ? undefined : findMachine(doc, i.name);
+    if (existing) failures.push(...failureOf("name", () => takeover(existing, i)));
+    return failures;
+  },
+};
+
+/**
+ * Validates and normalizes (MAC to lower-case colon form), every failure at once; then what the
+ * write would meet in the file (see checkAgainstFile). Never the network: discovery and the
+ * libvirt check run at up.
+ */
+export async function check(
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
-): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const inputs = normalizeInputs(news, [
     "domainXml",
     "virtualization",
@@ -242,11 +301,15 @@ export function check(
   if (typeof inputs.mac === "string" && !isUnknown(inputs.mac)) {
     inputs.mac = normalizeMac(inputs.mac) ?? inputs.mac;
   }
+  if (failures.length === 0) failures.push(...(await checkAgainstFile(olds, inputs, FILE_CHECK)));
   return { inputs, failures };
 }
 
-/** Explicit diff: file, parent chain and name replace; the rest updates in place. */
-export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
+/**
+ * Explicit diff: file, parent chain and name replace; the rest updates in place. A pool given by
+ * name or as the resource is the same identity.
+ */
+export const diff = diffOn(INPUT_KEYS, REPLACE_ON, CHAIN);
 
 /** Makes the text children match the inputs, keeping GlassFish's order and the `<user>` last. */
 function syncTextChildren(parents: XmlElement[], machine: XmlElement, i: MachineInputs): boolean {
@@ -306,19 +369,18 @@ export async function create(
   const { value } = await editDomain(inputs.domainXml, (doc) => {
     const l = requirePool(doc, inputs.domainXml, inputs.serverPool, inputs.virtualization);
     assertIpInPool(inputs, l.pool);
-    const parents = poolPath(doc, l);
     const existing = findMachine(doc, inputs.name);
+    if (existing && takeover(existing, inputs) === "resume") {
+      return { value: outputsOf(inputs, existing, true, found, connection), changed: false };
+    }
     if (existing) {
-      if (!inputs.adopt || existing.pool !== l.pool) {
-        throw alreadyExists(existing.machine, inputs.domainXml, existing.pool);
-      }
-      setAttributes(existing.machine, desiredAttributes(inputs));
-      syncTextChildren(parents, existing.machine, inputs);
-      return { value: outputsOf(inputs, existing, true, found, connection), changed: true };
+      // Adoption takes the element as it is (see Virtualization): no write, the file's values.
+      const infile = inputsInFile(inputs, existing);
+      return { value: outputsOf(infile, existing, false, found, connection), changed: false };
     }
     const machine = newElement(MACHINES, [["name", inputs.name], ...desiredAttributes(inputs)]);
     addMachine(doc, l, inputs.name, machine);
-    syncTextChildren(parents, machine, inputs);
+    syncTextChildren(poolPath(doc, l), machine, inputs);
     return {
       value: outputsOf(inputs, { ...l, machine }, true, found, connection),
       changed: true,
@@ -361,17 +423,11 @@ export async function update(
   return { outs: value };
 }
 
-/** What the file says now; a machine removed by hand leaves the state. */
-export async function read(
-  id: string,
-  props: MachineOutputs,
-  fx: SweepEffects = SYSTEM,
-  virsh: VirshRunner = VIRSH,
-): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
-  const { doc } = await readDomain(props.domainXml);
-  const l = findMachine(doc, props.name);
-  if (!l) return {};
-  const old = pick(props, STORED_KEYS) as MachineInputs;
+/**
+ * The inputs as the file has them: attributes and text children that differ from what `old`
+ * would write take the file's values; the parent chain is where the element sits.
+ */
+function inputsInFile(old: MachineInputs, l: MachineLocation): MachineInputs {
   const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(l.machine), FIELDS);
   for (const [tag, key] of TEXT_CHILDREN) {
     const el = childElements(l.machine, tag)[0];
@@ -383,6 +439,20 @@ export async function read(
   if (old.virtualization !== undefined) {
     inputs.virtualization = getAttribute(l.virtualization, "name") ?? old.virtualization;
   }
+  return inputs;
+}
+
+/** What the file says now; a machine removed by hand leaves the state. */
+export async function read(
+  id: string,
+  props: MachineOutputs,
+  fx: SweepEffects = SYSTEM,
+  virsh: VirshRunner = VIRSH,
+): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
+  const { doc } = await readDomain(props.domainXml);
+  const l = findMachine(doc, props.name);
+  if (!l) return {};
+  const inputs = inputsInFile(pick(props, STORED_KEYS) as MachineInputs, l);
   // Refresh looks again: a moved machine shows as changed output, a silent one as unresolved.
   let found: Address;
   try {

@@ -1,5 +1,6 @@
 import * as path from "path";
 import { MACROS } from "../libvirt/presets";
+import { expandConnectionString, type Target } from "../libvirt/uri";
 import { isHostIn, isInterfaceName, isIPv4, normalizeMac, parseSubnet } from "../net/address";
 
 /** The value the engine sends for an input not known yet (during preview). */
@@ -35,7 +36,29 @@ export function show(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
 }
 
-/** Runs every rule and reports every failure at once, in rule order. */
+/**
+ * Characters XML 1.0 does not allow in a document (control characters other than tab, line feed
+ * and carriage return; U+FFFE, U+FFFF; unpaired surrogates: in a `u` regex a
+ * surrogate pair is one code point, so only lone halves match). Written raw, any of them leaves a
+ * domain.xml that no parser (GlassFish's included) accepts.
+ */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/u;
+
+/** The first character of `v` (a string, or strings inside an array) that XML 1.0 forbids. */
+function notXmlCharacter(v: unknown): string | undefined {
+  const strings = Array.isArray(v) ? v : [v];
+  for (const s of strings) {
+    if (typeof s !== "string") continue;
+    const m = NOT_XML.exec(s);
+    if (m) return `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+  }
+  return undefined;
+}
+
+/**
+ * Runs every rule and reports every failure at once, in rule order. Before its own test, every
+ * value is checked for characters XML 1.0 does not allow: no input can make domain.xml malformed.
+ */
 export function runRules(inputs: Record<string, unknown>, rules: readonly Rule[]): CheckFailure[] {
   const failures: CheckFailure[] = [];
   for (const rule of rules) {
@@ -44,6 +67,14 @@ export function runRules(inputs: Record<string, unknown>, rules: readonly Rule[]
     if (value === undefined || value === null) {
       if (rule.required)
         failures.push({ property: rule.property, reason: `${rule.property} is required` });
+      continue;
+    }
+    const bad = notXmlCharacter(value);
+    if (bad !== undefined) {
+      failures.push({
+        property: rule.property,
+        reason: `${rule.property} ${show(value)} holds the character ${bad}, which XML 1.0 does not allow: remove it`,
+      });
       continue;
     }
     const reason = rule.test(value, inputs);
@@ -144,9 +175,48 @@ export function connectionStringRule(property: string): Rule {
       if (!/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/i.test(bare)) {
         return `${property} ${show(v)} must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system`;
       }
-      return undefined;
+      const problem = uriShapeProblem(v);
+      return problem && `${property} ${show(v)} ${problem}`;
     },
   };
+}
+
+/** What a template expands to for a remote and for a localhost machine (sample values). */
+const SAMPLE_TARGETS: readonly Target[] = [
+  { localhost: false, host: "192.0.2.10", user: { name: "glassfish" } },
+  { localhost: true },
+];
+
+/**
+ * Why a template does not expand to one libvirt URI (a scheme, one optional `user@`, one host
+ * with an optional port, then a path), or undefined when it does for every kind of machine.
+ */
+function uriShapeProblem(template: string): string | undefined {
+  for (const target of SAMPLE_TARGETS) {
+    let uri: string;
+    try {
+      uri = expandConnectionString(template, target);
+    } catch (e) {
+      return `cannot be expanded: ${(e as Error).message}`;
+    }
+    const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(uri);
+    if (!m) return `does not expand to a URI (got ${show(uri)})`;
+    const authority = m[1];
+    const at = authority.lastIndexOf("@");
+    if (authority.indexOf("@") !== at) {
+      return `expands to ${show(uri)}, whose user@host part ${show(authority)} has more than one "@": libvirt would read another user or host than intended`;
+    }
+    const host = authority.slice(at + 1);
+    if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%-]*)(:\d{1,5})?$/.test(host)) {
+      return `expands to ${show(uri)}, whose host part ${show(host)} is not a host name or address with an optional :port`;
+    }
+    try {
+      new URL(uri);
+    } catch {
+      return `expands to ${show(uri)}, which does not parse as a URI`;
+    }
+  }
+  return undefined;
 }
 
 /** The transports libvirt accepts after `+` in a URI scheme; "" means a local connection. */
@@ -202,14 +272,32 @@ export function portNamesRule(property: string): Rule {
   };
 }
 
-/** A MAC address: six hex octets separated by `:` or `-`, any case. */
+/**
+ * A machine's MAC address: six hex octets separated by `:` or `-`, any case, of one network card:
+ * not all-zero, not broadcast, not multicast (the low bit of the first octet set), none of which
+ * a neighbour table can map to one host.
+ */
 export function macRule(property: string): Rule {
   return {
     property,
-    test: (v) =>
-      typeof v === "string" && normalizeMac(v)
-        ? undefined
-        : `${property} ${show(v)} must be six hex octets like 00:1c:c4:9f:e9:3b (":" or "-" separated)`,
+    test: (v) => {
+      const mac = typeof v === "string" ? normalizeMac(v) : undefined;
+      if (!mac) {
+        return `${property} ${show(v)} must be six hex octets like 00:1c:c4:9f:e9:3b (":" or "-" separated)`;
+      }
+      const kind =
+        mac === "00:00:00:00:00:00"
+          ? "the all-zero address"
+          : mac === "ff:ff:ff:ff:ff:ff"
+            ? "the broadcast address"
+            : (Number.parseInt(mac.slice(0, 2), 16) & 1) === 1
+              ? "a multicast address (the first octet is odd)"
+              : undefined;
+      return (
+        kind &&
+        `${property} ${show(v)} is ${kind}: give the unicast MAC of the machine's network card`
+      );
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import {
+  addInNameOrder,
   describe,
   ensureVirtualizations,
   findPool,
@@ -7,6 +8,7 @@ import {
   SERVER_POOL,
   USER,
   virtualizationPath,
+  type PoolLocation,
 } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import { appendChild, collapseIfEmptied, newElement, removeChild } from "../domain/tree";
@@ -24,7 +26,8 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, requirePool, requireVirtualization } from "./locate";
+import { alreadyExists, requirePool, requireVirtualization, takeExisting } from "./locate";
+import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   booleanRule,
   domainXmlRule,
@@ -45,6 +48,8 @@ export interface ServerPoolInputs {
   subnet: string;
   portNames: string[];
   adopt?: boolean;
+  /** Set by the SDK when the parent comes from the program (it may not be in the file at preview). */
+  parentInProgram?: boolean;
 }
 
 /** What a `ServerPool` records in the state. */
@@ -80,6 +85,7 @@ const RULES: readonly Rule[] = [
   subnetRule("subnet"),
   portNamesRule("portNames"),
   booleanRule("adopt"),
+  booleanRule("parentInProgram"),
 ];
 
 const FIELDS: readonly AttributeField[] = [
@@ -115,24 +121,62 @@ function outputsOf(
   };
 }
 
-/** Validates and normalizes (trimmed names, canonical CIDR); every failure at once. */
-export function check(
-  _olds: Record<string, unknown>,
+/** The element `create` writes for these inputs (its `<user/>` belongs to the PoolUser). */
+function built(i: ServerPoolInputs): XmlElement {
+  return newElement(SERVER_POOL, [["name", i.name], ...desiredAttributes(i)]);
+}
+
+/** How an existing pool of the new name is taken (see takeExisting), or ALREADY_EXISTS. */
+function takeover(l: PoolLocation, i: ServerPoolInputs): "adopt" | "resume" {
+  const conflict = () => alreadyExists(l.pool, i.domainXml, l.virtualization);
+  if (getAttribute(l.virtualization, "name") !== i.virtualization) throw conflict();
+  return takeExisting(l.pool, built(i), () => false, i.adopt, conflict);
+}
+
+/** What `check` asks of the file: a virtualization given by name is there, the name is free. */
+const FILE_CHECK: FileCheck = {
+  keys: INPUT_KEYS,
+  replaceOn: REPLACE_ON,
+  probe: (raw, doc, step) => {
+    const i = raw as unknown as ServerPoolInputs;
+    if (!step.creating) return [];
+    const failures =
+      i.parentInProgram || isUnknown(i.virtualization)
+        ? []
+        : failureOf("virtualization", () =>
+            requireVirtualization(doc, i.domainXml, i.virtualization),
+          );
+    const existing = step.nameIsOurs || isUnknown(raw) ? undefined : findPool(doc, i.name);
+    if (existing) failures.push(...failureOf("name", () => takeover(existing, i)));
+    return failures;
+  },
+};
+
+/**
+ * Validates and normalizes (trimmed names, canonical CIDR), every failure at once; then what the
+ * write would meet in the file (see checkAgainstFile).
+ */
+export async function check(
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
-): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const inputs = normalizeInputs(news, ["domainXml", "virtualization", "name", "subnet"]);
   if (Array.isArray(inputs.portNames)) inputs.portNames = inputs.portNames.map(trimmed);
   const failures = runRules(inputs, RULES);
   if (typeof inputs.subnet === "string" && !isUnknown(inputs.subnet)) {
     inputs.subnet = parseSubnet(inputs.subnet).subnet?.cidr ?? inputs.subnet;
   }
+  if (failures.length === 0) failures.push(...(await checkAgainstFile(olds, inputs, FILE_CHECK)));
   return { inputs, failures };
 }
 
 /** Explicit diff: file, virtualization and name replace (deleting first: pool names are unique). */
 export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
 
-/** Writes `<server-pool>` with its mandatory empty `<user/>`, or adopts an existing one. */
+/**
+ * Writes `<server-pool>` with its mandatory empty `<user/>`, or takes over an existing one (with
+ * `adopt`, or when it is what an interrupted run of this create wrote).
+ */
 export async function create(
   inputs: ServerPoolInputs,
   fx: SweepEffects = SYSTEM,
@@ -140,19 +184,22 @@ export async function create(
   const { value } = await editDomain(inputs.domainXml, (doc) => {
     const virt = requireVirtualization(doc, inputs.domainXml, inputs.virtualization);
     const existing = findPool(doc, inputs.name);
-    if (existing) {
-      if (!inputs.adopt || existing.virtualization !== virt) {
-        throw alreadyExists(existing.pool, inputs.domainXml, existing.virtualization);
-      }
-      if (childElements(existing.pool, USER).length === 0) {
-        appendChild([...virtualizationPath(doc, virt), existing.pool], newElement(USER));
-      }
-      setAttributes(existing.pool, desiredAttributes(inputs));
-      return { value: outputsOf(inputs, existing.pool, true, fx), changed: true };
+    if (existing && takeover(existing, inputs) === "resume") {
+      return { value: outputsOf(inputs, existing.pool, true, fx), changed: false };
     }
-    const pool = newElement(SERVER_POOL, [["name", inputs.name], ...desiredAttributes(inputs)]);
+    if (existing) {
+      // Adoption takes the element as it is (see Virtualization): no write, the file's values.
+      const found = inputsFromFile(
+        inputs,
+        desiredAttributes(inputs),
+        getAttributes(existing.pool),
+        FIELDS,
+      );
+      return { value: outputsOf(found, existing.pool, false, fx), changed: false };
+    }
+    const pool = built(inputs);
     const parents = virtualizationPath(doc, virt);
-    appendChild(parents, pool);
+    addInNameOrder(parents, pool);
     appendChild([...parents, pool], newElement(USER));
     return { value: outputsOf(inputs, pool, true, fx), changed: true };
   });

@@ -12,12 +12,14 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, requireMachine, requirePool } from "./locate";
+import { alreadyExists, requireMachine, requirePool, takeExisting } from "./locate";
+import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   AUTH_METHODS,
   booleanRule,
   domainXmlRule,
   idRule,
+  isUnknown,
   nameRule,
   oneOfRule,
   runRules,
@@ -37,6 +39,8 @@ export interface UserInputs {
   groupId: number;
   authMethod?: string;
   adopt?: boolean;
+  /** Set by the SDK when the parent comes from the program (it may not be in the file at preview). */
+  parentInProgram?: boolean;
 }
 
 /** What a user resource records in the state. */
@@ -70,6 +74,10 @@ interface UserKind {
   kind: "pool" | "machine";
   keys: readonly string[];
   replaceOn: readonly string[];
+  /** Ancestors the SDK knows only from a parent resource: compared when both sides have them. */
+  chain: readonly string[];
+  /** The input naming the direct parent. */
+  parentKey: "serverPool" | "machine";
   rules: readonly Rule[];
   /** The parent element and its ancestors (root first) from the inputs; throws when missing. */
   parent(doc: XmlDocument, i: UserInputs): XmlElement[];
@@ -85,12 +93,15 @@ const BASE_RULES: readonly Rule[] = [
   idRule("groupId"),
   oneOfRule("authMethod", AUTH_METHODS),
   booleanRule("adopt"),
+  booleanRule("parentInProgram"),
 ];
 
 const POOL: UserKind = {
   kind: "pool",
   keys: [...COMMON_KEYS, ...VALUE_KEYS],
   replaceOn: ["domainXml", "virtualization", "serverPool"],
+  chain: ["virtualization"],
+  parentKey: "serverPool",
   rules: [...BASE_RULES, nameRule("serverPool")],
   parent: (doc, i) => {
     const l = requirePool(doc, i.domainXml, i.serverPool as string, i.virtualization);
@@ -103,6 +114,8 @@ const MACHINE: UserKind = {
   kind: "machine",
   keys: [...COMMON_KEYS, "machine", ...VALUE_KEYS],
   replaceOn: ["domainXml", "virtualization", "serverPool", "machine"],
+  chain: ["virtualization", "serverPool"],
+  parentKey: "machine",
   rules: [...BASE_RULES, nameRule("serverPool", false), nameRule("machine")],
   parent: (doc, i) => {
     const l = requireMachine(doc, i.domainXml, i.machine as string, i.serverPool);
@@ -115,7 +128,7 @@ function outputsOf(k: UserKind, i: UserInputs, el: XmlElement, restart: boolean)
   return {
     ...(pick(i, k.keys as (keyof UserInputs)[]) as UserInputs),
     restartRequired: restart,
-    xmlDigest: digest(el),
+    xmlDigest: digest(el, () => true),
     stateVersion: 1,
   };
 }
@@ -124,11 +137,50 @@ function userOf(parent: XmlElement): XmlElement | undefined {
   return childElements(parent, USER)[0];
 }
 
+/**
+ * How an existing `<user>` with a name is taken (with `adopt`, or when it is exactly what an
+ * interrupted run of this create wrote), or ALREADY_EXISTS.
+ */
+function takeover(user: XmlElement, parent: XmlElement, i: UserInputs): "adopt" | "resume" {
+  return takeExisting(
+    user,
+    newElement(USER, desiredAttributes(i)),
+    () => true,
+    i.adopt,
+    () => alreadyExists(user, i.domainXml, parent),
+  );
+}
+
+/** True when a user element is set (a pool's mandatory `<user/>` is there but empty). */
+function isTaken(k: UserKind, user: XmlElement | undefined): user is XmlElement {
+  return user !== undefined && (k.kind === "machine" || getAttribute(user, "name") !== undefined);
+}
+
 function makeProvider(k: UserKind) {
-  const check = (
-    _olds: Record<string, unknown>,
+  /** What `check` asks of the file: a parent given by name is there, its user not set. */
+  const fileCheck: FileCheck = {
+    keys: k.keys,
+    replaceOn: k.replaceOn,
+    chain: k.chain,
+    probe: (raw, doc, step) => {
+      const i = raw as unknown as UserInputs;
+      if (!step.creating || isUnknown(raw)) return [];
+      let parents: XmlElement[] | undefined;
+      const missing = failureOf(k.parentKey, () => (parents = k.parent(doc, i)));
+      const failures = i.parentInProgram ? [] : missing;
+      const parent = parents?.[parents.length - 1];
+      const user = parent && userOf(parent);
+      if (parent && isTaken(k, user) && !step.nameIsOurs) {
+        failures.push(...failureOf("name", () => takeover(user, parent, i)));
+      }
+      return failures;
+    },
+  };
+
+  const check = async (
+    olds: Record<string, unknown>,
     news: Record<string, unknown>,
-  ): { inputs: Record<string, unknown>; failures: CheckFailure[] } => {
+  ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> => {
     const inputs = normalizeInputs(news, [
       "domainXml",
       "virtualization",
@@ -136,19 +188,31 @@ function makeProvider(k: UserKind) {
       "machine",
       "name",
     ]);
-    return { inputs, failures: runRules(inputs, k.rules) };
+    const failures = runRules(inputs, k.rules);
+    if (failures.length === 0) failures.push(...(await checkAgainstFile(olds, inputs, fileCheck)));
+    return { inputs, failures };
   };
 
-  const diff = diffOn(k.keys, k.replaceOn);
+  const diff = diffOn(k.keys, k.replaceOn, k.chain);
 
   const create = async (inputs: UserInputs): Promise<{ id: string; outs: UserOutputs }> => {
     const { value } = await editDomain(inputs.domainXml, (doc) => {
       const parents = k.parent(doc, inputs);
       const parent = parents[parents.length - 1];
       let user = userOf(parent);
-      const taken =
-        user !== undefined && (k.kind === "machine" || getAttribute(user, "name") !== undefined);
-      if (user && taken && !inputs.adopt) throw alreadyExists(user, inputs.domainXml, parent);
+      if (isTaken(k, user) && takeover(user, parent, inputs) === "resume") {
+        return { value: outputsOf(k, inputs, user, true), changed: false };
+      }
+      if (isTaken(k, user)) {
+        // Adoption takes the element as it is (see Virtualization): no write, the file's values.
+        const found = inputsFromFile(
+          inputs,
+          desiredAttributes(inputs),
+          getAttributes(user),
+          FIELDS,
+        );
+        return { value: outputsOf(k, found, user, false), changed: false };
+      }
       if (!user) {
         user = newElement(USER);
         appendChild(parents, user);

@@ -1,5 +1,6 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import {
+  addInNameOrder,
   describe,
   dropEmptyVirtualizations,
   ensureVirtualizations,
@@ -8,7 +9,7 @@ import {
   LIBVIRT_VIRTUALIZATION,
 } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
-import { appendChild, newElement, removeChild } from "../domain/tree";
+import { newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { ELEMENT_DEFAULTS, EMULATORS, PRESETS, type Emulator } from "../libvirt/presets";
@@ -18,16 +19,19 @@ import {
   digest,
   inputsFromFile,
   integerOrRaw,
+  keepExplicitDefaults,
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists } from "./locate";
+import { alreadyExists, takeExisting } from "./locate";
+import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   absolutePathRule,
   booleanRule,
   connectionStringRule,
   domainXmlRule,
   integerRule,
+  isUnknown,
   nameRule,
   oneOfRule,
   runRules,
@@ -148,37 +152,79 @@ function idOf(i: VirtualizationInputs): string {
   return `${i.domainXml}#virtualization/${i.name}`;
 }
 
-/** Validates and normalizes inputs; every failure at once, no I/O. */
-export function check(
-  _olds: Record<string, unknown>,
+/** The element `create` writes for these inputs. */
+function built(i: VirtualizationInputs): XmlElement {
+  return newElement(LIBVIRT_VIRTUALIZATION, [["name", i.name], ...desiredAttributes(i)]);
+}
+
+/** How an existing virtualization of the new name is taken (see takeExisting), or ALREADY_EXISTS. */
+function takeover(existing: XmlElement, i: VirtualizationInputs): "adopt" | "resume" {
+  return takeExisting(
+    existing,
+    built(i),
+    () => false,
+    i.adopt && existing.name === LIBVIRT_VIRTUALIZATION,
+    () => alreadyExists(existing, i.domainXml),
+  );
+}
+
+/** What `check` asks of the file: a new name must be free (or taken over). */
+const FILE_CHECK: FileCheck = {
+  keys: INPUT_KEYS,
+  replaceOn: REPLACE_ON,
+  probe: (raw, doc, step) => {
+    const i = raw as unknown as VirtualizationInputs;
+    if (!step.creating || step.nameIsOurs || isUnknown(i.name)) return [];
+    const existing = findVirtualization(doc, i.name);
+    // With a value still unknown, the element may turn out to be exactly ours: judge at up.
+    if (!existing || isUnknown(raw)) return [];
+    return failureOf("name", () => takeover(existing, i));
+  },
+};
+
+/**
+ * Validates and normalizes inputs, every failure at once; then, when this step would write, what
+ * the write would meet in the file (read only, see checkAgainstFile).
+ */
+export async function check(
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
-): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const inputs = normalizeInputs(news, ["domainXml", "name", "emulatorPath", "connectionString"]);
   if (inputs.emulator === undefined) inputs.emulator = "kvm";
-  return { inputs, failures: runRules(inputs, RULES) };
+  const failures = runRules(inputs, RULES);
+  if (failures.length === 0) failures.push(...(await checkAgainstFile(olds, inputs, FILE_CHECK)));
+  return { inputs, failures };
 }
 
 /** Explicit diff: identity replaces, the rest updates in place. */
 export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
 
-/** Writes the element (or takes over an existing one with `adopt`). Nothing is written on failure. */
+/**
+ * Writes the element, or takes over an existing one (with `adopt`, or when it is what an
+ * interrupted run of this create wrote). Nothing is written on failure.
+ */
 export async function create(
   inputs: VirtualizationInputs,
 ): Promise<{ id: string; outs: VirtualizationOutputs }> {
   const { value } = await editDomain(inputs.domainXml, (doc) => {
     const existing = findVirtualization(doc, inputs.name);
-    if (existing && !(inputs.adopt && existing.name === LIBVIRT_VIRTUALIZATION)) {
-      throw alreadyExists(existing, inputs.domainXml);
+    if (existing && takeover(existing, inputs) === "resume") {
+      return { value: outputsOf(inputs, existing, true), changed: false };
     }
     if (existing) {
-      const changed = setAttributes(existing, desiredAttributes(inputs));
-      return { value: outputsOf(inputs, existing, changed), changed };
+      // Adoption takes the element as it is: nothing is written, and the outputs record the
+      // file's values, so where the program differs the next preview shows it as an update.
+      const found = inputsFromFile(
+        inputs,
+        desiredAttributes(inputs),
+        getAttributes(existing),
+        FIELDS,
+      );
+      return { value: outputsOf(found, existing, false), changed: false };
     }
-    const el = newElement(LIBVIRT_VIRTUALIZATION, [
-      ["name", inputs.name],
-      ...desiredAttributes(inputs),
-    ]);
-    appendChild([doc.root, ensureVirtualizations(doc)], el);
+    const el = built(inputs);
+    addInNameOrder([doc.root, ensureVirtualizations(doc)], el);
     return { value: outputsOf(inputs, el, true), changed: true };
   });
   return { id: idOf(inputs), outs: value };
@@ -198,7 +244,8 @@ export async function update(
         `<${LIBVIRT_VIRTUALIZATION} name="${olds.name}"> is gone from ${news.domainXml}: run pulumi refresh, then pulumi up to recreate it`,
       );
     }
-    const changed = setAttributes(el, desiredAttributes(news));
+    const desired = keepExplicitDefaults(desiredAttributes(news), getAttributes(el), FIELDS);
+    const changed = setAttributes(el, desired);
     return { value: outputsOf(news, el, changed), changed };
   });
   return { outs: value };

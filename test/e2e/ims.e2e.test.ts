@@ -1,36 +1,10 @@
 import { XMLParser } from "fast-xml-parser";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
-import { opsOf, TestProject } from "./harness";
+import { opsOf } from "./harness";
+import { BASE, clone, ORIGINAL, setup, type Spec } from "./ims-setup";
 
 jest.setTimeout(300_000);
-
-const ORIGINAL = fixture("domain.xml");
-const PROGRAM = path.join(__dirname, "programs", "ims");
-
-type Spec = Record<string, Array<Record<string, unknown>>>;
-const BASE: Spec = {
-  virtualizations: [
-    { resource: "kvm", args: { emulator: "kvm" } },
-    { resource: "xen", args: { emulator: "xen" } },
-  ],
-  pools: [
-    {
-      resource: "cloud",
-      virtualization: "kvm",
-      args: { subnet: "10.132.181.0/24", portNames: ["cscotun0", "br0"] },
-    },
-  ],
-  poolUsers: [{ resource: "cloud", pool: "cloud", args: { userId: 1001, groupId: 1001 } }],
-  machines: [
-    { resource: "local", pool: "cloud", args: { networkName: "localhost" } },
-    { resource: "office", pool: "cloud", args: { networkName: "office", ip: "10.132.181.57" } },
-  ],
-  machineUsers: [{ resource: "jdoe", machine: "local", args: { userId: 1000, groupId: 1000 } }],
-};
-const clone = (s: Spec): Spec => JSON.parse(JSON.stringify(s));
 
 /** The IMS part of a domain.xml, parsed by fast-xml-parser (independent of the provider's parser). */
 function ims(text: string): Record<string, unknown> {
@@ -48,27 +22,6 @@ function virtualization(text: string, name: string): Record<string, unknown> {
   const found = all.find((v) => v["@name"] === name);
   if (!found) throw new Error(`no libvirt-virtualization ${name}`);
   return found;
-}
-
-function setup() {
-  const domain = tempDomain(ORIGINAL);
-  let project: TestProject;
-  return {
-    domain,
-    get project() {
-      return project;
-    },
-    async start(spec: Spec) {
-      project = await TestProject.create(PROGRAM);
-      await project.config("domainXml", domain.file);
-      await project.config("spec", JSON.stringify(spec));
-    },
-    spec: (s: Spec) => project.config("spec", JSON.stringify(s)),
-    cleanup() {
-      project?.cleanup();
-      domain.cleanup();
-    },
-  };
 }
 
 describe("pools, machines and users through the real pulumi CLI", () => {
@@ -206,15 +159,17 @@ describe("pools, machines and users through the real pulumi CLI", () => {
     expect(t.domain.read()).toBe(ORIGINAL);
   });
 
-  it("adopts elements that exist already only when asked", async () => {
+  it("adopts elements that exist already only when asked, as they are, then shows and applies the differences", async () => {
     const existing = ORIGINAL.replace(
       "</domain>\n",
-      '  <virtualizations>\n    <libvirt-virtualization name="kvm" type="libvirt">\n      <server-pool name="cloud" port-name="eth0" sub-net="10.132.181.0/24">\n        <user/>\n      </server-pool>\n    </libvirt-virtualization>\n  </virtualizations>\n</domain>\n',
+      '  <virtualizations>\n    <libvirt-virtualization name="kvm" type="libvirt" emulator-path="/usr/bin/kvm">\n      <server-pool name="cloud" port-name="eth0" sub-net="10.132.181.0/24">\n        <user/>\n      </server-pool>\n    </libvirt-virtualization>\n  </virtualizations>\n</domain>\n',
     );
     writeFileSync(t.domain.file, existing);
     const spec: Spec = { virtualizations: [BASE.virtualizations[0]], pools: [BASE.pools[0]] };
     await t.start(spec);
-    const r = await t.project.run(["up", "--yes", "--skip-preview"]);
+    // Preview already knows: the name is taken and adopt is not set.
+    const r = await t.project.run(["preview"]);
+    expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toContain(
       `glassfish-ims ALREADY_EXISTS: <libvirt-virtualization name="kvm"> already exists in ${t.domain.file}: set adopt: true to manage it`,
     );
@@ -222,6 +177,19 @@ describe("pools, machines and users through the real pulumi CLI", () => {
     spec.virtualizations[0] = { resource: "kvm", args: { emulator: "kvm", adopt: true } };
     spec.pools[0] = { ...BASE.pools[0], args: { ...(BASE.pools[0].args as object), adopt: true } };
     await t.spec(spec);
+    await t.project.up();
+    // Adoption writes nothing; asadmin's explicit default emulator-path is no difference.
+    expect(t.domain.read()).toBe(existing);
+    expect(await t.project.outputs()).toMatchObject({ restartRequired: [false] });
+    const preview = await t.project.preview();
+    expect(opsOf(preview, "Virtualization").filter((op) => op !== "same")).toEqual([]);
+    expect(opsOf(preview, "ServerPool")).toEqual(["update"]);
+    // The property detail comes from the state's inputs, which a refresh sets to the file's (a
+    // dynamic provider cannot send a detailed diff of its own).
+    const diff = await t.project.ok(["preview", "--diff", "--refresh"]);
+    expect(diff.stdout).toMatch(
+      /~ portNames\s*: \[\s*~ \[0\]: "eth0" => "cscotun0"\s*\+ \[1\]: "br0"/,
+    );
     await t.project.up();
     expect(t.domain.read()).toBe(existing.replace('port-name="eth0"', 'port-name="cscotun0;br0"'));
     await t.project.destroy();
@@ -286,7 +254,7 @@ describe("pools, machines and users through the real pulumi CLI", () => {
     }
   });
 
-  it("gives a restart trigger that fires after a change and only then", async () => {
+  it("gives a restart trigger that fires after a change and only then, not after a refresh", async () => {
     await t.start(BASE);
     const log = path.join(path.dirname(t.domain.file), "restarts.log");
     await t.project.config("restartLog", log);
@@ -294,6 +262,10 @@ describe("pools, machines and users through the real pulumi CLI", () => {
     await t.project.up();
     expect(restarts()).toHaveLength(1);
     expect(await t.project.outputs()).toMatchObject({ restartRequired: [true] });
+    await t.project.up();
+    expect(restarts()).toHaveLength(1);
+    // A refresh with no edit changes no digest, so the next up restarts nothing.
+    await t.project.refresh();
     await t.project.up();
     expect(restarts()).toHaveLength(1);
     const changed = clone(BASE);

@@ -62,7 +62,7 @@ describe("resources against real files", () => {
     expect(err.message).toContain('still holds <user name="x">');
   });
 
-  it("says how to adopt an existing pool, and adopts it when asked", async () => {
+  it("says how to adopt an existing pool, adopts it as it is when asked, then updates it", async () => {
     await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
     writeFileSync(
       d.file,
@@ -78,7 +78,11 @@ describe("resources against real files", () => {
     expect(err.message).toContain(
       `<server-pool name="cloud"> (in <libvirt-virtualization name="kvm">) already exists in ${d.file}: set adopt: true to manage it, or choose another name`,
     );
-    await pool.create({ ...poolArgs(), adopt: true });
+    const before = d.read();
+    const adopted = await pool.create({ ...poolArgs(), adopt: true });
+    expect(d.read()).toBe(before);
+    expect(adopted.outs).toMatchObject({ portNames: ["eth0"], subnet: "10.0.0.0/8" });
+    await pool.update(adopted.id, adopted.outs, { ...poolArgs(), adopt: true });
     expect(d.read()).toContain(
       '<server-pool name="cloud" port-name="cscotun0;br0" sub-net="10.132.181.0/24"><user name="cloud" user-id="5" group-id="5"/></server-pool>',
     );

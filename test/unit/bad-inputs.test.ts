@@ -1,26 +1,46 @@
+import * as path from "path";
 import { providers } from "../../provider";
 import type { CheckFailure } from "../../provider/resources/rules";
+
+// A real domain.xml without IMS configuration: check reads it (read only) once the rules pass.
+const D = path.join(__dirname, "..", "fixtures", "domain.xml");
 
 type Kind = "Virtualization" | "ServerPool" | "PoolUser" | "Machine" | "MachineUser";
 
 const GOOD: Record<Kind, Record<string, unknown>> = {
-  Virtualization: { domainXml: "d.xml", name: "kvm", emulator: "kvm" },
+  Virtualization: { domainXml: D, name: "kvm", emulator: "kvm" },
   ServerPool: {
-    domainXml: "d.xml",
+    domainXml: D,
+    parentInProgram: true,
     virtualization: "kvm",
     name: "cloud",
     subnet: "10.132.181.0/24",
     portNames: ["cscotun0", "br0"],
   },
-  PoolUser: { domainXml: "d.xml", serverPool: "cloud", name: "cloud", userId: 1001, groupId: 1001 },
+  PoolUser: {
+    domainXml: D,
+    parentInProgram: true,
+    serverPool: "cloud",
+    name: "cloud",
+    userId: 1001,
+    groupId: 1001,
+  },
   Machine: {
-    domainXml: "d.xml",
+    domainXml: D,
+    parentInProgram: true,
     serverPool: "cloud",
     name: "office",
     ip: "10.132.181.57",
     poolSubnet: "10.132.181.0/24",
   },
-  MachineUser: { domainXml: "d.xml", machine: "local", name: "jdoe", userId: 1000, groupId: 1000 },
+  MachineUser: {
+    domainXml: D,
+    parentInProgram: true,
+    machine: "local",
+    name: "jdoe",
+    userId: 1000,
+    groupId: 1000,
+  },
 };
 
 const NAME_RULE =
@@ -62,6 +82,54 @@ const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
     { connectionString: "qemu:///sys tem" },
     "connectionString",
     'connectionString "qemu:///sys tem" must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system',
+  ],
+  [
+    "Virtualization",
+    { connectionString: "test:///default\u0001" },
+    "connectionString",
+    'connectionString "test:///default\\u0001" holds the character U+0001, which XML 1.0 does not allow: remove it',
+  ],
+  [
+    "Virtualization",
+    { emulatorPath: "/usr/bin/kvm\uFFFE" },
+    "emulatorPath",
+    'emulatorPath "/usr/bin/kvm\uFFFE" holds the character U+FFFE, which XML 1.0 does not allow: remove it',
+  ],
+  [
+    "Virtualization",
+    { connectionString: "qemu+ssh://#{user.name}@evil@#{target.host}/system" },
+    "connectionString",
+    'connectionString "qemu+ssh://#{user.name}@evil@#{target.host}/system" expands to "qemu+ssh://glassfish@evil@192.0.2.10/system", whose user@host part "glassfish@evil@192.0.2.10" has more than one "@": libvirt would read another user or host than intended',
+  ],
+  [
+    "Virtualization",
+    { connectionString: "qemu+ssh://#{user.name}@#{target.host}:ssh/system" },
+    "connectionString",
+    'connectionString "qemu+ssh://#{user.name}@#{target.host}:ssh/system" expands to "qemu+ssh://glassfish@192.0.2.10:ssh/system", whose host part "192.0.2.10:ssh" is not a host name or address with an optional :port',
+  ],
+  [
+    "Machine",
+    { ip: undefined, mac: "FF:FF:FF:FF:FF:FF" },
+    "mac",
+    'mac "FF:FF:FF:FF:FF:FF" is the broadcast address: give the unicast MAC of the machine\'s network card',
+  ],
+  [
+    "Machine",
+    { ip: undefined, mac: "01:00:5e:00:00:fb" },
+    "mac",
+    'mac "01:00:5e:00:00:fb" is a multicast address (the first octet is odd): give the unicast MAC of the machine\'s network card',
+  ],
+  [
+    "Machine",
+    { ip: undefined, mac: "00-00-00-00-00-00" },
+    "mac",
+    'mac "00-00-00-00-00-00" is the all-zero address: give the unicast MAC of the machine\'s network card',
+  ],
+  [
+    "ServerPool",
+    { portNames: ["br0", "eth\u0000"] },
+    "portNames",
+    'portNames ["br0","eth\\u0000"] holds the character U+0000, which XML 1.0 does not allow: remove it',
   ],
   [
     "Virtualization",
@@ -237,45 +305,45 @@ const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
   ["MachineUser", { authMethod: "telnet" }, "authMethod", `authMethod "telnet" ${AUTH}`],
 ];
 
-function failures(kind: Kind, change: Record<string, unknown>): CheckFailure[] {
+async function failures(kind: Kind, change: Record<string, unknown>): Promise<CheckFailure[]> {
   const inputs = { ...GOOD[kind], ...change };
-  const r = providers[kind].check({}, inputs) as { failures: CheckFailure[] };
+  const r = (await providers[kind].check({}, inputs)) as { failures: CheckFailure[] };
   return r.failures;
 }
 
 describe("check: the bad-input corpus", () => {
   it("has at least 40 cases", () => expect(CORPUS.length).toBeGreaterThanOrEqual(40));
 
-  it.each(Object.keys(GOOD) as Kind[])("accepts the good %s inputs", (kind) => {
-    expect(failures(kind, {})).toEqual([]);
+  it.each(Object.keys(GOOD) as Kind[])("accepts the good %s inputs", async (kind) => {
+    expect(await failures(kind, {})).toEqual([]);
   });
 
-  it.each(CORPUS)("%s %j fails on %s", (kind, change, property, reason) => {
-    expect(failures(kind, change)).toEqual([{ property, reason }]);
+  it.each(CORPUS)("%s %j fails on %s", async (kind, change, property, reason) => {
+    expect(await failures(kind, change)).toEqual([{ property, reason }]);
   });
 });
 
 describe("check: normalization", () => {
-  it("normalizes MACs to lower-case colon form", () => {
-    const r = providers.Machine.check(
+  it("normalizes MACs to lower-case colon form", async () => {
+    const r = (await providers.Machine.check(
       {},
       { ...GOOD.Machine, ip: undefined, mac: "00-1C-C4-9F-E9-3B" },
-    ) as {
+    )) as {
       inputs: Record<string, unknown>;
     };
     expect(r.inputs.mac).toBe("00:1c:c4:9f:e9:3b");
   });
 
-  it("accepts networkName with a mac, and localhost alone", () => {
+  it("accepts networkName with a mac, and localhost alone", async () => {
     expect(
-      failures("Machine", { ip: undefined, mac: "00:1c:c4:9f:e9:3b", networkName: "lab" }),
+      await failures("Machine", { ip: undefined, mac: "00:1c:c4:9f:e9:3b", networkName: "lab" }),
     ).toEqual([]);
-    expect(failures("Machine", { ip: undefined, networkName: "localhost" })).toEqual([]);
+    expect(await failures("Machine", { ip: undefined, networkName: "localhost" })).toEqual([]);
   });
 
-  it("lets unknown values pass, including the reach rule", () => {
+  it("lets unknown values pass, including the reach rule", async () => {
     const u = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    expect(failures("Machine", { ip: u, mac: u, networkName: u, poolSubnet: u })).toEqual([]);
-    expect(failures("ServerPool", { subnet: u, portNames: [u, "br0"] })).toEqual([]);
+    expect(await failures("Machine", { ip: u, mac: u, networkName: u, poolSubnet: u })).toEqual([]);
+    expect(await failures("ServerPool", { subnet: u, portNames: [u, "br0"] })).toEqual([]);
   });
 });

@@ -1,13 +1,16 @@
+import * as path from "path";
 import { check, diff } from "../../provider/resources/virtualization";
 import { UNKNOWN } from "../../provider/resources/rules";
 
-const ok = { domainXml: "config/domain.xml", name: "kvm", emulator: "kvm" };
+// A real domain.xml without IMS configuration: check reads it (read only) once the rules pass.
+const D = path.join(__dirname, "..", "fixtures", "domain.xml");
+const ok = { domainXml: D, name: "kvm", emulator: "kvm" };
 
 describe("Virtualization check", () => {
-  it("normalizes: trims, defaults the emulator, normalizes the path", () => {
-    const r = check({}, { domainXml: " ./config//domain.xml ", name: " kvm " });
+  it("normalizes: trims, defaults the emulator, normalizes the path", async () => {
+    const r = await check({}, { domainXml: ` ${path.dirname(D)}/.//domain.xml `, name: " kvm " });
     expect(r.failures).toEqual([]);
-    expect(r.inputs).toEqual({ domainXml: "config/domain.xml", name: "kvm", emulator: "kvm" });
+    expect(r.inputs).toEqual({ domainXml: D, name: "kvm", emulator: "kvm" });
   });
 
   it.each<[string, Record<string, unknown>, string, string]>([
@@ -73,12 +76,15 @@ describe("Virtualization check", () => {
       "templateCacheRefreshRate 1.5 must be a whole number from 1 to 86400",
     ],
     ["string adopt", { adopt: "yes" }, "adopt", 'adopt "yes" must be true or false'],
-  ])("rejects %s", (_what, bad, property, reason) => {
-    expect(check({}, { ...ok, ...bad }).failures).toEqual([{ property, reason }]);
+  ])("rejects %s", async (_what, bad, property, reason) => {
+    expect((await check({}, { ...ok, ...bad })).failures).toEqual([{ property, reason }]);
   });
 
-  it("reports every failure at once", () => {
-    const r = check({}, { domainXml: "", name: "a b", emulator: "x", templateCacheSize: "5" });
+  it("reports every failure at once", async () => {
+    const r = await check(
+      {},
+      { domainXml: "", name: "a b", emulator: "x", templateCacheSize: "5" },
+    );
     expect(r.failures.map((f) => f.property)).toEqual([
       "domainXml",
       "name",
@@ -87,8 +93,8 @@ describe("Virtualization check", () => {
     ]);
   });
 
-  it("lets unknown values through", () => {
-    const r = check(
+  it("lets unknown values through", async () => {
+    const r = await check(
       {},
       { domainXml: UNKNOWN, name: UNKNOWN, emulator: UNKNOWN, templateCacheSize: UNKNOWN },
     );
@@ -123,16 +129,16 @@ describe("Virtualization diff", () => {
     });
   });
 
-  it("replaces on a new file, deleting first when it is the same file spelled differently", () => {
+  it("replaces on a new file; the same file spelled differently is no change", () => {
     expect(diff("id", old, { ...ok, domainXml: "other/domain.xml" })).toEqual({
       changes: true,
       replaces: ["domainXml"],
       deleteBeforeReplace: false,
     });
-    expect(diff("id", old, { ...ok, domainXml: `${process.cwd()}/config/domain.xml` })).toEqual({
-      changes: true,
-      replaces: ["domainXml"],
-      deleteBeforeReplace: true,
+    expect(diff("id", old, { ...ok, domainXml: path.relative(process.cwd(), D) })).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
     });
   });
 

@@ -1,0 +1,72 @@
+import { readDomain } from "../domain/store";
+import type { XmlDocument } from "../domain/xml";
+import { isImsError } from "../errors";
+import { diffInputs } from "./common";
+import { isUnknown, type CheckFailure } from "./rules";
+
+/** What the step about to run will do to the resource's element. */
+export interface Step {
+  /** A create or a replacement: parents must be there and the name free. */
+  creating: boolean;
+  /** The element now named like the new one is the old one, deleted first (not a conflict). */
+  nameIsOurs: boolean;
+}
+
+/**
+ * What one resource asks of the file before it writes: the problems its `create` or `update`
+ * would meet, as failures naming the property at fault.
+ */
+export type FileProbe = (
+  inputs: Record<string, unknown>,
+  doc: XmlDocument,
+  step: Step,
+) => CheckFailure[];
+
+/** How a resource's `check` looks at the file: its diff keys and the probe. */
+export interface FileCheck {
+  keys: readonly string[];
+  replaceOn: readonly string[];
+  /** Keys of the parent chain, compared only when both sides give them (see {@link diffInputs}). */
+  chain?: readonly string[];
+  probe: FileProbe;
+}
+
+/**
+ * The failures `up` would meet in domain.xml, found during `check` so that `preview` tells the
+ * truth: a missing, malformed or non-domain file, a GlassFish that cannot hold IMS, an unknown
+ * parent, a name already taken. The file is only read (no lock, no write, never the network), and
+ * only when this resource would write it: a resource without changes never reads it. Unknown
+ * values (the preview placeholder) skip what depends on them.
+ */
+export async function checkAgainstFile(
+  olds: Record<string, unknown>,
+  inputs: Record<string, unknown>,
+  spec: FileCheck,
+): Promise<CheckFailure[]> {
+  const file = inputs.domainXml;
+  if (typeof file !== "string" || isUnknown(file)) return [];
+  const fresh = olds.name === undefined || olds.domainXml === undefined;
+  const d = fresh ? undefined : diffInputs(spec.keys, spec.replaceOn, olds, inputs, spec.chain);
+  if (d && !d.changes) return [];
+  const creating = d === undefined || d.replaces.length > 0;
+  let doc: XmlDocument;
+  try {
+    doc = (await readDomain(file)).doc;
+  } catch (e) {
+    if (!isImsError(e)) throw e;
+    return [{ property: "domainXml", reason: e.message }];
+  }
+  // A replacement that deletes first frees the name it takes again: the element there now is ours.
+  return spec.probe(inputs, doc, { creating, nameIsOurs: d?.deleteBeforeReplace === true });
+}
+
+/** Runs `fn`, turning the ImsError it throws into a failure of `property`. */
+export function failureOf(property: string, fn: () => void): CheckFailure[] {
+  try {
+    fn();
+    return [];
+  } catch (e) {
+    if (!isImsError(e)) throw e;
+    return [{ property, reason: e.message }];
+  }
+}

@@ -1,0 +1,56 @@
+import * as path from "path";
+import { tempDomain } from "../integration/tmp";
+import { fixture } from "../unit/helpers";
+import { TestProject } from "./harness";
+
+/** The fixture domain.xml the IMS e2e tests start from. */
+export const ORIGINAL = fixture("domain.xml");
+/** The program that builds the IMS tree described by its `spec` config. */
+export const PROGRAM = path.join(__dirname, "programs", "ims");
+
+/** The program's `spec`: resources by kind (see programs/ims/index.js). */
+export type Spec = Record<string, Array<Record<string, unknown>>>;
+/** The SPEC's asadmin sequence: two virtualizations, a pool, its user, two machines, a machine user. */
+export const BASE: Spec = {
+  virtualizations: [
+    { resource: "kvm", args: { emulator: "kvm" } },
+    { resource: "xen", args: { emulator: "xen" } },
+  ],
+  pools: [
+    {
+      resource: "cloud",
+      virtualization: "kvm",
+      args: { subnet: "10.132.181.0/24", portNames: ["cscotun0", "br0"] },
+    },
+  ],
+  poolUsers: [{ resource: "cloud", pool: "cloud", args: { userId: 1001, groupId: 1001 } }],
+  machines: [
+    { resource: "local", pool: "cloud", args: { networkName: "localhost" } },
+    { resource: "office", pool: "cloud", args: { networkName: "office", ip: "10.132.181.57" } },
+  ],
+  machineUsers: [{ resource: "jdoe", machine: "local", args: { userId: 1000, groupId: 1000 } }],
+};
+/** A deep copy of a spec, to change in a test. */
+export const clone = (s: Spec): Spec => JSON.parse(JSON.stringify(s));
+
+/** A temp domain and a project of the ims program on it; `start` creates the stack. */
+export function setup() {
+  const domain = tempDomain(ORIGINAL);
+  let project: TestProject;
+  return {
+    domain,
+    get project() {
+      return project;
+    },
+    async start(spec: Spec, program = PROGRAM) {
+      project = await TestProject.create(program);
+      await project.config("domainXml", domain.file);
+      await project.config("spec", JSON.stringify(spec));
+    },
+    spec: (s: Spec) => project.config("spec", JSON.stringify(s)),
+    cleanup() {
+      project?.cleanup();
+      domain.cleanup();
+    },
+  };
+}

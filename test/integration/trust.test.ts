@@ -1,0 +1,273 @@
+import fc from "fast-check";
+import { writeFileSync } from "fs";
+import { providers } from "../../provider";
+import * as machine from "../../provider/resources/machine";
+import * as pool from "../../provider/resources/server-pool";
+import { poolUser } from "../../provider/resources/user";
+import * as virt from "../../provider/resources/virtualization";
+import type { CheckFailure } from "../../provider/resources/rules";
+import { fakeNetwork } from "../unit/fake-network";
+import { fixture } from "../unit/helpers";
+import { rejection, tempDomain } from "./tmp";
+
+const ORIGINAL = fixture("domain.xml");
+let d: ReturnType<typeof tempDomain>;
+beforeEach(() => (d = tempDomain(ORIGINAL)));
+afterEach(() => d.cleanup());
+
+const net = fakeNetwork({}).fx;
+const poolArgs = () => ({
+  domainXml: d.file,
+  virtualization: "kvm",
+  name: "cloud",
+  subnet: "10.132.181.0/24",
+  portNames: ["br0"],
+});
+const machineArgs = (name: string, ip: string) => ({
+  domainXml: d.file,
+  serverPool: "cloud",
+  name,
+  ip,
+  verifyConnection: false,
+});
+
+async function seedPool(): Promise<void> {
+  await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
+  await pool.create(poolArgs(), net);
+}
+
+async function failures(
+  kind: keyof typeof providers,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<CheckFailure[]> {
+  return ((await providers[kind].check(olds, news)) as { failures: CheckFailure[] }).failures;
+}
+
+describe("deterministic bytes", () => {
+  it("writes the same file whatever order parallel machine creates arrive in", async () => {
+    const names = ["m-a", "m-b", "m-c", "m-d", "m-e", "m-f"];
+    const results = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray(names, { minLength: 6, maxLength: 6 }),
+        async (order) => {
+          writeFileSync(d.file, ORIGINAL);
+          await seedPool();
+          await Promise.all(
+            order.map((n, i) =>
+              // Staggered: some arrive in one batch, some in the next.
+              new Promise((r) => setTimeout(r, i % 2)).then(() =>
+                machine.create(machineArgs(n, `10.132.181.${10 + names.indexOf(n)}`), net),
+              ),
+            ),
+          );
+          results.add(d.read());
+        },
+      ),
+      { numRuns: 12 },
+    );
+    expect(results.size).toBe(1);
+    const [text] = [...results];
+    expect(names.map((n) => text.indexOf(`<machines name="${n}">`))).toEqual(
+      names.map((n) => text.indexOf(`<machines name="${n}">`)).sort((a, b) => a - b),
+    );
+  });
+
+  it("places new machines among hand-ordered ones the same way whatever their arrival", async () => {
+    await seedPool();
+    // By hand, out of name order: zeta before alpha.
+    const handOrdered = d
+      .read()
+      .replace(
+        "<user/>",
+        '<user/>\n        <machines name="zeta"/>\n        <machines name="alpha"/>',
+      );
+    const outcomes: string[] = [];
+    for (const order of [
+      ["beta", "omega"],
+      ["omega", "beta"],
+    ]) {
+      writeFileSync(d.file, handOrdered);
+      for (const n of order) await machine.create(machineArgs(n, "10.132.181.40"), net);
+      outcomes.push(d.read());
+    }
+    expect(outcomes[1]).toBe(outcomes[0]);
+    const at = (n: string) => outcomes[0].indexOf(`<machines name="${n}">`);
+    const hand = (n: string) => outcomes[0].indexOf(`<machines name="${n}"/>`);
+    expect([hand("zeta"), hand("alpha"), at("beta"), at("omega")]).toEqual(
+      [hand("zeta"), hand("alpha"), at("beta"), at("omega")].sort((a, b) => a - b),
+    );
+  });
+});
+
+describe("xmlDigest", () => {
+  it("is the same at create and at a refresh after children were added", async () => {
+    const v = await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
+    const p = await pool.create(poolArgs(), net);
+    const m = await machine.create(machineArgs("m1", "10.132.181.10"), net);
+    await poolUser.create({
+      domainXml: d.file,
+      serverPool: "cloud",
+      name: "cloud",
+      userId: 1,
+      groupId: 1,
+    });
+    const rv = await virt.read(v.id, v.outs);
+    const rp = await pool.read(p.id, p.outs, net);
+    const rm = await machine.read(m.id, m.outs, net);
+    expect(rv.props?.xmlDigest).toBe(v.outs.xmlDigest);
+    expect(rp.props?.xmlDigest).toBe(p.outs.xmlDigest);
+    expect(rm.props?.xmlDigest).toBe(m.outs.xmlDigest);
+  });
+
+  it("changes when an attribute or a machine's own child changes", async () => {
+    await seedPool();
+    const m = await machine.create(machineArgs("m1", "10.132.181.10"), net);
+    writeFileSync(d.file, d.read().replace("10.132.181.10", "10.132.181.11"));
+    const rm = await machine.read(m.id, m.outs, net);
+    expect(rm.props?.xmlDigest).not.toBe(m.outs.xmlDigest);
+  });
+});
+
+describe("adopt", () => {
+  const existing = () =>
+    ORIGINAL.replace(
+      "</domain>\n",
+      '  <virtualizations>\n    <libvirt-virtualization name="kvm" type="libvirt" emulator-path="/usr/bin/kvm" connection-string="qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system">\n      <server-pool name="cloud" port-name="eth0" sub-net="10.132.181.0/24">\n        <user name="cloud" user-id="5" group-id="5"/>\n        <machines name="office">\n          <ip-address>10.132.181.99</ip-address>\n        </machines>\n      </server-pool>\n    </libvirt-virtualization>\n  </virtualizations>\n</domain>\n',
+    );
+
+  it("takes elements as they are, records the file's values and writes nothing", async () => {
+    writeFileSync(d.file, existing());
+    const v = await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm", adopt: true });
+    const p = await pool.create({ ...poolArgs(), portNames: ["br0"], adopt: true }, net);
+    const u = await poolUser.create({
+      domainXml: d.file,
+      serverPool: "cloud",
+      name: "cloud",
+      userId: 1001,
+      groupId: 1001,
+      adopt: true,
+    });
+    const m = await machine.create({ ...machineArgs("office", "10.132.181.57"), adopt: true }, net);
+    expect(d.read()).toBe(existing());
+    expect(v.outs).toMatchObject({ restartRequired: false });
+    // asadmin's explicit defaults mean what the program means: no drift.
+    expect(v.outs.connectionString).toBeUndefined();
+    expect(v.outs.emulatorPath).toBeUndefined();
+    expect(p.outs).toMatchObject({ portNames: ["eth0"], restartRequired: false });
+    expect(u.outs).toMatchObject({ userId: 5, groupId: 5, restartRequired: false });
+    expect(m.outs).toMatchObject({ ip: "10.132.181.99", restartRequired: false });
+    // The next preview shows the differences as updates, which up then applies.
+    expect(pool.diff(p.id, { ...p.outs }, poolArgs())).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    await pool.update(p.id, p.outs, poolArgs(), net);
+    await virt.update(v.id, v.outs, { domainXml: d.file, name: "kvm", emulator: "kvm" });
+    expect(d.read()).toBe(existing().replace('port-name="eth0"', 'port-name="br0"'));
+  });
+});
+
+describe("crash recovery", () => {
+  it("takes an element that is exactly what this create writes as its result", async () => {
+    await seedPool();
+    const first = await machine.create(machineArgs("m1", "10.132.181.10"), net);
+    const written = d.read();
+    const again = await machine.create(machineArgs("m1", "10.132.181.10"), net);
+    expect(d.read()).toBe(written);
+    expect(again.outs.xmlDigest).toBe(first.outs.xmlDigest);
+    const err = await rejection(machine.create(machineArgs("m1", "10.132.181.11"), net));
+    expect(err.code).toBe("ALREADY_EXISTS");
+    expect(d.read()).toBe(written);
+  });
+});
+
+describe("preview reads the file", () => {
+  const create = {};
+  it("reports a missing, malformed or non-domain file on domainXml", async () => {
+    const args = { domainXml: `${d.dir}/nope/domain.xml`, name: "kvm", emulator: "kvm" };
+    expect(await failures("Virtualization", create, args)).toEqual([
+      {
+        property: "domainXml",
+        reason: `glassfish-ims FILE_NOT_FOUND: ${d.dir}/nope/domain.xml does not exist: give the path of the domain's config/domain.xml`,
+      },
+    ]);
+    writeFileSync(d.file, "<domain><oops></domain>");
+    const [malformed] = await failures("Virtualization", create, { ...args, domainXml: d.file });
+    expect(malformed.property).toBe("domainXml");
+    expect(malformed.reason).toMatch(/^glassfish-ims XML_MALFORMED: /);
+    writeFileSync(d.file, "<resources/>");
+    expect(await failures("Virtualization", create, { ...args, domainXml: d.file })).toEqual([
+      {
+        property: "domainXml",
+        reason: `glassfish-ims NOT_A_DOMAIN: ${d.file} has root element <resources>, not <domain>: is this a GlassFish domain.xml?`,
+      },
+    ]);
+  });
+
+  it("reports a parent given by name that is not there, and a name already taken", async () => {
+    expect(await failures("ServerPool", create, poolArgs())).toEqual([
+      {
+        property: "virtualization",
+        reason: `glassfish-ims PARENT_NOT_FOUND: virtualization "kvm" is not in ${d.file}: create it first (ims.Virtualization, or asadmin create-ims-config-libvirt kvm)`,
+      },
+    ]);
+    // A parent from the program may be created by the same deployment.
+    expect(await failures("ServerPool", create, { ...poolArgs(), parentInProgram: true })).toEqual(
+      [],
+    );
+    await seedPool();
+    expect(await failures("ServerPool", create, { ...poolArgs(), subnet: "10.0.0.0/24" })).toEqual([
+      {
+        property: "name",
+        reason: `glassfish-ims ALREADY_EXISTS: <server-pool name="cloud"> (in <libvirt-virtualization name="kvm">) already exists in ${d.file}: set adopt: true to manage it, or choose another name`,
+      },
+    ]);
+    expect(
+      await failures("Machine", create, {
+        ...machineArgs("m1", "10.9.9.9"),
+        parentInProgram: true,
+      }),
+    ).toEqual([
+      {
+        property: "ip",
+        reason: `glassfish-ims INVALID_INPUT: ip "10.9.9.9" of machine "m1" is not a host address of server pool "cloud" (sub-net 10.132.181.0/24 in ${d.file})`,
+      },
+    ]);
+  });
+
+  it("does not read the file for a resource without changes", async () => {
+    const args = { domainXml: `${d.dir}/gone.xml`, name: "kvm", emulator: "kvm" };
+    expect(await failures("Virtualization", args, args)).toEqual([]);
+  });
+
+  it("does not call the element of a delete-first replacement a conflict", async () => {
+    await seedPool();
+    const olds = { ...poolArgs(), virtualization: "old" };
+    expect(await failures("ServerPool", olds, poolArgs())).toEqual([]);
+  });
+});
+
+describe("parents given two ways", () => {
+  it("are one identity: switching a pool resource to its name replaces nothing", () => {
+    const asResource = { ...machineArgs("m1", "10.132.181.10"), virtualization: "kvm" };
+    const byName = machineArgs("m1", "10.132.181.10");
+    for (const [a, b] of [
+      [asResource, byName],
+      [byName, asResource],
+    ]) {
+      expect(machine.diff("id", a, b)).toEqual({
+        changes: false,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+    }
+    expect(machine.diff("id", asResource, { ...asResource, virtualization: "xen" })).toEqual({
+      changes: true,
+      replaces: ["virtualization"],
+      deleteBeforeReplace: true,
+    });
+  });
+});

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need when they are missing and this runs as root: the
 # network lab (iproute2, nftables, arp-scan, fping) and libvirt connections (virsh from
-# libvirt-clients, ssh and sshd); otherwise says why those tests will skip.
+# libvirt-clients, ssh and sshd), Java and Maven (the real GlassFish and the conformance tests);
+# otherwise says why those tests will skip.
 set -euo pipefail
 need=()
-for pair in ip:iproute2 nft:nftables arp-scan:arp-scan fping:fping virsh:libvirt-clients ssh:openssh-client /usr/sbin/sshd:openssh-server /usr/sbin/libvirtd:libvirt-daemon /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so:libvirt-daemon-driver-qemu qemu-system-x86_64:qemu-system-x86; do
+for pair in ip:iproute2 nft:nftables arp-scan:arp-scan fping:fping virsh:libvirt-clients ssh:openssh-client /usr/sbin/sshd:openssh-server /usr/sbin/libvirtd:libvirt-daemon /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so:libvirt-daemon-driver-qemu qemu-system-x86_64:qemu-system-x86 javac:openjdk-17-jdk-headless mvn:maven; do
   what="${pair%%:*}"
   if [ "${what#/}" != "$what" ]; then [ -e "$what" ] || need+=("${pair#*:}"); continue; fi
   command -v "$what" >/dev/null 2>&1 || need+=("${pair#*:}")

@@ -86,7 +86,7 @@ function mvn(offline: boolean) {
  * them from Maven Central, about 9.6 MB). Returns why it cannot run here instead of throwing.
  */
 export function buildConformance(): { ms: number } | { skip: string } {
-  if (!works("java", ["-version"])) return { skip: "Java is not installed" };
+  if (!works("javac", ["-version"])) return { skip: "a Java JDK (javac) is not installed" };
   if (!works("mvn", ["-v"])) return { skip: "Maven is not installed" };
   const t = Date.now();
   let r = existsSync(CACHED) ? mvn(true) : undefined;

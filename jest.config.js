@@ -18,5 +18,10 @@ module.exports = {
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
     },
     { ...common, displayName: "e2e", testMatch: ["<rootDir>/test/e2e/**/*.test.ts"] },
+    {
+      ...common,
+      displayName: "reliability",
+      testMatch: ["<rootDir>/test/reliability/**/*.test.ts"],
+    },
   ],
 };

@@ -34,7 +34,7 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, requirePool, takeExisting } from "./locate";
+import { alreadyExists, parseId, requirePool, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   address,
@@ -252,6 +252,7 @@ function takeover(existing: MachineLocation, i: MachineInputs): "adopt" | "resum
  * free.
  */
 const FILE_CHECK: FileCheck = {
+  kind: "Machine",
   keys: INPUT_KEYS,
   replaceOn: REPLACE_ON,
   chain: CHAIN,
@@ -442,17 +443,25 @@ function inputsInFile(old: MachineInputs, l: MachineLocation): MachineInputs {
   return inputs;
 }
 
-/** What the file says now; a machine removed by hand leaves the state. */
+/**
+ * What the file says now; a machine removed by hand leaves the state. Works from the ID alone
+ * (every value then comes from the file).
+ */
 export async function read(
   id: string,
-  props: MachineOutputs,
+  props: Partial<MachineOutputs>,
   fx: SweepEffects = SYSTEM,
   virsh: VirshRunner = VIRSH,
 ): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
-  const { doc } = await readDomain(props.domainXml);
-  const l = findMachine(doc, props.name);
+  const known = props.domainXml !== undefined && props.name !== undefined;
+  const ref = known ? { domainXml: props.domainXml, name: props.name } : parseId(id);
+  const { doc } = await readDomain(ref.domainXml as string);
+  const l = findMachine(doc, ref.name as string);
   if (!l) return {};
-  const inputs = inputsInFile(pick(props, STORED_KEYS) as MachineInputs, l);
+  const old = known
+    ? (pick(props, STORED_KEYS) as MachineInputs)
+    : ({ domainXml: ref.domainXml, name: ref.name, virtualization: "" } as MachineInputs);
+  const inputs = inputsInFile(old, l);
   // Refresh looks again: a moved machine shows as changed output, a silent one as unresolved.
   let found: Address;
   try {
@@ -467,7 +476,7 @@ export async function read(
   } catch (e) {
     connection = { connectionError: (e as Error).message };
   }
-  const outs = outputsOf(inputs, l, props.restartRequired, found, connection);
+  const outs = outputsOf(inputs, l, props.restartRequired ?? false, found, connection);
   await cacheAddress(outs);
   return { id, props: outs, inputs };
 }

@@ -1,4 +1,4 @@
-import { readDomain } from "../domain/store";
+import { domainPath, readDomain } from "../domain/store";
 import type { XmlDocument } from "../domain/xml";
 import { isImsError } from "../errors";
 import { diffInputs } from "./common";
@@ -24,6 +24,10 @@ export type FileProbe = (
 
 /** How a resource's `check` looks at the file: its diff keys and the probe. */
 export interface FileCheck {
+  /** The resource kind, e.g. `ServerPool` (names are unique per kind). */
+  kind: string;
+  /** The input that names the element in the file. @default "name" */
+  keyedBy?: string;
   keys: readonly string[];
   replaceOn: readonly string[];
   /** Keys of the parent chain, compared only when both sides give them (see {@link diffInputs}). */
@@ -49,6 +53,12 @@ export async function checkAgainstFile(
   const d = fresh ? undefined : diffInputs(spec.keys, spec.replaceOn, olds, inputs, spec.chain);
   if (d && !d.changes) return [];
   const creating = d === undefined || d.replaces.length > 0;
+  // The engine checks a replacement twice, the second time without olds (for fresh defaults):
+  // the old element still holds the name then, so the first check notes that it is ours.
+  const key = `${spec.kind}\0${domainPath(file)}\0${String(inputs[spec.keyedBy ?? "name"])}`;
+  const replacing = registry();
+  if (d?.deleteBeforeReplace) replacing.add(key);
+  const nameIsOurs = d?.deleteBeforeReplace === true || (fresh && replacing.has(key));
   let doc: XmlDocument;
   try {
     doc = (await readDomain(file)).doc;
@@ -56,8 +66,17 @@ export async function checkAgainstFile(
     if (!isImsError(e)) throw e;
     return [{ property: "domainXml", reason: e.message }];
   }
-  // A replacement that deletes first frees the name it takes again: the element there now is ours.
-  return spec.probe(inputs, doc, { creating, nameIsOurs: d?.deleteBeforeReplace === true });
+  return spec.probe(inputs, doc, { creating, nameIsOurs });
+}
+
+// Shared through a global symbol (as the store's queues): the engine may load this module more
+// than once, and one provider process serves one deployment.
+const REPLACING = Symbol.for("glassfish-ims.replacing.v1");
+
+/** Elements (kind, file, name) that a delete-first replacement of this deployment frees. */
+function registry(): Set<string> {
+  const g = globalThis as unknown as Record<symbol, Set<string> | undefined>;
+  return (g[REPLACING] ??= new Set());
 }
 
 /** Runs `fn`, turning the ImsError it throws into a failure of `property`. */

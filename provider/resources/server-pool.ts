@@ -26,7 +26,7 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, requirePool, requireVirtualization, takeExisting } from "./locate";
+import { alreadyExists, parseId, requirePool, requireVirtualization, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   booleanRule,
@@ -135,6 +135,7 @@ function takeover(l: PoolLocation, i: ServerPoolInputs): "adopt" | "resume" {
 
 /** What `check` asks of the file: a virtualization given by name is there, the name is free. */
 const FILE_CHECK: FileCheck = {
+  kind: "ServerPool",
   keys: INPUT_KEYS,
   replaceOn: REPLACE_ON,
   probe: (raw, doc, step) => {
@@ -224,16 +225,26 @@ export async function update(
 /** What the file says now; a pool removed by hand leaves the state. */
 export async function read(
   id: string,
-  props: ServerPoolOutputs,
+  props: Partial<ServerPoolOutputs>,
   fx: SweepEffects = SYSTEM,
 ): Promise<{ id?: string; props?: ServerPoolOutputs; inputs?: ServerPoolInputs }> {
-  const { doc } = await readDomain(props.domainXml);
-  const l = findPool(doc, props.name);
+  const known = props.domainXml !== undefined && props.name !== undefined;
+  const ref = known ? { domainXml: props.domainXml, name: props.name } : parseId(id);
+  const { doc } = await readDomain(ref.domainXml as string);
+  const l = findPool(doc, ref.name as string);
   if (!l) return {};
-  const old = pick(props, INPUT_KEYS) as ServerPoolInputs;
+  // From the ID alone, every value comes from the file (an empty start differs from all of them).
+  const old = known
+    ? (pick(props, INPUT_KEYS) as ServerPoolInputs)
+    : ({
+        domainXml: ref.domainXml,
+        name: ref.name,
+        subnet: "",
+        portNames: [],
+      } as unknown as ServerPoolInputs);
   const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(l.pool), FIELDS);
   inputs.virtualization = getAttribute(l.virtualization, "name") ?? old.virtualization;
-  return { id, props: outputsOf(inputs, l.pool, props.restartRequired, fx), inputs };
+  return { id, props: outputsOf(inputs, l.pool, props.restartRequired ?? false, fx), inputs };
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, requireMachine, requirePool, takeExisting } from "./locate";
+import { alreadyExists, parseId, requireMachine, requirePool, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   AUTH_METHODS,
@@ -83,6 +83,8 @@ interface UserKind {
   parent(doc: XmlDocument, i: UserInputs): XmlElement[];
   /** The parent if it is still there (for read and delete). */
   findParent(doc: XmlDocument, i: UserInputs): XmlElement | undefined;
+  /** The ancestors' names where the parent sits (for a read from the ID alone). */
+  chainOf(doc: XmlDocument, i: UserInputs): Partial<UserInputs>;
 }
 
 const BASE_RULES: readonly Rule[] = [
@@ -108,6 +110,10 @@ const POOL: UserKind = {
     return poolPath(doc, l);
   },
   findParent: (doc, i) => findPool(doc, i.serverPool as string)?.pool,
+  chainOf: (doc, i) => {
+    const l = findPool(doc, i.serverPool as string);
+    return { virtualization: l && getAttribute(l.virtualization, "name") };
+  },
 };
 
 const MACHINE: UserKind = {
@@ -122,6 +128,13 @@ const MACHINE: UserKind = {
     return [...poolPath(doc, l), l.machine];
   },
   findParent: (doc, i) => findMachine(doc, i.machine as string)?.machine,
+  chainOf: (doc, i) => {
+    const l = findMachine(doc, i.machine as string);
+    return {
+      virtualization: l && getAttribute(l.virtualization, "name"),
+      serverPool: l && getAttribute(l.pool, "name"),
+    };
+  },
 };
 
 function outputsOf(k: UserKind, i: UserInputs, el: XmlElement, restart: boolean): UserOutputs {
@@ -159,6 +172,9 @@ function isTaken(k: UserKind, user: XmlElement | undefined): user is XmlElement 
 function makeProvider(k: UserKind) {
   /** What `check` asks of the file: a parent given by name is there, its user not set. */
   const fileCheck: FileCheck = {
+    kind: k.kind === "pool" ? "PoolUser" : "MachineUser",
+    // A user element is the slot of its parent.
+    keyedBy: k.parentKey,
     keys: k.keys,
     replaceOn: k.replaceOn,
     chain: k.chain,
@@ -246,17 +262,33 @@ function makeProvider(k: UserKind) {
     return { outs: value };
   };
 
+  /** What the file says now; works from the ID alone (every value then comes from the file). */
   const read = async (
     id: string,
-    props: UserOutputs,
+    props: Partial<UserOutputs>,
   ): Promise<{ id?: string; props?: UserOutputs; inputs?: UserInputs }> => {
-    const { doc } = await readDomain(props.domainXml);
-    const parent = k.findParent(doc, props);
+    const known = props.domainXml !== undefined && props[k.parentKey] !== undefined;
+    let old: UserInputs;
+    if (known) {
+      old = pick(props as UserInputs, k.keys as (keyof UserInputs)[]) as UserInputs;
+    } else {
+      const ref = parseId(id);
+      // From the ID alone, every value comes from the file (an empty start differs from all).
+      old = {
+        domainXml: ref.domainXml,
+        [k.parentKey]: ref.name,
+        name: "",
+        userId: -1,
+        groupId: -1,
+      };
+    }
+    const { doc } = await readDomain(old.domainXml);
+    const parent = k.findParent(doc, old);
     const user = parent && userOf(parent);
     if (!user || getAttribute(user, "name") === undefined) return {};
-    const old = pick(props, k.keys as (keyof UserInputs)[]) as UserInputs;
+    if (!known) old = { ...old, ...k.chainOf(doc, old) };
     const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(user), FIELDS);
-    return { id, props: outputsOf(k, inputs, user, props.restartRequired), inputs };
+    return { id, props: outputsOf(k, inputs, user, props.restartRequired ?? false), inputs };
   };
 
   /** A pool's `<user>` is mandatory: it is emptied; a machine's is removed. */

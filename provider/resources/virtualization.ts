@@ -23,7 +23,7 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, takeExisting } from "./locate";
+import { alreadyExists, parseId, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   absolutePathRule,
@@ -170,6 +170,7 @@ function takeover(existing: XmlElement, i: VirtualizationInputs): "adopt" | "res
 
 /** What `check` asks of the file: a new name must be free (or taken over). */
 const FILE_CHECK: FileCheck = {
+  kind: "Virtualization",
   keys: INPUT_KEYS,
   replaceOn: REPLACE_ON,
   probe: (raw, doc, step) => {
@@ -258,14 +259,33 @@ export async function update(
  */
 export async function read(
   id: string,
-  props: VirtualizationOutputs,
+  props: Partial<VirtualizationOutputs>,
 ): Promise<{ id?: string; props?: VirtualizationOutputs; inputs?: VirtualizationInputs }> {
-  const { doc } = await readDomain(props.domainXml);
-  const el = findVirtualization(doc, props.name);
+  const known = props.domainXml !== undefined && props.name !== undefined;
+  const ref = known ? { domainXml: props.domainXml, name: props.name } : parseId(id);
+  const { doc } = await readDomain(ref.domainXml as string);
+  const el = findVirtualization(doc, ref.name as string);
   if (!el || el.name !== LIBVIRT_VIRTUALIZATION) return {};
-  const old = pick(props, INPUT_KEYS) as VirtualizationInputs;
+  // From the ID alone, the inputs are what the file says, starting from the preset it matches.
+  const old = known
+    ? (pick(props, INPUT_KEYS) as VirtualizationInputs)
+    : ({
+        domainXml: ref.domainXml,
+        name: ref.name,
+        emulator: presetOf(el),
+      } as VirtualizationInputs);
   const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(el), FIELDS);
-  return { id, props: outputsOf(inputs, el, props.restartRequired), inputs };
+  return { id, props: outputsOf(inputs, el, props.restartRequired ?? false), inputs };
+}
+
+/** The emulator preset an element's attributes match best (for a read from the ID alone). */
+function presetOf(el: XmlElement): Emulator {
+  const cs = getAttribute(el, "connection-string");
+  const path = getAttribute(el, "emulator-path");
+  if (cs === PRESETS.test.connectionString) return "test";
+  if (cs === PRESETS.xen.connectionString || path === PRESETS.xen.emulatorPath) return "xen";
+  if (path === PRESETS.qemu.emulatorPath) return "qemu";
+  return "kvm";
 }
 
 /**

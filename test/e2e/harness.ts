@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from "child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -82,6 +82,21 @@ export class TestProject {
         },
       );
     });
+  }
+
+  /**
+   * Starts `pulumi <args>` in a process group of its own (so a test can kill the CLI with all it
+   * started, as a closed terminal or a CI timeout does: `process.kill(-child.pid, "SIGKILL")`).
+   */
+  start(args: string[]): ChildProcess {
+    const argv = ["pulumi", ...args, "--non-interactive"];
+    const [cmd, ...rest] = this.wrap ? this.wrap(argv) : argv;
+    return spawn(cmd, rest, { cwd: this.dir, env: this.env, detached: true, stdio: "ignore" });
+  }
+
+  /** The directory of this project's file state backend. */
+  get stateDir(): string {
+    return path.join(this.base, "state");
   }
 
   /** Runs `pulumi <args>` and fails with its whole output unless it succeeds. */

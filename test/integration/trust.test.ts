@@ -245,8 +245,13 @@ describe("preview reads the file", () => {
 
   it("does not call the element of a delete-first replacement a conflict", async () => {
     await seedPool();
-    const olds = { ...poolArgs(), virtualization: "old" };
-    expect(await failures("ServerPool", olds, poolArgs())).toEqual([]);
+    const news = { ...poolArgs(), subnet: "10.132.182.0/24" };
+    const olds = { ...news, virtualization: "old" };
+    // A fresh check of the same inputs finds the name taken...
+    expect(await failures("ServerPool", {}, news)).toHaveLength(1);
+    expect(await failures("ServerPool", olds, news)).toEqual([]);
+    // ... but not the engine's second check of the replacement, made without olds.
+    expect(await failures("ServerPool", {}, news)).toEqual([]);
   });
 });
 

@@ -22,7 +22,7 @@ mkdir -p "$cache"
 tmp="$(mktemp -d "$cache/.fetch-glassfish.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 artifact="org.glassfish.main.distributions:glassfish:$version:zip"
-if ! mvn -q -B dependency:copy -Dartifact="$artifact" -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1; then
+if ! mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy -Dartifact="$artifact" -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1; then
   echo "fetch-glassfish: Maven could not fetch $artifact:" >&2
   tail -n 20 "$tmp/mvn.log" >&2
   exit 3

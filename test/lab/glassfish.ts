@@ -42,8 +42,8 @@ export function glassFishInstall(version = GLASSFISH_VERSION): GlassFishInstall 
   return { home: r.stdout.trim(), fetchMs: Date.now() - t };
 }
 
-/** Every process whose command line names `domainDir` as its domain (the DAS JVM and its helpers). */
-export function processesOf(domainDir: string): number[] {
+/** Every process whose command line names a domain directory `which` accepts. */
+function processesNaming(which: (dir: string) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -53,9 +53,51 @@ export function processesOf(domainDir: string): number[] {
     } catch {
       continue;
     }
-    if (domainDirsOf(cmdline).some((d) => d.dir === domainDir)) pids.push(Number(entry));
+    if (domainDirsOf(cmdline).some((d) => which(d.dir))) pids.push(Number(entry));
   }
   return pids;
+}
+
+/** Every process whose command line names `domainDir` as its domain (the DAS JVM and its helpers). */
+export function processesOf(domainDir: string): number[] {
+  return processesNaming((dir) => dir === domainDir);
+}
+
+function kill(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const TEMP_PREFIX = path.join(os.tmpdir(), "gf-ims-glassfish-");
+
+/**
+ * Kills the GlassFish processes, and removes the domain copies, of test processes that died
+ * without cleaning up (a run killed with SIGKILL cannot run its exit hook). Temp directories
+ * carry the test process's pid for this.
+ */
+export function sweepAbandonedGlassFish(): void {
+  const owner = (dir: string) => Number(/^(\d+)-/.exec(dir.slice(TEMP_PREFIX.length))?.[1]);
+  const orphaned = (dir: string) =>
+    dir.startsWith(TEMP_PREFIX) && Number.isInteger(owner(dir)) && !alive(owner(dir));
+  kill(processesNaming(orphaned));
+  for (const name of readdirSync(os.tmpdir())) {
+    const dir = path.join(os.tmpdir(), name);
+    if (orphaned(dir)) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Polls `ok` every 100 ms until it holds; rejects after `timeoutMs`. */
@@ -93,7 +135,7 @@ export class GlassFishDomain {
   private starter: ChildProcess | undefined;
 
   private constructor(readonly home: string) {
-    this.root = mkdtempSync(path.join(os.tmpdir(), "gf-ims-glassfish-"));
+    this.root = mkdtempSync(`${TEMP_PREFIX}${process.pid}-`);
     this.dir = path.join(this.root, "domains", "domain1");
     this.file = path.join(this.dir, "config", "domain.xml");
     this.pidFile = path.join(this.dir, "config", "pid");
@@ -101,6 +143,7 @@ export class GlassFishDomain {
 
   /** Copies the installation's pristine `domain1` into a fresh temp directory. */
   static create(home: string): GlassFishDomain {
+    sweepAbandonedGlassFish();
     const d = new GlassFishDomain(home);
     live.add(d);
     if (!exitHook) {
@@ -177,13 +220,7 @@ export class GlassFishDomain {
         // already gone
       }
     }
-    for (const pid of processesOf(this.dir)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    kill(processesOf(this.dir));
     if (existsSync(this.root)) rmSync(this.root, { recursive: true, force: true });
     live.delete(this);
   }

@@ -102,7 +102,7 @@ function parseDomain(text: string, file: string): XmlDocument {
  * overwrite any edit.
  */
 export async function assertDomainStopped(file: string): Promise<void> {
-  const das = await findRunningDas(file);
+  const das = findRunningDas(file);
   if (das) throw domainRunningError(file, das);
 }
 

@@ -57,7 +57,7 @@ describe("a DAS found by its command line", () => {
     symlinkSync(domain.dir, link);
     try {
       const das = await standIn(link);
-      expect(await findRunningDas(domain.file)).toEqual({
+      expect(findRunningDas(domain.file)).toEqual({
         pid: das.pid,
         foundBy: "command-line",
         evidence: `-Dcom.sun.aas.instanceRoot=${link}`,
@@ -71,7 +71,7 @@ describe("a DAS found by its command line", () => {
 
   it("ignores a process naming another domain", async () => {
     await standIn(`${domain.dir}-other`);
-    expect(await findRunningDas(domain.file)).toBeUndefined();
+    expect(findRunningDas(domain.file)).toBeUndefined();
     await create(virt());
     expect(domain.read()).toContain('<libvirt-virtualization name="kvm"');
   });
@@ -79,10 +79,10 @@ describe("a DAS found by its command line", () => {
   it("writes once the DAS is gone, even when kill -9 left its config/pid behind", async () => {
     const das = await standIn(domain.dir);
     writeFileSync(path.join(path.dirname(domain.file), "pid"), String(das.pid));
-    expect((await findRunningDas(domain.file))?.foundBy).toBe("pid-file");
+    expect(findRunningDas(domain.file)?.foundBy).toBe("pid-file");
     das.kill("SIGKILL");
     await exited(das);
-    expect(await findRunningDas(domain.file)).toBeUndefined();
+    expect(findRunningDas(domain.file)).toBeUndefined();
     await create(virt());
     expect(domain.read()).toContain('<libvirt-virtualization name="kvm"');
   });

@@ -102,7 +102,7 @@ suite(`a real GlassFish ${GLASSFISH_VERSION} owning the domain`, () => {
     timings.push(`stop-domain ${seconds(result.ms)}`);
     await waitFor("the GlassFish JVM to exit", () => processesOf(domain.dir).length === 0, 30_000);
     expect(existsSync(domain.pidFile)).toBe(false);
-    expect(await findRunningDas(domain.file)).toBeUndefined();
+    expect(findRunningDas(domain.file)).toBeUndefined();
 
     const before = bytes();
     expect(before.toString("utf8")).toMatch(/<domain [^>]*\bversion="7\.0\.21"/);

@@ -163,25 +163,25 @@ describe("finding the DAS", () => {
     const enoent = (p: string) => Object.assign(new Error(`ENOENT ${p}`), { code: "ENOENT" });
     return {
       reads,
-      readFile: async (p) => {
+      readFile: (p) => {
         reads.push(p);
         const r = resolve(p);
         if (r in files) return files[r];
         throw enoent(p);
       },
-      readdir: async (p) => {
+      readdir: (p) => {
         if (p !== "/proc" || o.proc === false) throw enoent(p);
         return [
           "self",
           ...Object.keys(files).flatMap((f) => /^\/proc\/(\d+)\//.exec(f)?.[1] ?? []),
         ];
       },
-      realpath: async (p) => {
+      realpath: (p) => {
         const r = resolve(path.resolve(p));
         if (r in files) return r;
         throw enoent(p);
       },
-      readlink: async (p) => {
+      readlink: (p) => {
         if (p in links) return links[p];
         throw enoent(p);
       },
@@ -198,7 +198,7 @@ describe("finding the DAS", () => {
       files: { [FILE]: "<domain/>", "/srv/domains/d1/config/pid": "42" },
       alive: [42],
     });
-    expect(await findRunningDas(FILE, probe)).toEqual({
+    expect(findRunningDas(FILE, probe)).toEqual({
       pid: 42,
       foundBy: "pid-file",
       evidence: "/srv/domains/d1/config/pid",
@@ -215,14 +215,14 @@ describe("finding the DAS", () => {
       },
       alive: [77],
     });
-    expect(await findRunningDas(FILE, probe)).toBeUndefined();
+    expect(findRunningDas(FILE, probe)).toBeUndefined();
   });
 
   it("finds a starting DAS by its command line before config/pid exists", async () => {
     const probe = fakeProbe({
       files: { [FILE]: "<domain/>", "/proc/77/cmdline": java("/srv/domains/d1") },
     });
-    expect(await findRunningDas(FILE, probe)).toEqual({
+    expect(findRunningDas(FILE, probe)).toEqual({
       pid: 77,
       foundBy: "command-line",
       evidence: "-Dcom.sun.aas.instanceRoot=/srv/domains/d1",
@@ -232,14 +232,12 @@ describe("finding the DAS", () => {
   it("compares real paths: a symlinked domain directory, or a relative one, is the same domain", async () => {
     const files = { [FILE]: "<domain/>", "/proc/77/cmdline": java("/opt/gf/domains/d1") };
     const viaLink = fakeProbe({ files, links: { "/opt/gf/domains": "/srv/domains" } });
-    expect((await findRunningDas(FILE, viaLink))?.pid).toBe(77);
+    expect(findRunningDas(FILE, viaLink)?.pid).toBe(77);
     const relative = fakeProbe({
       files: { [FILE]: "<domain/>", "/proc/78/cmdline": java("domains/d1") },
       links: { "/proc/78/cwd": "/srv" },
     });
-    expect((await findRunningDas(FILE, relative))?.evidence).toBe(
-      "-Dcom.sun.aas.instanceRoot=domains/d1",
-    );
+    expect(findRunningDas(FILE, relative)?.evidence).toBe("-Dcom.sun.aas.instanceRoot=domains/d1");
   });
 
   it("does not take another domain, or itself, for the DAS", async () => {
@@ -251,7 +249,7 @@ describe("finding the DAS", () => {
         "/srv/domains/d10/config/domain.xml": "<domain/>",
       },
     });
-    expect(await findRunningDas(FILE, probe)).toBeUndefined();
+    expect(findRunningDas(FILE, probe)).toBeUndefined();
   });
 
   it("falls back to the pid file alone where there is no /proc", async () => {
@@ -259,7 +257,7 @@ describe("finding the DAS", () => {
       files: { [FILE]: "<domain/>", "/proc/77/cmdline": java("/srv/domains/d1") },
       proc: false,
     });
-    expect(await findRunningDas(FILE, probe)).toBeUndefined();
+    expect(findRunningDas(FILE, probe)).toBeUndefined();
     expect(probe.reads).toEqual(["/srv/domains/d1/config/pid"]);
   });
 

@@ -22,7 +22,9 @@ export type ImsErrorCode =
   | "PARENT_NOT_FOUND"
   | "SSH_AUTH"
   | "SSH_HOST_KEY"
+  | "SWEEP_FAILED"
   | "SWEEP_TOO_LARGE"
+  | "URI_NOT_ALLOWED"
   | "XML_MALFORMED";
 
 const BRAND = Symbol.for("glassfish-ims.error");

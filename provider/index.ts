@@ -2,6 +2,7 @@ import * as machine from "./resources/machine";
 import * as serverPool from "./resources/server-pool";
 import { machineUser, poolUser } from "./resources/user";
 import * as virtualization from "./resources/virtualization";
+import { inFlight, startWatchdog } from "./watchdog";
 
 /** The operations of one resource kind, called by the SDK's serialized shim. */
 export interface ResourceOperations {
@@ -23,8 +24,19 @@ interface Module {
 }
 
 function operations(m: Module): ResourceOperations {
-  const { remove, ...rest } = m;
-  return { ...rest, delete: remove } as unknown as ResourceOperations;
+  // create, read, update and delete may write: counted in flight so the watchdog lets them end.
+  const call =
+    (f: (...a: never[]) => Promise<unknown>) =>
+    (...a: unknown[]) =>
+      inFlight(() => f(...(a as never[])));
+  return {
+    check: (olds, news) => (startWatchdog(), m.check(olds as never, news as never)),
+    diff: (id, olds, news) => (startWatchdog(), m.diff(id as never, olds as never, news as never)),
+    create: call(m.create),
+    read: call(m.read),
+    update: call(m.update),
+    delete: call(m.remove) as (id: string, props: unknown) => Promise<void>,
+  };
 }
 
 /** The provider of each resource kind, by the type name in its token. */

@@ -57,6 +57,14 @@ export interface MachineArgs {
    */
   connectTimeoutMs?: pulumi.Input<number>;
   /**
+   * Let the connection string run a program or use a local file of its choosing (libvirt's
+   * `command=`, `netcat=`, `socket=`, `known_hosts=`, `known_hosts_verify=`, the `+ext`
+   * transport). The template is read from domain.xml, so without this whoever can write that file
+   * could make `pulumi up` or `refresh` run any program; the check is refused instead.
+   * @default false
+   */
+  allowUriCommand?: pulumi.Input<boolean>;
+  /**
    * Take over an existing `<machines>` of the same name in this pool.
    * @default false
    */
@@ -84,7 +92,10 @@ export class Machine extends pulumi.dynamic.Resource {
   declare readonly resolution: pulumi.Output<string | undefined>;
   /** For a `mac` machine: the DAS port and address the sweep ran from. */
   declare readonly discoveredVia: pulumi.Output<string | undefined>;
-  /** The virtualization's connection string expanded for this machine, e.g. `qemu:///system`. */
+  /**
+   * The virtualization's connection string expanded for this machine, e.g. `qemu:///system`,
+   * with credentials replaced by `***` (`user:pw@` becomes `user@`, `password=***`).
+   */
   declare readonly libvirtUri: pulumi.Output<string | undefined>;
   /** The host name the hypervisor reported (when the connection is verified). */
   declare readonly hostname: pulumi.Output<string | undefined>;
@@ -130,6 +141,7 @@ export class Machine extends pulumi.dynamic.Resource {
         discoveryTimeoutMs: args.discoveryTimeoutMs,
         allowLargeSweep: args.allowLargeSweep,
         connectTimeoutMs: args.connectTimeoutMs,
+        allowUriCommand: args.allowUriCommand,
         adopt: args.adopt,
         parentInProgram: parentInProgram(pool, opts),
         ipAddress: undefined,

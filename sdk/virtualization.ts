@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { brand } from "./brand";
+import { withSecretOutputs } from "./secrets";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
 
 /** The emulator presets of a virtualization (see the README's table). */
@@ -62,7 +63,7 @@ export class Virtualization extends pulumi.dynamic.Resource {
   declare readonly emulator: pulumi.Output<Emulator>;
   /** The emulator path as set, if it was. */
   declare readonly emulatorPath: pulumi.Output<string | undefined>;
-  /** The connection-string template as set, if it was. */
+  /** The connection-string template as set, if it was. Secret: it may carry credentials. */
   declare readonly connectionString: pulumi.Output<string | undefined>;
   /** The template cache size as set, if it was. */
   declare readonly templateCacheSize: pulumi.Output<number | undefined>;
@@ -70,7 +71,7 @@ export class Virtualization extends pulumi.dynamic.Resource {
   declare readonly templateCacheRefreshRate: pulumi.Output<number | undefined>;
   /** The emulator path GlassFish will use ("" for `test`). */
   declare readonly effectiveEmulatorPath: pulumi.Output<string>;
-  /** The connection-string template GlassFish will use. */
+  /** The connection-string template GlassFish will use. Secret: it may carry credentials. */
   declare readonly effectiveConnectionString: pulumi.Output<string>;
   /** True when the last change wrote domain.xml: GlassFish must (re)start to see it. */
   declare readonly restartRequired: pulumi.Output<boolean>;
@@ -93,7 +94,8 @@ export class Virtualization extends pulumi.dynamic.Resource {
         effectiveConnectionString: undefined,
         ...COMMON_OUTPUTS,
       },
-      opts,
+      // The template may carry credentials, and refresh reads it from the file: always secret.
+      withSecretOutputs(opts, ["connectionString", "effectiveConnectionString"]),
       MODULE,
       "Virtualization",
     );

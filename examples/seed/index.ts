@@ -18,6 +18,8 @@ const domainXml = config.require("domainXml");
 // Each machine's libvirt connection is checked on create (SPEC §5); `pulumi config set
 // verifyConnections false` writes the configuration without reaching the machines.
 const verifyConnection = config.getBoolean("verifyConnections") ?? true;
+// A connection string with command= (e.g. an ssh wrapper) runs a program: only when you say so.
+const allowUriCommand = config.getBoolean("allowUriCommand");
 
 // The kvm preset's connection string, unless config sets another (e.g. with keyfile= and a
 // known_hosts of your own): qemu+ssh://<pool user>@<machine>/system.
@@ -39,6 +41,7 @@ const local = new ims.Machine(
     serverPool: cloud,
     networkName: "localhost",
     verifyConnection,
+    allowUriCommand,
   },
   { dependsOn: [cloudUser] },
 );
@@ -48,6 +51,7 @@ const cloud1 = new ims.Machine(
     serverPool: cloud,
     mac: "00:1c:c4:9f:e9:3b",
     verifyConnection,
+    allowUriCommand,
   },
   { dependsOn: [cloudUser] },
 );
@@ -58,6 +62,7 @@ const office = new ims.Machine(
     networkName: "office",
     ip: "10.132.181.57",
     verifyConnection,
+    allowUriCommand,
   },
   { dependsOn: [cloudUser] },
 );

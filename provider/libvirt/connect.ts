@@ -1,5 +1,6 @@
 import { spawn } from "child_process";
 import { ImsError, type ImsErrorCode } from "../errors";
+import { redactUri, scrub } from "./credentials";
 
 /** What a hypervisor reported over a libvirt connection. */
 export interface HypervisorReport {
@@ -24,43 +25,97 @@ export interface VirshRun {
 /** Runs `virsh` with an argument array and a time bound; tests may pass a fake. */
 export type VirshRunner = (args: readonly string[], timeoutMs: number) => Promise<VirshRun>;
 
+/** After the program exits, this long is left for its last output to drain from the pipes. */
+const DRAIN_MS = 200;
+
+const CHILDREN = Symbol.for("glassfish-ims.child-groups.v1");
+
 /**
- * The real runner: virsh (libvirt's own client) in its own process group, so that a time-out
- * also ends the ssh it may have started; nothing is left behind.
+ * Process groups of the commands running now, so that a provider that exits early (its engine
+ * is gone) ends them too.
  */
-export const VIRSH: VirshRunner = (args, timeoutMs) =>
-  new Promise((resolve) => {
-    const child = spawn("virsh", [...args], {
+export function runningGroups(): Set<number> {
+  const g = globalThis as unknown as Record<symbol, Set<number> | undefined>;
+  return (g[CHILDREN] ??= new Set());
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Runs `command` in its own process group with a hard time bound: the result comes by the
+ * deadline whatever the children do. At the deadline the group is killed and the pipes are
+ * closed on this side, without waiting for them to close: a child that left the group (an ssh
+ * `ControlPersist` master) may hold them for minutes. When the program exits first, its output
+ * is read for at most {@link DRAIN_MS} more, and what is left of its group is killed.
+ */
+export function runBounded(
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<VirshRun> {
+  return new Promise((resolve) => {
+    const child = spawn(command, [...args], {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, LIBVIRT_DEFAULT_URI: "", LC_ALL: "C" },
+      env,
     });
+    const pid = child.pid;
+    if (pid !== undefined) runningGroups().add(pid);
     let stdout = "";
     let stderr = "";
-    let timedOut = false;
+    let exitCode: number | undefined;
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+    const finish = (extra = "") => {
+      if (settled) return;
+      settled = true;
+      timers.forEach(clearTimeout);
+      if (pid !== undefined) {
+        killGroup(pid);
+        runningGroups().delete(pid);
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
+      child.unref();
+      resolve({
+        code: exitCode ?? 1,
+        stdout,
+        stderr: `${stderr}${extra}`,
+        timedOut: exitCode === undefined && extra === "",
+      });
+    };
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-(child.pid as number), "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-    }, timeoutMs);
+    timers.push(setTimeout(() => finish(), timeoutMs));
     child.on("error", (e) => {
-      clearTimeout(timer);
-      resolve({ code: 127, stdout, stderr: `${stderr}${e.message}`, timedOut });
+      exitCode = 127;
+      finish(e.message);
     });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr, timedOut });
+    child.on("exit", (code) => {
+      exitCode = code ?? 1;
+      timers.push(setTimeout(() => finish(), DRAIN_MS));
     });
+    child.on("close", () => finish());
   });
+}
 
-/** The URI with any password taken out (`user:secret@` becomes `user@`). */
+/**
+ * The real runner: virsh (libvirt's own client) under {@link runBounded}, so that a time-out also
+ * ends the ssh it may have started and nothing is left behind or waited for.
+ */
+export const VIRSH: VirshRunner = (args, timeoutMs) =>
+  runBounded("virsh", args, timeoutMs, { ...process.env, LIBVIRT_DEFAULT_URI: "", LC_ALL: "C" });
+
+/** The URI with every credential taken out (`user:secret@` becomes `user@`, `password=***`). */
 export function redact(uri: string): string {
-  return uri.replace(/^([a-z0-9+.-]+:\/\/[^/@:]*):[^/@]*@/i, "$1@");
+  return redactUri(uri);
 }
 
 /** Reads `virsh -q "hostname; version"` output. */
@@ -127,7 +182,7 @@ export function classify(uri: string, run: VirshRun, timeoutMs: number): ImsErro
       `connecting to ${shown} took longer than ${timeoutMs} ms: the machine, its sshd or its libvirt daemon does not answer; check that it is up and reachable, or raise connectTimeoutMs`,
     );
   }
-  const why = cause(run.stderr) || `virsh exited with ${run.code}`;
+  const why = scrub(cause(run.stderr), uri) || `virsh exited with ${run.code}`;
   for (const [pattern, code, fix] of CLASSES) {
     if (pattern.test(run.stderr))
       return new ImsError(code, `cannot connect to ${shown}: ${why}. Fix: ${fix}`);
@@ -157,7 +212,7 @@ export async function verifyConnection(
   if (run.code === 0 && !run.timedOut) {
     throw new ImsError(
       "LIBVIRT_ERROR",
-      `${redact(uri)} answered, but not with a host name and versions: ${run.stdout.trim()}`,
+      `${redact(uri)} answered, but not with a host name and versions: ${scrub(run.stdout.trim(), uri)}`,
     );
   }
   throw classify(uri, run, timeoutMs);

@@ -1,4 +1,5 @@
 import { ImsError } from "../errors";
+import { redactUri } from "./credentials";
 import { MACROS } from "./presets";
 
 /** The user a machine is reached as: its own `<user>` if it has one, else the pool's. */
@@ -37,7 +38,7 @@ export function expandConnectionString(template: string, target: Target): string
   if (unknown.length > 0) {
     throw new ImsError(
       "INVALID_INPUT",
-      `connection string ${JSON.stringify(template)} uses unknown macro ${unknown.join(", ")}: allowed are ${MACROS.join(", ")}`,
+      `connection string ${JSON.stringify(redactUri(template))} uses unknown macro ${unknown.join(", ")}: allowed are ${MACROS.join(", ")}`,
     );
   }
   const method = target.localhost ? "" : (target.user?.authMethod ?? "ssh");
@@ -52,12 +53,17 @@ export function expandConnectionString(template: string, target: Target): string
       "the machine has no address yet: a connection string with #{target.host} needs one",
     );
   }
-  return template
-    .replace(/#\{auth\.sep\}/g, method === "" ? "" : "+")
-    .replace(/#\{auth\.method\}/g, method)
-    .replace(/#\{user\.name\}@/g, user === "" ? "" : `${user}@`)
-    .replace(/#\{user\.name\}/g, user)
-    .replace(/#\{target\.host\}/g, host);
+  return (
+    template
+      .replace(/#\{auth\.sep\}/g, method === "" ? "" : "+")
+      .replace(/#\{auth\.method\}/g, method)
+      // No user (a localhost machine): its password goes with it, or `://:pw@/` would remain.
+      .replace(/#\{user\.name\}(:[^@/?]*)?@/g, (_m, pw: string | undefined) =>
+        user === "" ? "" : `${user}${pw ?? ""}@`,
+      )
+      .replace(/#\{user\.name\}/g, user)
+      .replace(/#\{target\.host\}/g, host)
+  );
 }
 
 function unsafe(what: string, value: string): ImsError {

@@ -58,12 +58,14 @@ export interface ChosenPort {
 
 /**
  * Picks the first port (in `portNames` order) that exists and has an IPv4 address inside
- * `subnet`; otherwise says, for every port, why not.
+ * `subnet` (for a sweep, `sweepable`: on a network with other hosts, not a /31 or /32);
+ * otherwise says, for every port, why not.
  */
 export function choosePort(
   portNames: readonly string[],
   interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
   subnet: string,
+  sweepable = false,
 ): { chosen?: ChosenPort; problems: string[] } {
   const net = new Address4(subnet);
   const problems: string[] = [];
@@ -73,12 +75,16 @@ export function choosePort(
       problems.push(`${port} does not exist`);
       continue;
     }
-    const inside = addrs.find((a) => new Address4(a.address).isInSubnet(net));
+    const inSubnet = addrs.filter((a) => new Address4(a.address).isInSubnet(net));
+    // A /31 or /32 (a point-to-point tunnel) has no neighbours on its own link to sweep.
+    const inside = inSubnet.find((a) => !sweepable || Number((a.cidr ?? "/0").split("/")[1]) <= 30);
     if (inside) return { chosen: { port, address: inside.address }, problems };
     problems.push(
-      addrs.length === 0
-        ? `${port} has no IPv4 address`
-        : `${port} has ${addrs.map((a) => a.cidr ?? a.address).join(", ")}`,
+      inSubnet.length > 0
+        ? `${port} has ${inSubnet.map((a) => a.cidr ?? a.address).join(", ")}, a link with no other host`
+        : addrs.length === 0
+          ? `${port} has no IPv4 address`
+          : `${port} has ${addrs.map((a) => a.cidr ?? a.address).join(", ")}`,
     );
   }
   return { problems };

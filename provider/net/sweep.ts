@@ -2,10 +2,10 @@ import { spawn } from "child_process";
 import * as dgram from "dgram";
 import { promises as fs } from "fs";
 import * as os from "os";
-import { ImsError } from "../errors";
+import { ImsError, isImsError } from "../errors";
+import { parseSubnet } from "./address";
 import {
   choosePort,
-  hostAddresses,
   hostCount,
   newSightings,
   parseArpScan,
@@ -16,13 +16,20 @@ import {
   type Neighbour,
   type Sightings,
 } from "./neighbours";
+import { parseProcNetRoute, planSweep, type Route, type SweepPlan } from "./targets";
 
 /** The effects a sweep needs; tests pass fakes, the provider the real ones. */
 export interface SweepEffects {
   /** The host's network interfaces, as `os.networkInterfaces()` gives them. */
   interfaces(): NodeJS.Dict<os.NetworkInterfaceInfo[]>;
-  /** Sends one datagram to every address, from `source`, so the kernel resolves them. */
-  probe(addresses: readonly string[], source: string): Promise<void>;
+  /**
+   * Sends one datagram to every address, from `source`, so the kernel resolves them; gives up at
+   * `deadline` (an `now()` time). Rejects when it cannot send at all (the source address is gone:
+   * `EADDRNOTAVAIL`).
+   */
+  probe(addresses: readonly string[], source: string, deadline: number): Promise<void>;
+  /** The main IPv4 routing table, or undefined where it cannot be read (not Linux). */
+  routes?(): Promise<Route[] | undefined>;
   /** The neighbour table. */
   neighbours(): Promise<Neighbour[]>;
   /**
@@ -40,32 +47,68 @@ export interface SweepEffects {
   sleep(ms: number): Promise<void>;
 }
 
+/** Datagrams are sent this many at a time; the deadline is checked between batches. */
+const BATCH = 64;
+
+/**
+ * Sends one datagram to the discard port of every address from `source`. Errors of single sends
+ * (a host that does not answer ARP) do not matter; a socket that cannot bind or send at all (the
+ * address left the port) rejects at once. Ends by `deadline` whatever happens.
+ */
+function probeFrom(addresses: readonly string[], source: string, deadline: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket("udp4");
+    let settled = false;
+    const timer = setTimeout(() => end(), Math.max(0, deadline - Date.now()));
+    const end = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      try {
+        socket.close();
+      } catch {
+        // Not bound yet, or closed already.
+      }
+      if (error) reject(error);
+      else resolve();
+    };
+    socket.on("error", (e) => end(e));
+    socket.bind(0, source, async () => {
+      const payload = Buffer.alloc(1);
+      let sent = 0;
+      let failed: Error | undefined;
+      for (let i = 0; i < addresses.length && !settled; i += BATCH) {
+        const batch = addresses.slice(i, i + BATCH);
+        await Promise.all(
+          batch.map(
+            (a) =>
+              new Promise<void>((done) =>
+                socket.send(payload, 9, a, (e) => {
+                  if (e) failed ??= e;
+                  else sent++;
+                  done();
+                }),
+              ),
+          ),
+        );
+        if (Date.now() >= deadline) break;
+      }
+      end(sent === 0 && failed ? failed : undefined);
+    });
+  });
+}
+
 /** The real effects: UDP datagrams to the discard port, `/proc/net/arp`. No root needed. */
 export const SYSTEM: SweepEffects = {
   interfaces: () => os.networkInterfaces(),
-  probe: (addresses, source) =>
-    new Promise((resolve) => {
-      const socket = dgram.createSocket("udp4");
-      // Unreachable hosts answer with errors that do not matter here.
-      socket.on("error", () => undefined);
-      socket.bind(0, source, () => {
-        const payload = Buffer.alloc(1);
-        let pending = addresses.length;
-        if (pending === 0) {
-          socket.close();
-          resolve();
-          return;
-        }
-        for (const a of addresses) {
-          socket.send(payload, 9, a, () => {
-            if (--pending === 0) {
-              socket.close();
-              resolve();
-            }
-          });
-        }
-      });
-    }),
+  probe: (addresses, source, deadline) => probeFrom(addresses, source, deadline),
+  routes: async () => {
+    try {
+      return parseProcNetRoute(await fs.readFile("/proc/net/route", "utf8"));
+    } catch {
+      return undefined;
+    }
+  },
   neighbours: async () => parseProcNetArp(await fs.readFile("/proc/net/arp", "utf8")),
   arpScan: (port, subnet, budgetMs, answer) => {
     // Every unanswered address is asked again each 100 ms (arp-scan's --retry with no backoff),
@@ -140,6 +183,8 @@ interface Session {
   elapsedMs: number;
   done: Promise<void>;
   running: boolean;
+  /** Why the sweep could not finish, when it could not. */
+  error?: ImsError;
 }
 
 const REGISTRY = Symbol.for("glassfish-ims.sweeps.v1");
@@ -159,45 +204,101 @@ function allFresh(s: Session): boolean {
   return [...s.wanted].every((m) => (s.seen.freshByMac.get(m)?.size ?? 0) > 0);
 }
 
+const LATE = Symbol("late");
+
+/** `p`, or {@link LATE} when it has not settled `ms` from now (real time: it may hang). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<typeof LATE>((r) => (timer = setTimeout(() => r(LATE), Math.max(0, ms)))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function run(
   s: Session,
-  subnet: string,
+  plan: SweepPlan,
   chosen: ChosenPort,
   budgetMs: number,
   fx: SweepEffects,
 ): Promise<void> {
-  const hosts = hostAddresses(subnet);
+  const subnet = plan.link;
   const start = fx.now();
-  // What the kernel already knew: answers of this sweep are the addresses not in it.
-  const first = await fx.neighbours();
-  const before = new Set(first.filter((n) => n.mac !== undefined).map((n) => n.ip));
-  record(s.seen, first, chosen.port, subnet, before);
-  const look = async () => record(s.seen, await fx.neighbours(), chosen.port, subnet, before);
-  // arp-scan's answers are answers of this sweep by construction.
-  const stopScan = fx.arpScan?.(chosen.port, subnet, budgetMs, (n) =>
-    record(s.seen, [n], chosen.port, subnet, new Set()),
-  );
-  // Stop when every MAC answered during the sweep, or, after a first full round, when the kernel
-  // still remembers it at an address no answer contradicts (a remembered entry is re-confirmed
-  // only seconds later). A moved host answers at its new address within that round.
-  while (!allFresh(s) && !(s.rounds > 0 && allFound(s)) && fx.now() - start < budgetMs) {
-    await fx.probe(
-      hosts.filter((h) => !s.seen.freshIps.has(h) && h !== chosen.address),
-      chosen.address,
+  const deadline = start + budgetMs;
+  const late = (what: string) =>
+    new ImsError(
+      "SWEEP_FAILED",
+      `${what} from ${chosen.port} (${chosen.address}) did not finish within the ${budgetMs} ms budget`,
     );
-    s.rounds++;
-    const roundEnd = Math.min(fx.now() + ROUND_MS, start + budgetMs);
-    while (fx.now() < roundEnd) {
-      await fx.sleep(POLL_MS);
-      await look();
-      if (allFresh(s)) break;
+  // Every step is bounded by what is left of the budget, so no effect can hold the sweep.
+  const step = async <T>(what: string, p: Promise<T>): Promise<T> => {
+    const r = await within(p, deadline - fx.now());
+    if (r === LATE) throw late(what);
+    return r;
+  };
+  let stopScan: (() => void) | undefined;
+  try {
+    // What the kernel already knew: answers of this sweep are the addresses not in it.
+    const first = await step("reading the neighbour table", fx.neighbours());
+    const before = new Set(first.filter((n) => n.mac !== undefined).map((n) => n.ip));
+    record(s.seen, first, chosen.port, subnet, before);
+    // A look cut short by the deadline is skipped: the verdict goes on what was seen until then.
+    const look = async () => {
+      const table = await within(fx.neighbours(), deadline - fx.now());
+      if (table !== LATE) record(s.seen, table, chosen.port, subnet, before);
+    };
+    // arp-scan's answers are answers of this sweep by construction.
+    stopScan = fx.arpScan?.(chosen.port, subnet, budgetMs, (n) =>
+      record(s.seen, [n], chosen.port, subnet, new Set()),
+    );
+    // Stop when every MAC answered during the sweep, or, after a first full round, when the
+    // kernel still remembers it at an address no answer contradicts (a remembered entry is
+    // re-confirmed only seconds later). A moved host answers at its new address within that round.
+    while (!allFresh(s) && !(s.rounds > 0 && allFound(s)) && fx.now() < deadline) {
+      await step(
+        "probing",
+        fx.probe(
+          plan.targets.filter((h) => !s.seen.freshIps.has(h)),
+          chosen.address,
+          deadline,
+        ),
+      );
+      s.rounds++;
+      const roundEnd = Math.min(fx.now() + ROUND_MS, deadline);
+      while (fx.now() < roundEnd) {
+        await fx.sleep(Math.min(POLL_MS, roundEnd - fx.now()));
+        if (fx.now() >= deadline) break;
+        await look();
+        if (allFresh(s)) break;
+      }
     }
+    // Replies of a second address of the same MAC arrive with the first: one more look.
+    if (fx.now() < deadline) await look();
+  } catch (e) {
+    s.error = isImsError(e)
+      ? e
+      : new ImsError(
+          "SWEEP_FAILED",
+          `sweeping ${subnet} from ${chosen.port} (${chosen.address}) failed: ${(e as Error).message}. Check that ${chosen.port} is up and still has ${chosen.address}, then retry; or give the machine's address as ip`,
+          { cause: e },
+        );
+  } finally {
+    stopScan?.();
+    s.elapsedMs = fx.now() - start;
   }
-  // Replies of a second address of the same MAC arrive with the first: one more look.
-  await fx.sleep(POLL_MS);
-  await look();
-  stopScan?.();
-  s.elapsedMs = fx.now() - start;
+}
+
+/** The prefix length of an interface address: from its CIDR, else from its netmask. */
+function cidrOf(info: os.NetworkInterfaceInfo | undefined, address: string): string {
+  if (info?.cidr) return info.cidr;
+  const bits = (info?.netmask ?? "255.255.255.255")
+    .split(".")
+    .reduce((n, o) => n + (Number(o) >>> 0).toString(2).replace(/0/g, "").length, 0);
+  return `${address}/${bits}`;
 }
 
 /**
@@ -214,6 +315,14 @@ export async function discoverMac(
   fx: SweepEffects = SYSTEM,
 ): Promise<Discovery> {
   const budgetMs = options.budgetMs ?? 3000;
+  // The subnet comes from domain.xml, which check never saw: the same rule as the input.
+  const { problem } = parseSubnet(pool.subnet);
+  if (problem) {
+    throw new ImsError(
+      "INVALID_INPUT",
+      `server pool "${pool.name}" has sub-net ${JSON.stringify(pool.subnet)} in domain.xml, which ${problem}: fix the file (or the ServerPool's subnet) before finding MAC ${mac}`,
+    );
+  }
   const prefix = Number(pool.subnet.split("/")[1]);
   if (prefix < 22 && !options.allowLargeSweep) {
     throw new ImsError(
@@ -221,13 +330,23 @@ export async function discoverMac(
       `server pool "${pool.name}" has subnet ${pool.subnet} (${hostCount(prefix)} addresses): sweeping more than a /22 (1022 addresses) needs allowLargeSweep: true, or give machine addresses as ip`,
     );
   }
-  const { chosen, problems } = choosePort(pool.portNames, fx.interfaces(), pool.subnet);
+  const { chosen, problems } = choosePort(pool.portNames, fx.interfaces(), pool.subnet, true);
   if (!chosen) {
     throw new ImsError(
       "NO_PORT_ON_SUBNET",
       `none of the ports of server pool "${pool.name}" (${pool.portNames.join(", ")}) has an IPv4 address in ${pool.subnet}: ${problems.join("; ")}. Finding MAC ${mac} needs the DAS on the pool subnet; give the machine a fixed ip instead`,
     );
   }
+  const info = (fx.interfaces()[chosen.port] ?? []).find((a) => a.address === chosen.address);
+  const plan = planSweep(
+    pool.name,
+    pool.subnet,
+    chosen.port,
+    chosen.address,
+    cidrOf(info, chosen.address),
+    options.allowLargeSweep === true,
+    await fx.routes?.(),
+  );
   const key = `${pool.subnet}|${chosen.port}`;
   const all = sessions();
   let s = all.get(key);
@@ -244,13 +363,14 @@ export async function discoverMac(
     };
     // Let the machines of the same engine wave join before the first probe.
     session.done = new Promise<void>((r) => setImmediate(r))
-      .then(() => run(session, pool.subnet, chosen, budgetMs, fx))
+      .then(() => run(session, plan, chosen, budgetMs, fx))
       .finally(() => (session.running = false));
     all.set(key, session);
     s = session;
   }
   await s.done;
   const v = verdict(s.seen, mac);
+  if (s.error && v.kind === "missing") throw s.error;
   const where = `on ${pool.subnet} via ${chosen.port} (${chosen.address})`;
   switch (v.kind) {
     case "found":
@@ -264,7 +384,7 @@ export async function discoverMac(
     case "missing":
       throw new ImsError(
         "MAC_NOT_FOUND",
-        `no host answered with MAC ${mac} ${where} within ${s.elapsedMs} ms (${s.rounds} sweeps of ${hostCount(prefix)} addresses): check that the machine is up and on that network, raise discoveryTimeoutMs, or give its address as ip`,
+        `no host answered with MAC ${mac} ${where} within ${s.elapsedMs} ms (${s.rounds} sweeps of ${plan.targets.length} addresses on ${plan.link}${plan.offLink.length > 0 ? `; ${plan.offLink.length} more are routed elsewhere and were not probed` : ""}): check that the machine is up and on that network, raise discoveryTimeoutMs, or give its address as ip`,
       );
     case "many-ips":
       throw new ImsError(

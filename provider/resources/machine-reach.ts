@@ -7,6 +7,7 @@ import { readDomain } from "../domain/store";
 import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { verifyConnection, type VirshRunner } from "../libvirt/connect";
+import { programParameters, redactUri } from "../libvirt/credentials";
 import { ELEMENT_DEFAULTS } from "../libvirt/presets";
 import { expandConnectionString } from "../libvirt/uri";
 import { discoverMac, type PoolNetwork, type SweepEffects } from "../net/sweep";
@@ -44,6 +45,26 @@ export function libvirtUriOf(
   }
 }
 
+/** The URI as outputs and messages show it: credentials replaced by `***`. */
+export function shownUri(uri: string | undefined): string | undefined {
+  return uri === undefined ? undefined : redactUri(uri);
+}
+
+/**
+ * Refuses a URI that would make the DAS run a program or use a local file of the URI's choosing
+ * (`command=`, `+ext`, ...) unless the program allows it with `allowUriCommand: true`. The
+ * template is always read from domain.xml, so whoever can write that file could otherwise run
+ * any program as the user running pulumi (often root).
+ */
+export function assertUriAllowed(i: MachineInputs, uri: string): void {
+  const found = programParameters(uri);
+  if (found.length === 0 || i.allowUriCommand === true) return;
+  throw new ImsError(
+    "URI_NOT_ALLOWED",
+    `the connection string of machine "${i.name}" (${redactUri(uri)}, read from ${i.domainXml}) uses ${found.join(", ")}, which makes the DAS run a program or open a local file named by domain.xml: set allowUriCommand: true on the machine if you wrote that template, or remove it from the file`,
+  );
+}
+
 /** What the connectivity check found, for the outputs. */
 export type Connection = Pick<
   MachineOutputs,
@@ -63,6 +84,7 @@ export async function connect(
       `machine "${i.name}" has no libvirt URI: its address is not known, so its connection cannot be checked (set verifyConnection: false to skip it)`,
     );
   }
+  assertUriAllowed(i, uri);
   const r = await verifyConnection(uri, i.connectTimeoutMs ?? 10000, virsh);
   return {
     hostname: r.hostname,

@@ -42,6 +42,7 @@ import {
   connect,
   connectBeforeWriting,
   libvirtUriOf,
+  shownUri,
   type Address,
   type Connection,
 } from "./machine-reach";
@@ -79,6 +80,8 @@ export interface MachineInputs {
   allowLargeSweep?: boolean;
   /** Time bound of the libvirt connectivity check, in milliseconds. */
   connectTimeoutMs?: number;
+  /** Let the connection string (read from domain.xml) run programs: `command=`, `+ext`, ... */
+  allowUriCommand?: boolean;
   /** The pool's subnet, passed by the SDK so `check` can place a fixed ip; not written. */
   poolSubnet?: string;
   adopt?: boolean;
@@ -98,7 +101,10 @@ export interface MachineOutputs extends MachineInputs {
   resolution?: string;
   /** For a MAC machine: the DAS port and address the sweep ran from. */
   discoveredVia?: string;
-  /** The virtualization's connection string expanded for this machine (SPEC §3). */
+  /**
+   * The virtualization's connection string expanded for this machine (SPEC §3), credentials
+   * replaced by `***` (it is a plain output: the template comes from the file).
+   */
   libvirtUri?: string;
   /** What the hypervisor reported over that URI (when the connection is verified). */
   hostname?: string;
@@ -128,6 +134,7 @@ export const INPUT_KEYS = [
   "discoveryTimeoutMs",
   "allowLargeSweep",
   "connectTimeoutMs",
+  "allowUriCommand",
   "adopt",
 ] as const;
 
@@ -180,6 +187,7 @@ const RULES: readonly Rule[] = [
   integerRule("discoveryTimeoutMs", 100, 600000),
   booleanRule("allowLargeSweep"),
   integerRule("connectTimeoutMs", 100, 600000),
+  booleanRule("allowUriCommand"),
   booleanRule("adopt"),
   booleanRule("parentInProgram"),
 ];
@@ -223,7 +231,7 @@ function outputsOf(
       "connectionError",
     ]),
     resolvedBy: address.resolvedBy,
-    ...pick({ libvirtUri: libvirtUriOf(l, address) }, ["libvirtUri"]),
+    ...pick({ libvirtUri: shownUri(libvirtUriOf(l, address)) }, ["libvirtUri"]),
     restartRequired,
     xmlDigest: digest(l.machine, OWN),
     stateVersion: 1 as const,

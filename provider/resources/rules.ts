@@ -1,4 +1,5 @@
 import * as path from "path";
+import { redactUri, scrub } from "../libvirt/credentials";
 import { MACROS } from "../libvirt/presets";
 import { expandConnectionString, type Target } from "../libvirt/uri";
 import { isHostIn, isInterfaceName, isIPv4, normalizeMac, parseSubnet } from "../net/address";
@@ -169,14 +170,15 @@ export function connectionStringRule(property: string): Rule {
         (m) => !(MACROS as readonly string[]).includes(m),
       );
       if (unknown.length > 0) {
-        return `${property} ${show(v)} uses unknown macro${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: allowed are ${MACROS.join(", ")}`;
+        return `${property} ${show(redactUri(v))} uses unknown macro${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: allowed are ${MACROS.join(", ")}`;
       }
       const bare = v.replace(/#\{[^}]*\}/g, "");
       if (!/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/i.test(bare)) {
-        return `${property} ${show(v)} must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system`;
+        return `${property} ${show(redactUri(v))} must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system`;
       }
       const problem = uriShapeProblem(v);
-      return problem && `${property} ${show(v)} ${problem}`;
+      // The expansions quoted in `problem` carry the template's credentials too.
+      return problem && scrub(`${property} ${show(v)} ${problem}`, v);
     },
   };
 }

@@ -103,6 +103,7 @@ describe("examples/seed: the SPEC's asadmin sequence as code, inside the network
           "connectionString",
           `qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system?${q()}`,
         );
+        await project.config("allowUriCommand", "true");
         await project.up();
         const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(
           domain.read(),

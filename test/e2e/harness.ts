@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from "child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 
@@ -92,6 +92,38 @@ export class TestProject {
     const argv = ["pulumi", ...args, "--non-interactive"];
     const [cmd, ...rest] = this.wrap ? this.wrap(argv) : argv;
     return spawn(cmd, rest, { cwd: this.dir, env: this.env, detached: true, stdio: "ignore" });
+  }
+
+  /**
+   * The processes started for this project (their environment holds its PULUMI_HOME), with their
+   * command lines: what a killed CLI may leave behind.
+   */
+  processes(): Array<{ pid: number; cmd: string }> {
+    const marker = `PULUMI_HOME=${this.env.PULUMI_HOME}`;
+    const out: Array<{ pid: number; cmd: string }> = [];
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const env = readFileSync(`/proc/${entry}/environ`, "utf8");
+        if (!env.split("\0").includes(marker)) continue;
+        const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+        out.push({ pid: Number(entry), cmd });
+      } catch {
+        // gone meanwhile, or not ours to read
+      }
+    }
+    return out;
+  }
+
+  /** Kills every process started for this project (Pulumi's language host outlives a killed CLI). */
+  killLeftovers(): void {
+    for (const p of this.processes()) {
+      try {
+        process.kill(p.pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
   }
 
   /** The directory of this project's file state backend. */

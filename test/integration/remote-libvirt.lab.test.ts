@@ -50,6 +50,7 @@ if (unavailable) console.warn(`SKIPPED remote libvirt tests: ${unavailable}`);
               name: "cloud-1",
               mac: "00:1c:c4:9f:e9:3b",
               connectTimeoutMs: 60_000,
+              allowUriCommand: true,
             },
           ],
         });

@@ -147,6 +147,7 @@ export class Lab {
   private readonly hosts = new Map<string, LabHost & { ns: string }>();
   private readonly pidFiles: string[] = [];
   private readonly workDirs: string[] = [];
+  private readonly extraNamespaces: string[] = [];
   private dasRun: string | undefined;
   private ssh: { command: string; keyfile: string; knownHosts: string } | undefined;
 
@@ -320,6 +321,67 @@ export class Lab {
     return this.argv(inPrivateMounts(mountRun, this.dasRun, ...argv));
   }
 
+  /**
+   * Gives the DAS a second interface, `wan` (`10.0.9.2/24`), to a gateway namespace (`10.0.9.1`)
+   * and a default route through it, as a production DAS has; IPv6 is off on that link so nothing
+   * but what the DAS routes there crosses it. Returns how to read the packets the gateway got.
+   */
+  async addGateway(): Promise<{ gatewayIp: string; received: () => number }> {
+    const gw = `${this.id}-gw`;
+    this.extraNamespaces.push(gw);
+    await ip(["netns", "add", gw]);
+    await ip([
+      "-n",
+      this.das,
+      "link",
+      "add",
+      "wan",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "eth0",
+      "netns",
+      gw,
+    ]);
+    for (const [ns, dev] of [
+      [this.das, "wan"],
+      [gw, "eth0"],
+    ]) {
+      execFileSync("ip", [
+        "netns",
+        "exec",
+        ns,
+        "sysctl",
+        "-q",
+        "-w",
+        `net.ipv6.conf.${dev}.disable_ipv6=1`,
+      ]);
+    }
+    await ip(["-n", this.das, "addr", "add", "10.0.9.2/24", "dev", "wan"]);
+    await ip(["-n", gw, "addr", "add", "10.0.9.1/24", "dev", "eth0"]);
+    await ip(["-n", this.das, "link", "set", "wan", "up"]);
+    await ip(["-n", gw, "link", "set", "eth0", "up"]);
+    await ip(["-n", gw, "link", "set", "lo", "up"]);
+    await ip(["-n", this.das, "route", "add", "default", "via", "10.0.9.1"]);
+    const received = () =>
+      Number(
+        execFileSync(
+          "ip",
+          ["netns", "exec", gw, "cat", "/sys/class/net/eth0/statistics/rx_packets"],
+          {
+            encoding: "utf8",
+          },
+        ).trim(),
+      );
+    return { gatewayIp: "10.0.9.1", received };
+  }
+
+  /** Runs `ip -n <das> args…` (routes, addresses of the DAS). */
+  dasIp(args: string[]): Promise<void> {
+    return ip(["-n", this.das, ...args]);
+  }
+
   /** Takes a host off the network. */
   async unplug(name: string): Promise<void> {
     const h = this.hosts.get(name);
@@ -368,7 +430,12 @@ export class Lab {
       }
     }
     for (const dir of this.workDirs) rmSync(dir, { recursive: true, force: true });
-    const names = [this.das, this.bridge, ...[...this.hosts.values()].map((h) => h.ns)];
+    const names = [
+      this.das,
+      this.bridge,
+      ...this.extraNamespaces,
+      ...[...this.hosts.values()].map((h) => h.ns),
+    ];
     for (const n of this.options.hosts.map((_, i) => `${this.id}-h${i}`))
       if (!names.includes(n)) names.push(n);
     for (const n of names) {

@@ -14,6 +14,8 @@ const ops = {
   read: () => require(`${dist}/resources/machine`).read(...request.args),
   connect: () =>
     require(`${dist}/libvirt/connect`).verifyConnection(request.uri, request.timeoutMs),
+  probe: () =>
+    require(`${dist}/net/sweep`).SYSTEM.probe(request.addresses, request.source, Date.now() + 2000),
   pool: () => require(`${dist}/resources/server-pool`).create(...request.args),
 };
 ops[request.op]().then(

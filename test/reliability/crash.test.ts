@@ -190,6 +190,7 @@ describe("an up, update or destroy killed at any moment", () => {
         else console.log(`run ${run} (${phase}, kill at ${Math.round(delay)} ms) did not converge`);
       } finally {
         if (phase !== "destroy") await project.run(["destroy", "--yes", "--skip-preview"]);
+        project.killLeftovers();
         project.cleanup();
         domain.cleanup();
       }

@@ -57,11 +57,12 @@ describe("Virtualization check", () => {
       "connectionString",
       'connectionString "qemu+ssh://#{user}@#{target.host}/system" uses unknown macro #{user}: allowed are #{auth.sep}, #{auth.method}, #{user.name}, #{target.host}',
     ],
+    // Not a URI: it may be a password typed into the wrong field, so it is never shown.
     [
       "not a URI",
       { connectionString: "system" },
       "connectionString",
-      'connectionString "system" must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system',
+      'connectionString "***" must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system',
     ],
     [
       "negative cache size",

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { assertImsSupported, findRunningDas } from "../../provider/domain/glassfish";
 import { readDomain } from "../../provider/domain/store";
+import * as virtualization from "../../provider/resources/virtualization";
 import { create } from "../../provider/resources/virtualization";
 import {
   GLASSFISH_VERSION,
@@ -111,6 +112,13 @@ suite(`a real GlassFish ${GLASSFISH_VERSION} owning the domain`, () => {
       `glassfish-ims GLASSFISH_WITHOUT_IMS: refusing to write IMS configuration into ${domain.file}: it was last started by GlassFish 7.0.21 (<domain version="7.0.21">), which has no IMS`,
     );
     expect(() => assertImsSupported(doc, domain.file, true)).not.toThrow();
+    // The resources refuse it too, at preview (check) and at up (create), writing nothing.
+    const err = await rejection(create(virt()));
+    expect(err.code).toBe("GLASSFISH_WITHOUT_IMS");
+    const checked = await virtualization.check({}, virt());
+    expect(checked.failures).toEqual([
+      { property: "domainXml", reason: expect.stringContaining("GLASSFISH_WITHOUT_IMS") },
+    ]);
     expect(bytes().equals(before)).toBe(true);
     expect(ourLeftovers()).toEqual([]);
   }, 120_000);

@@ -7,6 +7,7 @@ export type ImsErrorCode =
   | "DOMAIN_RUNNING"
   | "FILE_NOT_FOUND"
   | "FILE_READONLY"
+  | "GLASSFISH_WITHOUT_IMS"
   | "INVALID_INPUT"
   | "IO_ERROR"
   | "LIBVIRT_DAEMON_DOWN"

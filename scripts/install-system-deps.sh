@@ -3,11 +3,12 @@
 # apt-get: the network lab (iproute2, nftables, arp-scan, fping) and libvirt connections (virsh
 # from libvirt-clients, ssh and sshd, libvirtd with its QEMU driver). Run by `npm test` before
 # every run, so a machine that has them pays one dpkg-query (a few ms); the demo asks for
-# libvirt-clients only (`install-system-deps.sh libvirt-clients`). Never fails: where it cannot
+# libvirt-clients only (`install-system-deps.sh libvirt-clients`). Java and Maven serve the real
+# GlassFish and the conformance tests. Never fails: where it cannot
 # install, the tests that need a missing package skip, and test/preflight.ts says which.
 set -uo pipefail
 packages=(iproute2 nftables arp-scan fping libvirt-clients openssh-client openssh-server
-  libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86)
+  libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 openjdk-17-jdk-headless maven)
 [ $# -eq 0 ] || packages=("$@")
 
 missing_packages() {

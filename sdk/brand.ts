@@ -7,6 +7,17 @@ export function brand(resource: object, type: string): void {
   Object.defineProperty(resource, BRAND, { value: type, enumerable: false });
 }
 
+/** Inputs every resource takes. */
+export interface GlassFishArgs {
+  /**
+   * Write IMS configuration even into a domain stamped by a GlassFish release without IMS (3.0,
+   * 3.1, 4.0 final, 4.1 and every later one), which ignores it or restores domain.xml.bak over it
+   * when it starts. Without it such a write fails at preview with `GLASSFISH_WITHOUT_IMS`.
+   * @default false
+   */
+  allowUnsupportedGlassFish?: pulumi.Input<boolean>;
+}
+
 /** A parent given either as one of our resources of `type` or by name. */
 export type ParentRef<T> = T | pulumi.Input<string>;
 

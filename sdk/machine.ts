@@ -1,10 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import { asParent, brand, parentInProgram, requireDomainXml, type ParentRef } from "./brand";
+import {
+  asParent,
+  brand,
+  parentInProgram,
+  requireDomainXml,
+  type GlassFishArgs,
+  type ParentRef,
+} from "./brand";
 import type { ServerPool } from "./serverPool";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
 
 /** Inputs of a {@link Machine}. Give exactly one way to reach it: localhost, `ip` or `mac`. */
-export interface MachineArgs {
+export interface MachineArgs extends GlassFishArgs {
   /** The pool: the resource (recommended) or its IMS name. */
   serverPool: ParentRef<ServerPool>;
   /** Path of domain.xml; inherited from `serverPool` when it is the resource. */
@@ -143,6 +150,7 @@ export class Machine extends pulumi.dynamic.Resource {
         connectTimeoutMs: args.connectTimeoutMs,
         allowUriCommand: args.allowUriCommand,
         adopt: args.adopt,
+        allowUnsupportedGlassFish: args.allowUnsupportedGlassFish,
         parentInProgram: parentInProgram(pool, opts),
         ipAddress: undefined,
         resolvedBy: undefined,

@@ -1,10 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import { asParent, brand, parentInProgram, requireDomainXml, type ParentRef } from "./brand";
+import {
+  asParent,
+  brand,
+  parentInProgram,
+  requireDomainXml,
+  type GlassFishArgs,
+  type ParentRef,
+} from "./brand";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
 import type { Virtualization } from "./virtualization";
 
 /** Inputs of a {@link ServerPool}. */
-export interface ServerPoolArgs {
+export interface ServerPoolArgs extends GlassFishArgs {
   /** The virtualization the pool belongs to: the resource (recommended) or its IMS name. */
   virtualization: ParentRef<Virtualization>;
   /** Path of domain.xml; inherited from `virtualization` when it is the resource. */
@@ -75,6 +82,7 @@ export class ServerPool extends pulumi.dynamic.Resource {
         subnet: args.subnet,
         portNames: args.portNames,
         adopt: args.adopt,
+        allowUnsupportedGlassFish: args.allowUnsupportedGlassFish,
         parentInProgram: parentInProgram(parent, opts),
         dasAddress: undefined,
         dasPort: undefined,

@@ -1,11 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
-import { asParent, brand, parentInProgram, requireDomainXml, type ParentRef } from "./brand";
+import {
+  asParent,
+  brand,
+  parentInProgram,
+  requireDomainXml,
+  type GlassFishArgs,
+  type ParentRef,
+} from "./brand";
 import type { Machine } from "./machine";
 import type { ServerPool } from "./serverPool";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
 
 /** The unix account IMS uses on the machines; what both user resources write. */
-export interface UserArgs {
+export interface UserArgs extends GlassFishArgs {
   /** Path of domain.xml; inherited from the parent resource. */
   domainXml?: pulumi.Input<string>;
   /**
@@ -68,6 +75,7 @@ function userProps(args: UserArgs, name: string) {
     groupId: args.groupId,
     authMethod: args.authMethod,
     adopt: args.adopt,
+    allowUnsupportedGlassFish: args.allowUnsupportedGlassFish,
     ...COMMON_OUTPUTS,
   };
 }

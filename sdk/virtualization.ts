@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { brand } from "./brand";
+import { brand, type GlassFishArgs } from "./brand";
 import { withSecretOutputs } from "./secrets";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
 
@@ -7,7 +7,7 @@ import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
 export type Emulator = "kvm" | "qemu" | "xen" | "test";
 
 /** Inputs of a {@link Virtualization}. */
-export interface VirtualizationArgs {
+export interface VirtualizationArgs extends GlassFishArgs {
   /** Path of the GlassFish `domain.xml` to edit (relative paths are from the Pulumi project). */
   domainXml: pulumi.Input<string>;
   /**

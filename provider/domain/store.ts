@@ -5,6 +5,7 @@ import { createHash } from "crypto";
 import { readWhole } from "./atomic";
 import { assertWellFormed, recheck } from "./check";
 import { decodeFile, detectEncoding, type FileEncoding } from "./encoding";
+import { domainRunningError, findRunningDas } from "./glassfish";
 import { withFileLock, type LockOptions } from "./lock";
 import { parseXml, serializeParts, type XmlDocument } from "./xml";
 import { writeDomain, type Origin } from "./write-domain";
@@ -154,29 +155,14 @@ function parseDomain(text: string, file: string): XmlDocument {
 }
 
 /**
- * Fails when the GlassFish domain that owns `file` is running: its `config/pid` (beside
- * domain.xml) names a live process, which holds its own copy of the configuration and would
+ * Fails when the GlassFish domain that owns `file` is running or starting: its `config/pid`
+ * (beside domain.xml) names a live process, or a live process's command line names the domain
+ * (see {@link findRunningDas}). A running DAS holds its own copy of the configuration and would
  * overwrite any edit.
  */
 export async function assertDomainStopped(file: string): Promise<void> {
-  const pidFile = path.join(path.dirname(file), "pid");
-  let raw: string;
-  try {
-    raw = await fs.readFile(pidFile, "utf8");
-  } catch {
-    return;
-  }
-  const pid = Number.parseInt(raw.trim(), 10);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EPERM") return;
-  }
-  throw new ImsError(
-    "DOMAIN_RUNNING",
-    `the GlassFish domain of ${file} is running (process ${pid}, from ${pidFile}); it would overwrite domain.xml from its own copy. Stop it first (asadmin stop-domain), then run again`,
-  );
+  const das = findRunningDas(file);
+  if (das) throw domainRunningError(file, das);
 }
 
 /** The bytes of a file read through one descriptor, with the stat of that same descriptor. */

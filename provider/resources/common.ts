@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as path from "path";
-import { domainPath } from "../domain/store";
+import { assertImsSupported } from "../domain/glassfish";
+import { domainPath, editDomain, type Edit, type EditOutcome } from "../domain/store";
 import { getAttributes } from "../domain/attrs";
 import { childElements, serializeElement, type XmlElement } from "../domain/xml";
 import { isUnknown } from "./rules";
@@ -178,4 +179,20 @@ export function normalizeInputs(
     inputs.domainXml = path.normalize(inputs.domainXml);
   }
   return compact(inputs);
+}
+
+/**
+ * Applies an edit that writes IMS configuration: refused first (GLASSFISH_WITHOUT_IMS, nothing
+ * written) when the domain is stamped by a GlassFish release without IMS, which would drop or undo
+ * it, unless the inputs allow it. Deletes go through `editDomain` directly: taking IMS
+ * configuration out is always safe.
+ */
+export function editIms<T>(
+  i: { domainXml: string; allowUnsupportedGlassFish?: boolean },
+  edit: Edit<T>,
+): Promise<EditOutcome<T>> {
+  return editDomain(i.domainXml, (doc) => {
+    assertImsSupported(doc, i.domainXml, i.allowUnsupportedGlassFish === true);
+    return edit(doc);
+  });
 }

@@ -28,6 +28,7 @@ import { SYSTEM, type SweepEffects } from "../net/sweep";
 import { setCachedIp } from "../domain/ip-cache";
 import {
   diffOn,
+  editIms,
   normalizeInputs,
   digest,
   inputsFromFile,
@@ -85,6 +86,8 @@ export interface MachineInputs {
   /** The pool's subnet, passed by the SDK so `check` can place a fixed ip; not written. */
   poolSubnet?: string;
   adopt?: boolean;
+  /** Write IMS configuration even into a domain stamped by a GlassFish without IMS. */
+  allowUnsupportedGlassFish?: boolean;
   /** Set by the SDK when the parent comes from the program (it may not be in the file at preview). */
   parentInProgram?: boolean;
 }
@@ -189,6 +192,7 @@ const RULES: readonly Rule[] = [
   integerRule("connectTimeoutMs", 100, 600000),
   booleanRule("allowUriCommand"),
   booleanRule("adopt"),
+  booleanRule("allowUnsupportedGlassFish"),
   booleanRule("parentInProgram"),
 ];
 
@@ -375,7 +379,7 @@ export async function create(
 ): Promise<{ id: string; outs: MachineOutputs }> {
   const found = await address(inputs, fx);
   const connection = await connectBeforeWriting(inputs, found, virsh);
-  const { value } = await editDomain(inputs.domainXml, (doc) => {
+  const { value } = await editIms(inputs, (doc) => {
     const l = requirePool(doc, inputs.domainXml, inputs.serverPool, inputs.virtualization);
     assertIpInPool(inputs, l.pool);
     const existing = findMachine(doc, inputs.name);
@@ -409,7 +413,7 @@ export async function update(
 ): Promise<{ outs: MachineOutputs }> {
   const found = await address(news, fx);
   const connection = await connectBeforeWriting(news, found, virsh);
-  const { value } = await editDomain(news.domainXml, (doc) => {
+  const { value } = await editIms(news, (doc) => {
     const l = requirePool(doc, news.domainXml, news.serverPool, news.virtualization);
     assertIpInPool(news, l.pool);
     const located = findMachine(doc, olds.name);

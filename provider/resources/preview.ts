@@ -1,3 +1,4 @@
+import { assertImsSupported } from "../domain/glassfish";
 import { domainPath, readDomain } from "../domain/store";
 import type { XmlDocument } from "../domain/xml";
 import { isImsError } from "../errors";
@@ -37,7 +38,8 @@ export interface FileCheck {
 
 /**
  * The failures `up` would meet in domain.xml, found during `check` so that `preview` tells the
- * truth: a missing, malformed or non-domain file, a GlassFish that cannot hold IMS, an unknown
+ * truth: a missing, malformed or non-domain file, a domain stamped by a GlassFish without IMS
+ * (unless `allowUnsupportedGlassFish`), an unknown
  * parent, a name already taken. The file is only read (no lock, no write, never the network), and
  * only when this resource would write it: a resource without changes never reads it. Unknown
  * values (the preview placeholder) skip what depends on them.
@@ -66,7 +68,11 @@ export async function checkAgainstFile(
     if (!isImsError(e)) throw e;
     return [{ property: "domainXml", reason: e.message }];
   }
-  return spec.probe(inputs, doc, { creating, nameIsOurs });
+  const allow = inputs.allowUnsupportedGlassFish;
+  const stamped = isUnknown(allow)
+    ? []
+    : failureOf("domainXml", () => assertImsSupported(doc, file, allow === true));
+  return [...stamped, ...spec.probe(inputs, doc, { creating, nameIsOurs })];
 }
 
 // Shared through a global symbol (as the store's queues): the engine may load this module more

@@ -19,6 +19,7 @@ import { choosePort } from "../net/neighbours";
 import { SYSTEM, type SweepEffects } from "../net/sweep";
 import {
   diffOn,
+  editIms,
   normalizeInputs,
   trimmed,
   digest,
@@ -48,6 +49,8 @@ export interface ServerPoolInputs {
   subnet: string;
   portNames: string[];
   adopt?: boolean;
+  /** Write IMS configuration even into a domain stamped by a GlassFish without IMS. */
+  allowUnsupportedGlassFish?: boolean;
   /** Set by the SDK when the parent comes from the program (it may not be in the file at preview). */
   parentInProgram?: boolean;
 }
@@ -85,6 +88,7 @@ const RULES: readonly Rule[] = [
   subnetRule("subnet"),
   portNamesRule("portNames"),
   booleanRule("adopt"),
+  booleanRule("allowUnsupportedGlassFish"),
   booleanRule("parentInProgram"),
 ];
 
@@ -182,7 +186,7 @@ export async function create(
   inputs: ServerPoolInputs,
   fx: SweepEffects = SYSTEM,
 ): Promise<{ id: string; outs: ServerPoolOutputs }> {
-  const { value } = await editDomain(inputs.domainXml, (doc) => {
+  const { value } = await editIms(inputs, (doc) => {
     const virt = requireVirtualization(doc, inputs.domainXml, inputs.virtualization);
     const existing = findPool(doc, inputs.name);
     if (existing && takeover(existing, inputs) === "resume") {
@@ -214,7 +218,7 @@ export async function update(
   news: ServerPoolInputs,
   fx: SweepEffects = SYSTEM,
 ): Promise<{ outs: ServerPoolOutputs }> {
-  const { value } = await editDomain(news.domainXml, (doc) => {
+  const { value } = await editIms(news, (doc) => {
     const { pool } = requirePool(doc, news.domainXml, olds.name, news.virtualization);
     const changed = setAttributes(pool, desiredAttributes(news));
     return { value: outputsOf(news, pool, changed, fx), changed };

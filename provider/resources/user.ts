@@ -5,6 +5,7 @@ import { appendChild, newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlDocument, type XmlElement } from "../domain/xml";
 import {
   diffOn,
+  editIms,
   normalizeInputs,
   digest,
   inputsFromFile,
@@ -39,6 +40,8 @@ export interface UserInputs {
   groupId: number;
   authMethod?: string;
   adopt?: boolean;
+  /** Write IMS configuration even into a domain stamped by a GlassFish without IMS. */
+  allowUnsupportedGlassFish?: boolean;
   /** Set by the SDK when the parent comes from the program (it may not be in the file at preview). */
   parentInProgram?: boolean;
 }
@@ -95,6 +98,7 @@ const BASE_RULES: readonly Rule[] = [
   idRule("groupId"),
   oneOfRule("authMethod", AUTH_METHODS),
   booleanRule("adopt"),
+  booleanRule("allowUnsupportedGlassFish"),
   booleanRule("parentInProgram"),
 ];
 
@@ -212,7 +216,7 @@ function makeProvider(k: UserKind) {
   const diff = diffOn(k.keys, k.replaceOn, k.chain);
 
   const create = async (inputs: UserInputs): Promise<{ id: string; outs: UserOutputs }> => {
-    const { value } = await editDomain(inputs.domainXml, (doc) => {
+    const { value } = await editIms(inputs, (doc) => {
       const parents = k.parent(doc, inputs);
       const parent = parents[parents.length - 1];
       let user = userOf(parent);
@@ -246,7 +250,7 @@ function makeProvider(k: UserKind) {
     _olds: UserOutputs,
     news: UserInputs,
   ): Promise<{ outs: UserOutputs }> => {
-    const { value } = await editDomain(news.domainXml, (doc) => {
+    const { value } = await editIms(news, (doc) => {
       const parents = k.parent(doc, news);
       const parent = parents[parents.length - 1];
       let user = userOf(parent);

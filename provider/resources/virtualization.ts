@@ -15,6 +15,7 @@ import { ImsError } from "../errors";
 import { ELEMENT_DEFAULTS, EMULATORS, PRESETS, type Emulator } from "../libvirt/presets";
 import {
   diffOn,
+  editIms,
   normalizeInputs,
   digest,
   inputsFromFile,
@@ -49,6 +50,8 @@ export interface VirtualizationInputs {
   templateCacheSize?: number;
   templateCacheRefreshRate?: number;
   adopt?: boolean;
+  /** Write IMS configuration even into a domain stamped by a GlassFish without IMS. */
+  allowUnsupportedGlassFish?: boolean;
 }
 
 /** What a `Virtualization` records in the state. */
@@ -89,6 +92,7 @@ const RULES: readonly Rule[] = [
   integerRule("templateCacheSize", 0, 10000),
   integerRule("templateCacheRefreshRate", 1, 86400),
   booleanRule("adopt"),
+  booleanRule("allowUnsupportedGlassFish"),
 ];
 
 /** The inputs read back from attributes on refresh. */
@@ -208,7 +212,7 @@ export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
 export async function create(
   inputs: VirtualizationInputs,
 ): Promise<{ id: string; outs: VirtualizationOutputs }> {
-  const { value } = await editDomain(inputs.domainXml, (doc) => {
+  const { value } = await editIms(inputs, (doc) => {
     const existing = findVirtualization(doc, inputs.name);
     if (existing && takeover(existing, inputs) === "resume") {
       return { value: outputsOf(inputs, existing, true), changed: false };
@@ -237,7 +241,7 @@ export async function update(
   olds: VirtualizationOutputs,
   news: VirtualizationInputs,
 ): Promise<{ outs: VirtualizationOutputs }> {
-  const { value } = await editDomain(news.domainXml, (doc) => {
+  const { value } = await editIms(news, (doc) => {
     const el = findVirtualization(doc, olds.name);
     if (!el || el.name !== LIBVIRT_VIRTUALIZATION) {
       throw new ImsError(

@@ -49,6 +49,28 @@ describe("previews that tell the truth, through the real pulumi CLI", () => {
     expect(t.domain.read()).toBe(taken);
   });
 
+  it("refuses at preview a domain stamped by a GlassFish without IMS, unless allowed", async () => {
+    const stamped = ORIGINAL.replace('version="10.0-b23"', 'version="7.0.21"');
+    expect(stamped).not.toBe(ORIGINAL);
+    writeFileSync(t.domain.file, stamped);
+    const spec: Spec = { virtualizations: [BASE.virtualizations[0]] };
+    await t.start(spec);
+    const r = await t.project.run(["preview"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain(
+      `glassfish-ims GLASSFISH_WITHOUT_IMS: refusing to write IMS configuration into ${t.domain.file}: it was last started by GlassFish 7.0.21`,
+    );
+    spec.virtualizations[0] = {
+      resource: "kvm",
+      args: { emulator: "kvm", allowUnsupportedGlassFish: true },
+    };
+    await t.spec(spec);
+    await t.project.up();
+    expect(t.domain.read()).toContain('<libvirt-virtualization name="kvm" type="libvirt"/>');
+    await t.project.destroy();
+    expect(t.domain.read()).toBe(stamped);
+  });
+
   it("sees a pool given as the resource or by its name as one identity", async () => {
     await t.start(BASE);
     await t.project.up();

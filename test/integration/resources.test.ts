@@ -165,10 +165,17 @@ describe("resources against real files", () => {
   it("gives back a pre-existing virtualization byte for byte after a pool came and went", async () => {
     const dt = tempDomain(fixture("doctype.xml"));
     try {
+      // The fixture is stamped by GlassFish 3.1, which has no IMS: refused unless allowed.
+      const refused = await rejection(
+        pool.create({ ...poolArgs(), domainXml: dt.file, virtualization: "legacy" }),
+      );
+      expect(refused.code).toBe("GLASSFISH_WITHOUT_IMS");
+      expect(dt.read()).toBe(fixture("doctype.xml"));
       const { outs } = await pool.create({
         ...poolArgs(),
         domainXml: dt.file,
         virtualization: "legacy",
+        allowUnsupportedGlassFish: true,
       });
       expect(dt.read()).toContain(
         '\t\t\t<template name="ubuntu" location="/srv/ubuntu"/>\n\t\t\t<server-pool name="cloud" port-name="cscotun0;br0" sub-net="10.132.181.0/24">\n\t\t\t\t<user/>\n\t\t\t</server-pool>\n',

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from "child_process";
+import { readdirSync, symlinkSync, writeFileSync } from "fs";
+import * as path from "path";
+import { findRunningDas } from "../../provider/domain/glassfish";
+import { create } from "../../provider/resources/virtualization";
+import { fixture } from "../unit/helpers";
+import { rejection, tempDomain } from "./tmp";
+
+// A stand-in for a starting DAS: a live process whose command line carries the argument the
+// GlassFish JVM carries, before any config/pid exists.
+const ORIGINAL = fixture("domain.xml");
+let domain: ReturnType<typeof tempDomain>;
+const children: ChildProcess[] = [];
+beforeEach(() => (domain = tempDomain(ORIGINAL)));
+afterEach(() => {
+  children.splice(0).forEach((c) => c.kill("SIGKILL"));
+  domain.cleanup();
+});
+
+/** Starts a process whose argv holds `-Dcom.sun.aas.instanceRoot=<root>`; resolves when it runs. */
+async function standIn(root: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [
+    "-e",
+    "setInterval(() => {}, 1000); console.log('up')",
+    "--",
+    `-Dcom.sun.aas.instanceRoot=${root}`,
+  ]);
+  children.push(child);
+  await new Promise((resolve) => child.stdout!.once("data", resolve));
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+}
+
+const virt = () => ({ domainXml: domain.file, name: "kvm", emulator: "test" as const });
+const leftovers = () => readdirSync(path.dirname(domain.file)).filter((f) => f !== "domain.xml");
+
+describe("a DAS found by its command line", () => {
+  it("refuses an edit while a process names the domain directory, before config/pid exists", async () => {
+    const das = await standIn(domain.dir);
+    const err = await rejection(create(virt()));
+    expect(err.code).toBe("DOMAIN_RUNNING");
+    expect(err.message).toBe(
+      `glassfish-ims DOMAIN_RUNNING: the GlassFish domain of ${domain.file} is running or starting (process ${das.pid}, whose command line names the domain: -Dcom.sun.aas.instanceRoot=${domain.dir}); it would overwrite domain.xml from its own copy. Stop it first (asadmin stop-domain), then run again`,
+    );
+    expect(domain.read()).toBe(ORIGINAL);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it("matches a domain directory named through a symlink", async () => {
+    const link = `${domain.dir}-link`;
+    symlinkSync(domain.dir, link);
+    try {
+      const das = await standIn(link);
+      expect(findRunningDas(domain.file)).toEqual({
+        pid: das.pid,
+        foundBy: "command-line",
+        evidence: `-Dcom.sun.aas.instanceRoot=${link}`,
+      });
+      expect((await rejection(create(virt()))).code).toBe("DOMAIN_RUNNING");
+      expect(domain.read()).toBe(ORIGINAL);
+    } finally {
+      require("fs").rmSync(link);
+    }
+  });
+
+  it("ignores a process naming another domain", async () => {
+    await standIn(`${domain.dir}-other`);
+    expect(findRunningDas(domain.file)).toBeUndefined();
+    await create(virt());
+    expect(domain.read()).toContain('<libvirt-virtualization name="kvm"');
+  });
+
+  it("writes once the DAS is gone, even when kill -9 left its config/pid behind", async () => {
+    const das = await standIn(domain.dir);
+    writeFileSync(path.join(path.dirname(domain.file), "pid"), String(das.pid));
+    expect(findRunningDas(domain.file)?.foundBy).toBe("pid-file");
+    das.kill("SIGKILL");
+    await exited(das);
+    expect(findRunningDas(domain.file)).toBeUndefined();
+    await create(virt());
+    expect(domain.read()).toContain('<libvirt-virtualization name="kvm"');
+  });
+});

@@ -53,6 +53,12 @@ async function readCache(file: string): Promise<string> {
   }
 }
 
+/** The address a cache text gives `machine`, if it has a line for it. */
+function lineOf(text: string, machine: string): string | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${machine}=`));
+  return line?.slice(machine.length + 1);
+}
+
 /**
  * Sets (ip) or removes (undefined) one machine's line, under a lock, written with the atomic
  * writer. Root runs this on a DAS where others may write the domain directory, so `virt`,
@@ -71,6 +77,9 @@ export async function setCachedIp(
   const st = await fs.lstat(file).catch(() => undefined);
   if (st?.isSymbolicLink()) throw unsafe(file);
   if (ip === undefined && !st) return;
+  // A line that is already right costs one read: no lock file, no write (refresh looks again for
+  // every MAC machine, and writes only where an address moved).
+  if (st && lineOf(await readCache(file), machine) === ip) return;
   await realDir(path.dirname(cacheDir));
   await realDir(cacheDir);
   await withFileLock(file, async () => {

@@ -276,3 +276,32 @@ describe("parents given two ways", () => {
     });
   });
 });
+
+describe("refresh", () => {
+  it("writes no file when no MAC machine moved: no domain.xml, no cache, no lock file", async () => {
+    const { statSync, readdirSync, readFileSync } = await import("fs");
+    const { ipCachePath } = await import("../../provider/domain/ip-cache");
+    await seedPool();
+    const mac = "02:00:00:00:00:42";
+    const lan = fakeNetwork({ [mac]: "10.132.181.42" }).fx;
+    const m = await machine.create(
+      { domainXml: d.file, serverPool: "cloud", name: "m1", mac, verifyConnection: false },
+      lan,
+    );
+    const cache = ipCachePath(d.file, "cloud");
+    const snapshot = () => ({
+      domain: statSync(d.file).mtimeMs,
+      domainIno: statSync(d.file).ino,
+      cache: statSync(cache).mtimeMs,
+      cacheIno: statSync(cache).ino,
+      dir: readdirSync(require("path").dirname(cache)).sort(),
+      configDir: readdirSync(require("path").dirname(d.file)).sort(),
+    });
+    const before = snapshot();
+    await new Promise((r) => setTimeout(r, 20));
+    const again = await machine.read(m.id, m.outs, lan);
+    expect(again.props?.ipAddress).toBe("10.132.181.42");
+    expect(snapshot()).toEqual(before);
+    expect(readFileSync(cache, "utf8")).toBe("m1=10.132.181.42\n");
+  });
+});

@@ -124,3 +124,20 @@ export function parseId(id: string): ParsedId {
   }
   return { domainXml: id.slice(0, at), kind, name, user: user === "user" };
 }
+
+/** What `read` looks for: the file and the element's name, from the state or the ID alone. */
+export interface ReadTarget {
+  domainXml: string;
+  name: string;
+  /** True when the state had neither: every value must come from the file. */
+  fromId: boolean;
+}
+
+/** The file and name `read` looks for: the state's when it has them, else the ID's. */
+export function readTarget(id: string, props: { domainXml?: string; name?: string }): ReadTarget {
+  if (props.domainXml !== undefined && props.name !== undefined) {
+    return { domainXml: props.domainXml, name: props.name, fromId: false };
+  }
+  const parsed = parseId(id);
+  return { domainXml: parsed.domainXml, name: parsed.name, fromId: true };
+}

@@ -35,7 +35,7 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, parseId, requirePool, takeExisting } from "./locate";
+import { alreadyExists, readTarget, requirePool, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   address,
@@ -465,12 +465,11 @@ export async function read(
   fx: SweepEffects = SYSTEM,
   virsh: VirshRunner = VIRSH,
 ): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
-  const known = props.domainXml !== undefined && props.name !== undefined;
-  const ref = known ? { domainXml: props.domainXml, name: props.name } : parseId(id);
-  const { doc } = await readDomain(ref.domainXml as string);
-  const l = findMachine(doc, ref.name as string);
+  const ref = readTarget(id, props);
+  const { doc } = await readDomain(ref.domainXml);
+  const l = findMachine(doc, ref.name);
   if (!l) return {};
-  const old = known
+  const old = !ref.fromId
     ? (pick(props, STORED_KEYS) as MachineInputs)
     : ({ domainXml: ref.domainXml, name: ref.name, virtualization: "" } as MachineInputs);
   const inputs = inputsInFile(old, l);

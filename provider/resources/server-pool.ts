@@ -27,7 +27,13 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, parseId, requirePool, requireVirtualization, takeExisting } from "./locate";
+import {
+  alreadyExists,
+  readTarget,
+  requirePool,
+  requireVirtualization,
+  takeExisting,
+} from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   booleanRule,
@@ -232,13 +238,12 @@ export async function read(
   props: Partial<ServerPoolOutputs>,
   fx: SweepEffects = SYSTEM,
 ): Promise<{ id?: string; props?: ServerPoolOutputs; inputs?: ServerPoolInputs }> {
-  const known = props.domainXml !== undefined && props.name !== undefined;
-  const ref = known ? { domainXml: props.domainXml, name: props.name } : parseId(id);
-  const { doc } = await readDomain(ref.domainXml as string);
-  const l = findPool(doc, ref.name as string);
+  const ref = readTarget(id, props);
+  const { doc } = await readDomain(ref.domainXml);
+  const l = findPool(doc, ref.name);
   if (!l) return {};
   // From the ID alone, every value comes from the file (an empty start differs from all of them).
-  const old = known
+  const old = !ref.fromId
     ? (pick(props, INPUT_KEYS) as ServerPoolInputs)
     : ({
         domainXml: ref.domainXml,

@@ -24,7 +24,7 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, parseId, takeExisting } from "./locate";
+import { alreadyExists, readTarget, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   absolutePathRule,
@@ -265,13 +265,12 @@ export async function read(
   id: string,
   props: Partial<VirtualizationOutputs>,
 ): Promise<{ id?: string; props?: VirtualizationOutputs; inputs?: VirtualizationInputs }> {
-  const known = props.domainXml !== undefined && props.name !== undefined;
-  const ref = known ? { domainXml: props.domainXml, name: props.name } : parseId(id);
-  const { doc } = await readDomain(ref.domainXml as string);
-  const el = findVirtualization(doc, ref.name as string);
+  const ref = readTarget(id, props);
+  const { doc } = await readDomain(ref.domainXml);
+  const el = findVirtualization(doc, ref.name);
   if (!el || el.name !== LIBVIRT_VIRTUALIZATION) return {};
   // From the ID alone, the inputs are what the file says, starting from the preset it matches.
-  const old = known
+  const old = !ref.fromId
     ? (pick(props, INPUT_KEYS) as VirtualizationInputs)
     : ({
         domainXml: ref.domainXml,

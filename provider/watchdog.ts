@@ -120,7 +120,10 @@ export function startWatchdog(fx?: WatchdogEffects): void {
   s.stop = effects.every(CHECK_MS, () => {
     if (busy) return;
     busy = true;
-    void tick(effects).finally(() => (busy = false));
+    // A failing check must never crash the provider host (an unhandled rejection ends it).
+    void tick(effects)
+      .catch(() => undefined)
+      .finally(() => (busy = false));
   });
 }
 

@@ -5,17 +5,24 @@ import { writeFileAtomic } from "./atomic";
 import { withFileLock } from "./lock";
 import { domainPath } from "./store";
 
+/** A GlassFish element name (the rule `check` applies): no `/`, no `..`, no line break. */
+const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
+
 /**
  * The pool's IP cache that the DAS reads at start: `<domain dir>/virt/cache/<pool>.cache`, one
- * `machine=ip` line per discovered machine (the domain dir holds `config/domain.xml`).
+ * `machine=ip` line per discovered machine (the domain dir holds `config/domain.xml`). The pool
+ * name may come from the file (a refresh reads it there), so a name that would leave the cache
+ * directory (`../x`) is refused with `UNSAFE_PATH`.
  */
 export function ipCachePath(domainXml: string, pool: string): string {
-  return path.join(
-    path.dirname(path.dirname(domainPath(domainXml))),
-    "virt",
-    "cache",
-    `${pool}.cache`,
-  );
+  const dir = path.join(path.dirname(path.dirname(domainPath(domainXml))), "virt", "cache");
+  if (!SAFE_NAME.test(pool) || pool.includes("..")) {
+    throw new ImsError(
+      "UNSAFE_PATH",
+      `server pool name ${JSON.stringify(pool)} cannot name a file in ${dir}: rename the pool in domain.xml to letters, digits, "_", "-" and "."`,
+    );
+  }
+  return path.join(dir, `${pool}.cache`);
 }
 
 function unsafe(p: string): ImsError {
@@ -73,6 +80,12 @@ export async function setCachedIp(
   ip: string | undefined,
 ): Promise<void> {
   const file = ipCachePath(domainXml, pool);
+  if (!SAFE_NAME.test(machine)) {
+    throw new ImsError(
+      "UNSAFE_PATH",
+      `machine name ${JSON.stringify(machine)} cannot be a line of ${file}: rename it in domain.xml to letters, digits, "_", "-" and "."`,
+    );
+  }
   const cacheDir = path.dirname(file);
   const st = await fs.lstat(file).catch(() => undefined);
   if (st?.isSymbolicLink()) throw unsafe(file);

@@ -133,11 +133,25 @@ export interface ReadTarget {
   fromId: boolean;
 }
 
-/** The file and name `read` looks for: the state's when it has them, else the ID's. */
-export function readTarget(id: string, props: { domainXml?: string; name?: string }): ReadTarget {
+/**
+ * The file and name `read` looks for: the state's when it has them, else the ID's, which must
+ * name an element of `kind` (and its `<user>` when `user`): INVALID_INPUT otherwise.
+ */
+export function readTarget(
+  id: string,
+  props: { domainXml?: string; name?: string },
+  kind: ParsedId["kind"],
+  user = false,
+): ReadTarget {
   if (props.domainXml !== undefined && props.name !== undefined) {
     return { domainXml: props.domainXml, name: props.name, fromId: false };
   }
   const parsed = parseId(id);
+  if (parsed.kind !== kind || parsed.user !== user) {
+    throw new ImsError(
+      "INVALID_INPUT",
+      `resource ID ${JSON.stringify(id)} names ${parsed.user ? "the user of " : ""}a ${parsed.kind} element, not ${user ? "the user of " : ""}a ${kind}: use <path of domain.xml>#${kind}/<name>${user ? "/user" : ""}`,
+    );
+  }
   return { domainXml: parsed.domainXml, name: parsed.name, fromId: true };
 }

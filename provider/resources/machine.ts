@@ -465,7 +465,7 @@ export async function read(
   fx: SweepEffects = SYSTEM,
   virsh: VirshRunner = VIRSH,
 ): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
-  const ref = readTarget(id, props);
+  const ref = readTarget(id, props, "machines");
   const { doc } = await readDomain(ref.domainXml);
   const l = findMachine(doc, ref.name);
   if (!l) return {};

@@ -60,7 +60,8 @@ export async function checkAgainstFile(
   const key = `${spec.kind}\0${domainPath(file)}\0${String(inputs[spec.keyedBy ?? "name"])}`;
   const replacing = registry();
   if (d?.deleteBeforeReplace) replacing.add(key);
-  const nameIsOurs = d?.deleteBeforeReplace === true || (fresh && replacing.has(key));
+  // Used once: a later fresh check of the same name is a create like any other.
+  const nameIsOurs = d?.deleteBeforeReplace === true || (fresh && replacing.delete(key));
   let doc: XmlDocument;
   try {
     doc = (await readDomain(file)).doc;

@@ -45,13 +45,18 @@ export function show(v: unknown): string {
  */
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/u;
 
-/** The first character of `v` (a string, or strings inside an array) that XML 1.0 forbids. */
+/**
+ * Where `v` (a string, or strings inside an array) holds a character XML 1.0 forbids: the
+ * character and its place, e.g. `U+0001 at position 16` (`[1]` is added for an array element).
+ */
 function notXmlCharacter(v: unknown): string | undefined {
   const strings = Array.isArray(v) ? v : [v];
-  for (const s of strings) {
+  for (const [i, s] of strings.entries()) {
     if (typeof s !== "string") continue;
     const m = NOT_XML.exec(s);
-    if (m) return `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    if (!m) continue;
+    const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    return `U+${code} at position ${m.index + 1}${Array.isArray(v) ? ` of [${i}]` : ""}`;
   }
   return undefined;
 }
@@ -74,7 +79,8 @@ export function runRules(inputs: Record<string, unknown>, rules: readonly Rule[]
     if (bad !== undefined) {
       failures.push({
         property: rule.property,
-        reason: `${rule.property} ${show(value)} holds the character ${bad}, which XML 1.0 does not allow: remove it`,
+        // The value itself is not shown: it may be a connection string with a password.
+        reason: `${rule.property} holds the character ${bad}, which XML 1.0 does not allow: remove it`,
       });
       continue;
     }

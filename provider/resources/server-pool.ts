@@ -238,7 +238,7 @@ export async function read(
   props: Partial<ServerPoolOutputs>,
   fx: SweepEffects = SYSTEM,
 ): Promise<{ id?: string; props?: ServerPoolOutputs; inputs?: ServerPoolInputs }> {
-  const ref = readTarget(id, props);
+  const ref = readTarget(id, props, "server-pool");
   const { doc } = await readDomain(ref.domainXml);
   const l = findPool(doc, ref.name);
   if (!l) return {};

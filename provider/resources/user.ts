@@ -13,7 +13,7 @@ import {
   pick,
   type AttributeField,
 } from "./common";
-import { alreadyExists, parseId, requireMachine, requirePool, takeExisting } from "./locate";
+import { alreadyExists, readTarget, requireMachine, requirePool, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   AUTH_METHODS,
@@ -271,21 +271,18 @@ function makeProvider(k: UserKind) {
     id: string,
     props: Partial<UserOutputs>,
   ): Promise<{ id?: string; props?: UserOutputs; inputs?: UserInputs }> => {
-    const known = props.domainXml !== undefined && props[k.parentKey] !== undefined;
-    let old: UserInputs;
-    if (known) {
-      old = pick(props as UserInputs, k.keys as (keyof UserInputs)[]) as UserInputs;
-    } else {
-      const ref = parseId(id);
-      // From the ID alone, every value comes from the file (an empty start differs from all).
-      old = {
-        domainXml: ref.domainXml,
-        [k.parentKey]: ref.name,
-        name: "",
-        userId: -1,
-        groupId: -1,
-      };
-    }
+    const parentKind = k.kind === "pool" ? "server-pool" : "machines";
+    const ref = readTarget(
+      id,
+      { domainXml: props.domainXml, name: props[k.parentKey] },
+      parentKind,
+      true,
+    );
+    const known = !ref.fromId;
+    // From the ID alone, every value comes from the file (an empty start differs from all).
+    let old: UserInputs = known
+      ? (pick(props as UserInputs, k.keys as (keyof UserInputs)[]) as UserInputs)
+      : { domainXml: ref.domainXml, [k.parentKey]: ref.name, name: "", userId: -1, groupId: -1 };
     const { doc } = await readDomain(old.domainXml);
     const parent = k.findParent(doc, old);
     const user = parent && userOf(parent);

@@ -265,7 +265,7 @@ export async function read(
   id: string,
   props: Partial<VirtualizationOutputs>,
 ): Promise<{ id?: string; props?: VirtualizationOutputs; inputs?: VirtualizationInputs }> {
-  const ref = readTarget(id, props);
+  const ref = readTarget(id, props, "virtualization");
   const { doc } = await readDomain(ref.domainXml);
   const el = findVirtualization(doc, ref.name);
   if (!el || el.name !== LIBVIRT_VIRTUALIZATION) return {};

@@ -57,3 +57,20 @@ describe("pool IP cache", () => {
     expect(readdirSync(path.dirname(ipCachePath(domain.file, "cloud")))).toEqual(["cloud.cache"]);
   });
 });
+
+describe("pool IP cache names", () => {
+  it("refuses a pool name from the file that would leave the cache directory", async () => {
+    const d = tempDomain(fixture("domain.xml"));
+    try {
+      const err = await rejection(setCachedIp(d.file, "../../../tmp/evil", "m1", "10.0.0.1"));
+      expect(err.code).toBe("UNSAFE_PATH");
+      expect(err.message).toContain('server pool name "../../../tmp/evil" cannot name a file in');
+      expect(() => ipCachePath(d.file, "..")).toThrow(/UNSAFE_PATH/);
+      const bad = await rejection(setCachedIp(d.file, "cloud", "m1\nx=1", "10.0.0.1"));
+      expect(bad.code).toBe("UNSAFE_PATH");
+      expect(readdirSync(d.dir)).toEqual(["config"]);
+    } finally {
+      d.cleanup();
+    }
+  });
+});

@@ -143,6 +143,16 @@ describe("read from the ID alone", () => {
     expect(await machine.read(m.id, m.outs, net, virsh)).toEqual({});
   });
 
+  it("refuses an ID of another kind instead of reading the wrong element", async () => {
+    const { p } = await seed();
+    const err = await rejection(machine.read(p.id, {}, net, virsh));
+    expect(err.message).toBe(
+      `glassfish-ims INVALID_INPUT: resource ID "${p.id}" names a server-pool element, not a machines: use <path of domain.xml>#machines/<name>`,
+    );
+    const user = await rejection(machineUser.read(`${d.file}#server-pool/cloud/user`, {}));
+    expect(user.code).toBe("INVALID_INPUT");
+  });
+
   it("names the expected form of a malformed ID", async () => {
     const err = await rejection(virt.read("domain.xml#pools/x", {}));
     expect(err.code).toBe("INVALID_INPUT");

@@ -250,8 +250,10 @@ describe("preview reads the file", () => {
     // A fresh check of the same inputs finds the name taken...
     expect(await failures("ServerPool", {}, news)).toHaveLength(1);
     expect(await failures("ServerPool", olds, news)).toEqual([]);
-    // ... but not the engine's second check of the replacement, made without olds.
+    // ... but not the engine's second check of the replacement, made without olds...
     expect(await failures("ServerPool", {}, news)).toEqual([]);
+    // ... and only that one.
+    expect(await failures("ServerPool", {}, news)).toHaveLength(1);
   });
 });
 

@@ -87,13 +87,13 @@ const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
     "Virtualization",
     { connectionString: "test:///default\u0001" },
     "connectionString",
-    'connectionString "test:///default\\u0001" holds the character U+0001, which XML 1.0 does not allow: remove it',
+    "connectionString holds the character U+0001 at position 16, which XML 1.0 does not allow: remove it",
   ],
   [
     "Virtualization",
     { emulatorPath: "/usr/bin/kvm\uFFFE" },
     "emulatorPath",
-    'emulatorPath "/usr/bin/kvm\uFFFE" holds the character U+FFFE, which XML 1.0 does not allow: remove it',
+    "emulatorPath holds the character U+FFFE at position 13, which XML 1.0 does not allow: remove it",
   ],
   [
     "Virtualization",
@@ -129,7 +129,7 @@ const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
     "ServerPool",
     { portNames: ["br0", "eth\u0000"] },
     "portNames",
-    'portNames ["br0","eth\\u0000"] holds the character U+0000, which XML 1.0 does not allow: remove it',
+    "portNames holds the character U+0000 at position 4 of [1], which XML 1.0 does not allow: remove it",
   ],
   [
     "Virtualization",

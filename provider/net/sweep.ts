@@ -276,8 +276,12 @@ async function run(
         if (allFresh(s)) break;
       }
     }
-    // Replies of a second address of the same MAC arrive with the first: one more look.
-    if (fx.now() < deadline) await look();
+    // Replies of a second address of the same MAC arrive with the first: one more look, a poll
+    // later (within the budget), so that a late second reply can be seen.
+    if (fx.now() < deadline) {
+      await fx.sleep(Math.min(POLL_MS, deadline - fx.now()));
+      await look();
+    }
   } catch (e) {
     s.error = isImsError(e)
       ? e

@@ -115,9 +115,13 @@ describe("an up, update or destroy killed at any moment", () => {
     pending: 0,
   };
 
+  // How long each operation takes on this machine now (measured first), so kills land inside it.
+  const took: Record<Phase, number> = { up: 0, update: 0, destroy: 0 };
+
   afterAll(() => {
     console.log(
       `reliability (seed ${SEED}, ${MACHINES} machines): ${figures.runs} kills ` +
+        `(usual times: up ${took.up} ms, update ${took.update} ms, destroy ${took.destroy} ms) ` +
         `(up ${figures.byPhase.up}, update ${figures.byPhase.update}, destroy ${figures.byPhase.destroy}); ` +
         `well-formed file ${figures.wellFormed}/${figures.runs}; lost elements ${figures.lost}; ` +
         `duplicated elements ${figures.duplicated}; converged ${figures.converged}/${figures.runs}; ` +
@@ -128,6 +132,27 @@ describe("an up, update or destroy killed at any moment", () => {
 
   it(`loses and duplicates nothing and converges by the documented recovery (${RUNS} runs)`, async () => {
     const rnd = random(SEED);
+    {
+      const domain = tempDomain(ORIGINAL);
+      const project = await TestProject.create(PROGRAM, "calibrate");
+      try {
+        await project.config("domainXml", domain.file);
+        await project.config("spec", JSON.stringify(spec(10)));
+        const timed = async (phase: Phase, args: string[]) => {
+          const t0 = Date.now();
+          await project.ok([...args, "--yes", "--skip-preview"]);
+          took[phase] = Date.now() - t0;
+        };
+        await timed("up", ["up"]);
+        await project.config("spec", JSON.stringify(spec(100)));
+        await timed("update", ["up"]);
+        await timed("destroy", ["destroy"]);
+      } finally {
+        project.killLeftovers();
+        project.cleanup();
+        domain.cleanup();
+      }
+    }
     const phases: Phase[] = ["up", "update", "destroy"];
     for (let run = 0; run < RUNS; run++) {
       const phase = phases[run % phases.length];
@@ -142,8 +167,9 @@ describe("an up, update or destroy killed at any moment", () => {
           phase === "destroy"
             ? ["destroy", "--yes", "--skip-preview"]
             : ["up", "--yes", "--skip-preview"];
-        // Kill between the engine's start and its usual end (~2 s to ~10 s here).
-        const delay = 1500 + rnd() * 8000;
+        // Kill between 35% and 95% of the operation's usual time: from the engine's start-up
+        // (nothing written yet) to its last steps.
+        const delay = took[phase] * (0.35 + rnd() * 0.6);
         const cli = project.start(args);
         const exited = new Promise((r) => cli.once("exit", r));
         await new Promise((r) => setTimeout(r, delay));

@@ -16,9 +16,11 @@ export interface WatchdogEffects {
   engineAlive(): Promise<boolean>;
   /** Ends what this process started (the virsh process groups). */
   endChildren(): void;
+  /** Ends this process. */
   exit(code: number): void;
   /** Calls `fn` every `ms`, without keeping the process alive; returns how to stop it. */
   every(ms: number, fn: () => void): () => void;
+  /** The clock, in milliseconds. */
   now(): number;
 }
 

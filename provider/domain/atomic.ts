@@ -8,6 +8,7 @@ export interface Ownership {
   mode: number;
   /** Owner and group; changed only when they differ from the writing process's defaults. */
   uid: number;
+  /** The group (see `uid`). */
   gid: number;
 }
 

@@ -105,10 +105,13 @@ export function assertImsSupported(doc: XmlDocument, file: string, allow: boolea
  * Each method throws when its file does not exist.
  */
 export interface DasProbe {
+  /** A file's text (a pid file, a process's command line). */
   readFile(p: string): string;
   /** Entries of a directory; throws when it does not exist (no `/proc`). */
   readdir(p: string): string[];
+  /** A path with every link resolved, to compare domain directories. */
   realpath(p: string): string;
+  /** Where a link points (a process's working directory, `/proc/<pid>/cwd`). */
   readlink(p: string): string;
   /** True when a process of that id exists (also when it belongs to another user). */
   isAlive(pid: number): boolean;
@@ -118,6 +121,7 @@ export interface DasProbe {
 
 /** A DAS found running, and how it was found. */
 export interface RunningDas {
+  /** The DAS's process id. */
   pid: number;
   /** `pid-file`: `config/pid` names a live process; `command-line`: a process's arguments name the domain. */
   foundBy: "pid-file" | "command-line";

@@ -6,8 +6,11 @@ import { encodeParts, type FileEncoding } from "./encoding";
 
 /** What the edit started from: the real file's encoding, a hash of its bytes, and its stat. */
 export interface Origin {
+  /** How the file is encoded (the written bytes keep it). */
   encoding: FileEncoding;
+  /** The hash of the bytes read, compared again just before the rename. */
   sha256: string;
+  /** The file's stat when it was read (inode, mode, owner). */
   st: Stats;
   /** The buffer the file was read into, reused to read the temp file back (see readWhole). */
   scratch: Buffer;

@@ -30,7 +30,9 @@ export function parseProcNetArp(text: string): Neighbour[] {
 
 /** Where the neighbour table is read from: a file (Linux) or a command's output (macOS). */
 export interface TableSource {
+  /** A file's text (`/proc/net/arp`). */
   readFile(file: string): Promise<string>;
+  /** A command's output, run with an argument array (`arp -an`). */
   run(command: string, args: readonly string[]): Promise<string>;
 }
 

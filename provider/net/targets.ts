@@ -11,6 +11,7 @@ export const LARGE_TARGET_CAP = 4094;
 
 /** One IPv4 route of the main routing table. */
 export interface Route {
+  /** The interface the route goes out of. */
   dev: string;
   /** Network address as an unsigned 32-bit number. */
   destination: number;
@@ -18,6 +19,7 @@ export interface Route {
   prefix: number;
   /** Next hop; `0.0.0.0` for a directly connected network. */
   gateway: string;
+  /** Preference among routes of the same prefix (lower wins). */
   metric: number;
 }
 

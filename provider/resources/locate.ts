@@ -127,7 +127,9 @@ export function parseId(id: string): ParsedId {
 
 /** What `read` looks for: the file and the element's name, from the state or the ID alone. */
 export interface ReadTarget {
+  /** The path of the domain.xml. */
   domainXml: string;
+  /** The IMS name of the element (of the parent, for a user). */
   name: string;
   /** True when the state had neither: every value must come from the file. */
   fromId: boolean;

@@ -29,10 +29,13 @@ export interface FileCheck {
   kind: string;
   /** The input that names the element in the file. @default "name" */
   keyedBy?: string;
+  /** The resource's input keys, as its diff compares them. */
   keys: readonly string[];
+  /** The keys whose change replaces the element. */
   replaceOn: readonly string[];
   /** Keys of the parent chain, compared only when both sides give them (see {@link diffInputs}). */
   chain?: readonly string[];
+  /** What this resource asks of the file. */
   probe: FileProbe;
 }
 

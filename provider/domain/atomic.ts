@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "crypto";
 import { constants, promises as fs, renameSync } from "fs";
 import * as path from "path";
+import { ImsError, isImsError } from "../errors";
 
 /** Who owns the written file and with which permission bits. */
 export interface Ownership {
@@ -46,11 +47,29 @@ export interface AtomicWriteOptions extends Ownership {
  * and mode set on the open file; renamed over `target` (which replaces a symlink at `target`
  * itself, never what it points to); the directory fsynced. Callers that mean to edit what a
  * symlink points to pass its real path. `chunks` yields the content piece by piece so that a
- * large file is never held twice.
+ * large file is never held twice. A failure of the file system (no space, no permission, a
+ * planted temp name) is an `IO_ERROR` naming the file; the checks' own errors pass unchanged.
  */
 export async function writeFileAtomic(
   target: string,
   /** The content; each piece is written before the next is asked for, so pieces may share memory. */
+  chunks: Iterable<Buffer> | AsyncIterable<Buffer>,
+  options: AtomicWriteOptions,
+): Promise<Written> {
+  try {
+    return await write(target, chunks, options);
+  } catch (e) {
+    if (isImsError(e) || !(e as NodeJS.ErrnoException).code) throw e;
+    throw new ImsError(
+      "IO_ERROR",
+      `cannot write ${target}: ${(e as Error).message}. Check free space and that the directory is writable by this user; the file was not changed`,
+      { cause: e },
+    );
+  }
+}
+
+async function write(
+  target: string,
   chunks: Iterable<Buffer> | AsyncIterable<Buffer>,
   options: AtomicWriteOptions,
 ): Promise<Written> {

@@ -131,15 +131,7 @@ async function statOrThrow(file: string): Promise<Stats> {
     return st;
   } catch (e) {
     if (isImsError(e)) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
-      throw new ImsError(
-        "FILE_NOT_FOUND",
-        `${file} does not exist: give the path of the domain's config/domain.xml`,
-        { cause: e },
-      );
-    }
-    throw new ImsError("IO_ERROR", `cannot read ${file}: ${(e as Error).message}`, { cause: e });
+    throw ioError(file, e);
   }
 }
 

@@ -10,7 +10,7 @@ import {
   verdict,
 } from "../../provider/net/neighbours";
 import { discoverMac } from "../../provider/net/sweep";
-import { fakeNetwork } from "./fake-network";
+import { fakeNetwork, v4 } from "./fake-network";
 
 const POOL = { name: "cloud", subnet: "10.132.181.0/24", portNames: ["cscotun0", "br0"] };
 
@@ -73,14 +73,6 @@ describe("MAC normalization", () => {
 });
 
 describe("port selection", () => {
-  const v4 = (address: string, cidr: string) => ({
-    address,
-    cidr,
-    family: "IPv4" as const,
-    netmask: "",
-    mac: "",
-    internal: false,
-  });
   it("takes the first port, in order, that exists and has an address in the subnet", () => {
     const r = choosePort(
       POOL.portNames,

@@ -35,3 +35,8 @@ export function fakeNetwork(table: Record<string, string>, answerAfter = 1) {
   };
   return { fx, sent, probes: () => probes };
 }
+
+/** An IPv4 entry of `os.networkInterfaces()` with the given address and CIDR. */
+export function v4(address: string, cidr: string): NetworkInterfaceInfo {
+  return { address, cidr, family: "IPv4", netmask: "", mac: "", internal: false };
+}

@@ -1,7 +1,7 @@
 import { choosePort } from "../../provider/net/neighbours";
 import { discoverMac, SYSTEM, type SweepEffects } from "../../provider/net/sweep";
 import { parseProcNetRoute, planSweep, routeFor } from "../../provider/net/targets";
-import { fakeNetwork } from "./fake-network";
+import { fakeNetwork, v4 } from "./fake-network";
 
 const POOL = { name: "cloud", subnet: "10.132.181.0/24", portNames: ["br0"] };
 const MAC = "02:00:00:00:09:01";
@@ -86,14 +86,6 @@ describe("sweeps never leave the link", () => {
   });
 
   it("passes over a port whose own network is a single address (a VPN tunnel's /32)", () => {
-    const v4 = (address: string, cidr: string) => ({
-      address,
-      cidr,
-      family: "IPv4" as const,
-      netmask: "",
-      mac: "",
-      internal: false,
-    });
     expect(
       choosePort(
         ["cscotun0", "br0"],

@@ -156,16 +156,18 @@ function encodeInto(text: string, enc: FileEncoding, out: Buffer): number {
 }
 
 /**
- * The file's bytes for the text made of `parts` (the BOM first), piece by piece in one reused
- * buffer (each piece is valid until the next is asked for), so that a large document is never
- * held twice in memory. A piece never splits a surrogate pair. Each part is released (set to "")
- * once encoded.
+ * The file's bytes for the text made of `parts` (the BOM first), in pieces of one reused buffer
+ * (each piece is valid until the next is asked for), so that a large document is never held
+ * twice in memory. Small parts are packed together into one piece (a tree of thousands of
+ * elements serializes to tens of thousands of parts: one write each would cost a system call
+ * each). A piece never splits a surrogate pair. Each part is released (set to "") once encoded.
  */
 export function* encodeParts(parts: string[], enc: FileEncoding): Generator<Buffer> {
   if (enc.bom.length) yield enc.bom;
   // 64K characters take at most 64K * 10 bytes (a reference like &#x10FFFF; per character).
   const chunk = 1 << 16;
-  const out = Buffer.allocUnsafe(chunk * 10);
+  const out = Buffer.allocUnsafe(chunk * 20);
+  let used = 0;
   for (let p = 0; p < parts.length; p++) {
     const text = parts[p];
     parts[p] = "";
@@ -173,8 +175,13 @@ export function* encodeParts(parts: string[], enc: FileEncoding): Generator<Buff
       let end = Math.min(text.length, i + chunk);
       const last = text.charCodeAt(end - 1);
       if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
-      yield out.subarray(0, encodeInto(text.slice(i, end), enc, out));
+      if (out.length - used < (end - i) * 10) {
+        yield out.subarray(0, used);
+        used = 0;
+      }
+      used += encodeInto(text.slice(i, end), enc, out.subarray(used));
       i = end;
     }
   }
+  if (used > 0) yield out.subarray(0, used);
 }

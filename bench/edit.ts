@@ -1,0 +1,146 @@
+// Benchmark: one edit of a 1 MB domain.xml, inside the provider process (issue 12, target 5:
+// p50 <= 20 ms). A domain with BENCH_MACHINES fixed-IP machines (about 1 MB at 5,000) gets
+// BENCH_EDITS machine creates one after another, as the engine hands them over during an `up`:
+// each is a whole read-check-edit-write of the file. The baseline, measured in the same run, is
+// the floor of any durable edit of that file: read it, write a temp file, fsync, rename.
+//
+//   npm run bench:edit                     # BENCH_MACHINES=5000 BENCH_EDITS=200
+//   BENCH_PROFILE=1 npm run bench:edit     # and the top self-time functions (--cpu-prof)
+import { promises as fs, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Session } from "inspector";
+import * as machine from "../provider/resources/machine";
+import * as pool from "../provider/resources/server-pool";
+import * as virtualization from "../provider/resources/virtualization";
+
+const MACHINES = Number(process.env.BENCH_MACHINES ?? 5000);
+const EDITS = Number(process.env.BENCH_EDITS ?? 200);
+const PROFILE = process.env.BENCH_PROFILE === "1";
+
+const ip = (i: number) => `10.${128 + (i >> 16)}.${(i >> 8) & 255}.${i & 255 || 1}`;
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/** The floor: read the file, write it to a temp file beside it, fsync, rename over it. */
+async function durableRewrite(file: string): Promise<void> {
+  const bytes = await fs.readFile(file);
+  const tmp = `${file}.bench-tmp`;
+  const h = await fs.open(tmp, "w");
+  try {
+    await h.writeFile(bytes);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  await fs.rename(tmp, file);
+}
+
+async function timed(n: number, f: (k: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = process.hrtime.bigint();
+    await f(k);
+    out.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return out;
+}
+
+function post(s: Session, method: string, params?: object): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    s.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+  );
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "gf-ims-bench-edit-"));
+  const file = path.join(dir, "config", "domain.xml");
+  mkdirSync(path.dirname(file));
+  const fixture = readFileSync(path.join(__dirname, "..", "..", "test", "fixtures", "domain.xml"));
+  await fs.writeFile(file, fixture);
+  try {
+    await virtualization.create({ domainXml: file, name: "kvm", emulator: "kvm" });
+    await pool.create({
+      domainXml: file,
+      virtualization: "kvm",
+      name: "cloud",
+      subnet: "10.128.0.0/10",
+      portNames: ["br0"],
+    });
+    // Seeding goes through the provider's own batching: all at once.
+    await Promise.all(
+      Array.from({ length: MACHINES }, (_, i) =>
+        machine.create({
+          domainXml: file,
+          serverPool: "cloud",
+          name: `m${i}`,
+          ip: ip(i),
+          verifyConnection: false,
+        }),
+      ),
+    );
+    const size = statSync(file).size;
+    const base = await timed(EDITS, () => durableRewrite(file));
+    const session = new Session();
+    if (PROFILE) {
+      session.connect();
+      await post(session, "Profiler.enable");
+      await post(session, "Profiler.start");
+    }
+    const edits = await timed(EDITS, (k) =>
+      machine.create({
+        domainXml: file,
+        serverPool: "cloud",
+        name: `e${k}`,
+        ip: ip(MACHINES + k),
+        verifyConnection: false,
+      }),
+    );
+    const p50 = quantile(edits, 0.5);
+    const b50 = quantile(base, 0.5);
+    console.log(`| domain.xml | ${(size / 1024 / 1024).toFixed(2)} MB, ${MACHINES} machines |`);
+    console.log(
+      `| one machine create (p50 / p90 of ${EDITS}) | ${p50.toFixed(1)} ms / ${quantile(edits, 0.9).toFixed(1)} ms |`,
+    );
+    console.log(
+      `| baseline: read + temp write + fsync + rename (p50 / p90) | ${b50.toFixed(1)} ms / ${quantile(base, 0.9).toFixed(1)} ms |`,
+    );
+    console.log(
+      `ratio: ${(p50 / b50).toFixed(2)}x the durable-rewrite floor (target: p50 <= 20 ms)`,
+    );
+    if (PROFILE) {
+      const { profile } = (await post(session, "Profiler.stop")) as {
+        profile: {
+          nodes: Array<{
+            id: number;
+            callFrame: { functionName: string; url: string; lineNumber: number };
+          }>;
+          samples: number[];
+          timeDeltas: number[];
+        };
+      };
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const self = new Map<string, number>();
+      let total = 0;
+      profile.samples.forEach((id, i) => {
+        const cf = byId.get(id)!.callFrame;
+        const key = `${cf.functionName || "(anonymous)"} ${cf.url.replace(/^.*\/(dist|node_modules)\//, "")}:${cf.lineNumber + 1}`;
+        self.set(key, (self.get(key) ?? 0) + profile.timeDeltas[i]);
+        total += profile.timeDeltas[i];
+      });
+      for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+        console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -53,20 +53,48 @@ interface CachedRead {
   doc: Promise<DomainRead>;
 }
 
+/**
+ * A file as this process last read (and checked) or wrote it, by real path: while the file's stat
+ * is the same, an edit or a read starts from this text instead of reading, decoding, checking and
+ * hashing the file again, and an edit reuses the tree the previous one left (the file's content,
+ * machine index included). Kept only for files up to {@link KNOWN_MAX} characters.
+ */
+interface Known {
+  /** The file's stat when this text was read or written (see statKey). */
+  key: string;
+  text: string;
+  encoding: FileEncoding;
+  sha256: string;
+  /**
+   * How fast reading and decoding the file went, in milliseconds per byte (the best rate seen),
+   * for the pause after a write: a text that comes from memory is not read, so its read time is
+   * this rate times its size.
+   */
+  msPerByte: number;
+  /** True once `text` passed the parser's validation (a text the store wrote always has). */
+  validated: boolean;
+  /** The tree of `text`, left by the last edit for the next one (an edit takes it). */
+  doc?: XmlDocument;
+}
+
+/** Larger files are read afresh every time: holding them would double an edit's memory. */
+const KNOWN_MAX = 4 << 20;
+
 interface Registry {
   queues: Map<string, Queue>;
   reads: Map<string, CachedRead>;
+  known: Map<string, Known>;
 }
 
 // Shared through a global symbol rather than module state: the engine may load this module more
 // than once (one copy per serialized provider), and all copies must share one queue per file.
-const REGISTRY = Symbol.for("glassfish-ims.domain-store.v1");
+const REGISTRY = Symbol.for("glassfish-ims.domain-store.v2");
 
 function registry(): Registry {
   const g = globalThis as unknown as Record<symbol, Registry | undefined>;
   let r = g[REGISTRY];
   if (!r) {
-    r = { queues: new Map(), reads: new Map() };
+    r = { queues: new Map(), reads: new Map(), known: new Map() };
     g[REGISTRY] = r;
   }
   return r;
@@ -80,8 +108,9 @@ export interface StoreOptions {
    * still holds what it wrote, to catch a program that ignores the lock and had read the file
    * before the rename (its own rename then comes later). By default it waits four times as long
    * as reading and decoding the file took (a measure of the file's size and of how busy the
-   * machine is, which is what another program's read-modify-rename takes too), at least 10 ms and
-   * at most 1 s. See the README's "outside writers".
+   * machine is, which is what another program's read-modify-rename takes too; the least time
+   * seen for the file, as an edit that starts from the text in memory reads nothing), at least
+   * 10 ms and at most 1 s. See the README's "outside writers".
    */
   settleMs?: number;
   /**
@@ -135,8 +164,8 @@ async function statOrThrow(file: string): Promise<Stats> {
   }
 }
 
-function parseDomain(text: string, file: string): XmlDocument {
-  const doc = parseXml(text, file);
+function parseDomain(text: string, file: string, validated = false): XmlDocument {
+  const doc = parseXml(text, file, { validated });
   if (doc.root.name !== "domain") {
     throw new ImsError(
       "NOT_A_DOMAIN",
@@ -157,14 +186,29 @@ export async function assertDomainStopped(file: string): Promise<void> {
   if (das) throw domainRunningError(file, das);
 }
 
-/** The bytes of a file read through one descriptor, with the stat of that same descriptor. */
 /** One read of the real file: its text, and what the write needs to know of it. */
 interface Snapshot extends Origin {
   text: string;
+  /** The tree the last edit left, when the file is still what that edit wrote. */
+  doc?: XmlDocument;
+  /** How long reading and decoding the file took (estimated when it came from memory). */
+  readMs: number;
+  /** The best read rate seen for the file (see Known). */
+  msPerByte: number;
 }
 
-/** Reads the file through one descriptor, with the stat of that same descriptor. */
-async function snapshot(real: string, shown: string): Promise<Snapshot> {
+/** Identifies a version of a file by its stat: inode, size, modification and change times. */
+function statKey(st: Stats): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
+/**
+ * Reads the file through one descriptor, with the stat of that same descriptor; a file whose stat
+ * is what this process last read or wrote comes from memory (see Known), its tree along when
+ * `takeTree` (the edit then owns it).
+ */
+async function snapshot(real: string, shown: string, takeTree = false): Promise<Snapshot> {
+  const started = Date.now();
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(real, "r");
@@ -174,9 +218,21 @@ async function snapshot(real: string, shown: string): Promise<Snapshot> {
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw new ImsError("FILE_NOT_FOUND", `${shown} is not a regular file`);
+    const known = registry().known.get(real);
+    if (known && known.key === statKey(st)) {
+      const doc = takeTree ? known.doc : undefined;
+      if (takeTree) known.doc = undefined;
+      const { text, encoding, sha256, msPerByte } = known;
+      const readMs = msPerByte * st.size;
+      return { text, encoding, sha256, st, scratch: Buffer.alloc(0), doc, readMs, msPerByte };
+    }
     const bytes = await readWhole(handle);
     const encoding = detectEncoding(bytes, shown);
     const text = decodeFile(bytes, encoding, shown);
+    // What any program editing the file must at least do, read and decode it, measures how long
+    // another writer's read-modify-rename takes (the pause after a write, see StoreOptions).
+    const readMs = Date.now() - started;
+    const msPerByte = Math.min(readMs / Math.max(1, bytes.length), known?.msPerByte ?? Infinity);
     assertWellFormed(bytes, encoding, shown);
     const hash = createHash("sha256").update(bytes);
     // The buffer the file was read into, whole, for the edit's next full read (see readWhole).
@@ -185,12 +241,29 @@ async function snapshot(real: string, shown: string): Promise<Snapshot> {
       bytes.byteOffset,
       bytes.buffer.byteLength - bytes.byteOffset,
     );
-    return { text, encoding, sha256: hash.digest("hex"), st, scratch };
+    const sha256 = hash.digest("hex");
+    remember(real, { key: statKey(st), text, encoding, sha256, msPerByte, validated: false });
+    return { text, encoding, sha256, st, scratch, readMs, msPerByte };
   } catch (e) {
     throw isImsError(e) ? e : ioError(shown, e);
   } finally {
     await handle.close();
   }
+}
+
+/** Records a version of the file as known (a file too large to hold is forgotten instead). */
+function remember(real: string, known: Known): void {
+  if (known.text.length > KNOWN_MAX) registry().known.delete(real);
+  else registry().known.set(real, known);
+}
+
+/** Parses a snapshot's text, validating it unless it is a known text that passed already. */
+function parseSnapshot(real: string, text: string, file: string): XmlDocument {
+  const known = registry().known.get(real);
+  const same = known !== undefined && known.text === text;
+  const doc = parseDomain(text, file, same && known.validated);
+  if (same) known.validated = true;
+  return doc;
 }
 
 /**
@@ -207,7 +280,7 @@ export async function readDomain(p: string): Promise<DomainRead> {
   const hit = reads.get(file);
   if (hit && hit.key === key) return hit.doc;
   const doc = snapshot(realPath, file).then(({ text, encoding }) => ({
-    doc: parseDomain(text, file),
+    doc: parseSnapshot(realPath, text, file),
     text,
     encoding,
     realPath,
@@ -217,8 +290,17 @@ export async function readDomain(p: string): Promise<DomainRead> {
   return doc;
 }
 
-function applyAll(text: string, file: string, jobs: Job[]): { doc: XmlDocument; ok: Job[] } {
-  let doc = parseDomain(text, file);
+/**
+ * Applies the jobs to `first` (the tree the last edit left, when the file is still what it wrote)
+ * or to a fresh `parse()` of the file's text. A failed edit may have changed the tree before it threw: the tree is
+ * rebuilt from the text and the edits that succeeded, so it leaves no trace.
+ */
+function applyAll(
+  parse: () => XmlDocument,
+  jobs: Job[],
+  first: XmlDocument | undefined,
+): { doc: XmlDocument; ok: Job[] } {
+  let doc = first ?? parse();
   const ok: Job[] = [];
   for (const job of jobs) {
     try {
@@ -228,30 +310,43 @@ function applyAll(text: string, file: string, jobs: Job[]): { doc: XmlDocument; 
     } catch (e) {
       job.outcome = undefined;
       job.error = e;
-      // The failed edit may have changed the tree before it threw: rebuild from the file and the
-      // edits that succeeded, so it leaves no trace.
-      doc = parseDomain(text, file);
+      doc = parse();
       for (const good of ok) good.outcome = good.edit(doc);
     }
   }
   return { doc, ok };
 }
 
+/** What a batch's edits make of the file: the output pieces, and the tree they came from. */
+interface Staged {
+  parts: string[];
+  doc: XmlDocument;
+}
+
 /**
- * Applies the jobs to the text and gives the output as pieces, or undefined when no edit
- * changed anything. Kept apart so the text and tree die with this call: a large file is then
- * held once while it is written.
+ * Applies the jobs and gives the output as pieces, or undefined when no edit changed anything.
+ * Kept apart so that, for a file too large to keep (see Known), the text and tree die with this
+ * call: a large file is then held once while it is written. A file small enough to keep is
+ * written from one joined text, which becomes the known version once it is in place.
  */
 function stage(
-  text: string,
+  snap: Snapshot,
+  real: string,
   file: string,
   jobs: Job[],
   options: StoreOptions,
-): string[] | undefined {
-  const { doc, ok } = applyAll(text, file, jobs);
-  if (!ok.some((j) => j.outcome?.changed)) return undefined;
+): Staged | undefined {
+  const parse = () => parseSnapshot(real, snap.text, file);
+  const { doc, ok } = applyAll(parse, jobs, snap.doc);
+  if (!ok.some((j) => j.outcome?.changed)) {
+    // Nothing to write: the tree still is the file, for the next edit.
+    const known = registry().known.get(real);
+    if (known?.text === snap.text && ok.length === jobs.length) known.doc = doc;
+    return undefined;
+  }
   const parts = serializeParts(doc);
-  return options.corruptOutput ? [options.corruptOutput(parts.join(""))] : parts;
+  if (options.corruptOutput) return { parts: [options.corruptOutput(parts.join(""))], doc };
+  return { parts: snap.text.length <= KNOWN_MAX ? [parts.join("")] : parts, doc };
 }
 
 async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promise<void> {
@@ -264,27 +359,45 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
     async () => {
       await assertDomainStopped(file);
       for (let attempt = 1; ; attempt++) {
-        const started = Date.now();
-        let readMs = 0;
         // Only the output pieces outlive this call (see stage): the source text dies with them.
-        const staged = await snapshot(real, file).then(({ text, ...origin }) => {
-          readMs = Date.now() - started;
-          return { origin, parts: stage(text, file, jobs, options) };
+        const staged = await snapshot(real, file, true).then((snap) => {
+          const { encoding, sha256, st, scratch, readMs, msPerByte } = snap;
+          const origin: Origin = { encoding, sha256, st, scratch };
+          return { origin, readMs, msPerByte, out: stage(snap, real, file, jobs, options) };
         });
-        const { origin, parts } = staged;
-        if (!parts) return;
+        const { origin, readMs, msPerByte, out } = staged;
+        if (!out) return;
         if ((origin.st.mode & 0o222) === 0) {
           throw new ImsError(
             "FILE_READONLY",
             `${file} is read-only (mode ${(origin.st.mode & 0o777).toString(8)}): make it writable (chmod u+w) to let this change through`,
           );
         }
+        // A single part is the joined text of a file small enough to keep (see stage).
+        const text = out.parts.length === 1 ? out.parts[0] : undefined;
         try {
           const settleMs = (): number =>
             options.settleMs ?? Math.min(1000, Math.max(10, 4 * readMs));
-          await writeDomain(real, file, origin, parts, { parse, settleMs });
+          const written = await writeDomain(real, file, origin, out.parts, { parse, settleMs });
+          registry().known.delete(real);
+          if (written && text !== undefined && !options.corruptOutput) {
+            const st = await fs.stat(real);
+            // Still our inode as written (the checks above just saw it): this is its text.
+            if (BigInt(st.ino) === written.ino && BigInt(st.size) === written.size) {
+              remember(real, {
+                key: statKey(st),
+                text,
+                encoding: origin.encoding,
+                sha256: written.sha256,
+                msPerByte,
+                validated: true,
+                doc: out.doc,
+              });
+            }
+          }
           return;
         } catch (e) {
+          registry().known.delete(real);
           if (!isImsError(e, "CONCURRENT_MODIFICATION") || attempt >= attempts) throw e;
         }
       }

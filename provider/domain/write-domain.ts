@@ -87,7 +87,8 @@ async function changedBytes(written: string, original: string): Promise<Buffer> 
  * checks by content that it still holds `origin` (else `CONCURRENT_MODIFICATION`, nothing written).
  * After the rename, and again `settleMs` later, it checks that the file holds the edit (what was
  * written, or a later version containing the changed bytes); else `CONCURRENT_MODIFICATION` and
- * the caller redoes the edit on top. Returns false when the output equals the file (no write).
+ * the caller redoes the edit on top. Returns what was written, or undefined when the output
+ * equals the file (no write).
  */
 export async function writeDomain(
   real: string,
@@ -95,7 +96,7 @@ export async function writeDomain(
   origin: Origin,
   parts: string[],
   checks: WriteChecks,
-): Promise<boolean> {
+): Promise<Written | undefined> {
   const owner = { mode: origin.st.mode, uid: origin.st.uid, gid: origin.st.gid };
   let region: Buffer | undefined;
   let unchanged = false;
@@ -126,7 +127,7 @@ export async function writeDomain(
     beforeRename,
     lastCheck,
   });
-  if (unchanged) return false;
+  if (unchanged) return undefined;
   const landed = async (): Promise<boolean> => {
     // Still the inode written, untouched since (an in-place write changes size or mtime).
     const st = await fs.stat(real, { bigint: true }).catch(() => undefined);
@@ -144,7 +145,7 @@ export async function writeDomain(
     await new Promise((r) => setTimeout(r, settle));
     if (!(await landed())) throw lost();
   }
-  return true;
+  return written;
 }
 
 function errno(e: unknown): string {

@@ -257,14 +257,26 @@ function withoutDoctype(text: string): string {
   return text.slice(0, at) + text.slice(at, end).replace(/[^\n]/g, " ") + text.slice(end);
 }
 
+/** Options of {@link parseXml}. */
+export interface ParseOptions {
+  /**
+   * The text passed this parser's validation before (the store knows the bytes it read or wrote
+   * and checked), so the validator is not run again.
+   * @default false
+   */
+  validated?: boolean;
+}
+
 /**
  * Parses `text` into a lossless tree. `source` names the file in error messages.
- * Well-formedness is checked with fast-xml-parser's validator first, so every error names the
- * line and column of the problem. Elements' children are parsed lazily (see
- * {@link SourceElement}), which keeps one edit of a large file small in memory.
+ * Well-formedness is checked with fast-xml-parser's validator first (unless `validated`), so
+ * every error names the line and column of the problem. Elements' children are parsed lazily
+ * (see {@link SourceElement}), which keeps one edit of a large file small in memory.
  */
-export function parseXml(text: string, source: string): XmlDocument {
-  const verdict = XMLValidator.validate(withoutDoctype(text), { allowBooleanAttributes: false });
+export function parseXml(text: string, source: string, options: ParseOptions = {}): XmlDocument {
+  const verdict = options.validated
+    ? true
+    : XMLValidator.validate(withoutDoctype(text), { allowBooleanAttributes: false });
   if (verdict !== true) {
     const { msg, line, col } = verdict.err;
     throw new ImsError(

@@ -8,7 +8,7 @@ import {
   type ParentRef,
 } from "./brand";
 import type { ServerPool } from "./serverPool";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
 
 /** Inputs of a {@link Machine}. Give exactly one way to reach it: localhost, `ip` or `mac`. */
 export interface MachineArgs extends GlassFishArgs {
@@ -136,22 +136,24 @@ export class Machine extends pulumi.dynamic.Resource {
           requireDomainXml(`Machine ${name}`, "serverPool", undefined),
         virtualization: pool?.virtualization,
         serverPool: pool ? pool.name : args.serverPool,
-        poolSubnet: pool?.subnet,
         name: args.name ?? name,
-        networkName: args.networkName,
-        ip: args.ip,
-        mac: args.mac,
-        disksLocation: args.disksLocation,
-        templatesLocation: args.templatesLocation,
-        templateCacheLocation: args.templateCacheLocation,
-        verifyConnection: args.verifyConnection,
-        discoveryTimeoutMs: args.discoveryTimeoutMs,
-        allowLargeSweep: args.allowLargeSweep,
-        connectTimeoutMs: args.connectTimeoutMs,
-        allowUriCommand: args.allowUriCommand,
-        adopt: args.adopt,
-        allowUnsupportedGlassFish: args.allowUnsupportedGlassFish,
-        parentInProgram: parentInProgram(pool, opts),
+        ...setOnly({
+          poolSubnet: pool?.subnet,
+          networkName: args.networkName,
+          ip: args.ip,
+          mac: args.mac,
+          disksLocation: args.disksLocation,
+          templatesLocation: args.templatesLocation,
+          templateCacheLocation: args.templateCacheLocation,
+          verifyConnection: args.verifyConnection,
+          discoveryTimeoutMs: args.discoveryTimeoutMs,
+          allowLargeSweep: args.allowLargeSweep,
+          connectTimeoutMs: args.connectTimeoutMs,
+          allowUriCommand: args.allowUriCommand,
+          adopt: args.adopt,
+          allowUnsupportedGlassFish: args.allowUnsupportedGlassFish,
+          parentInProgram: parentInProgram(pool, opts),
+        }),
         ipAddress: undefined,
         resolvedBy: undefined,
         resolution: undefined,

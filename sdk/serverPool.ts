@@ -7,7 +7,7 @@ import {
   type GlassFishArgs,
   type ParentRef,
 } from "./brand";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
 import type { Virtualization } from "./virtualization";
 
 /** Inputs of a {@link ServerPool}. */
@@ -81,9 +81,11 @@ export class ServerPool extends pulumi.dynamic.Resource {
         name: args.name ?? name,
         subnet: args.subnet,
         portNames: args.portNames,
-        adopt: args.adopt,
-        allowUnsupportedGlassFish: args.allowUnsupportedGlassFish,
-        parentInProgram: parentInProgram(parent, opts),
+        ...setOnly({
+          adopt: args.adopt,
+          allowUnsupportedGlassFish: args.allowUnsupportedGlassFish,
+          parentInProgram: parentInProgram(parent, opts),
+        }),
         dasAddress: undefined,
         dasPort: undefined,
         dasResolution: undefined,

@@ -1,43 +1,48 @@
-import type * as pulumi from "@pulumi/pulumi";
+import machine = require("./kinds/machine");
+import machineUser = require("./kinds/machine-user");
+import poolUser = require("./kinds/pool-user");
+import serverPool = require("./kinds/server-pool");
+import virtualization = require("./kinds/virtualization");
 
 /**
- * The package path the serialized shim loads the provider from. The dynamic provider host
- * resolves it from the Pulumi program's directory, where `glassfish-ims` is installed.
+ * One shim per resource kind, each the export of a module of its own. Pulumi serializes a value
+ * that is a module's export from an installed package (under node_modules) as a `require` of
+ * that module: the state then holds `require("glassfish-ims/dist/sdk/kinds/machine.js")` (about
+ * 300 characters) instead of the shim's code (about 2,000), twice per resource (inputs and
+ * outputs). From a checkout that is not installed (a symlink, as in this repository's own tests)
+ * the module counts as local and the shim is serialized by value, as before. Pulumi also caches
+ * serialization by object identity.
  */
-export const PROVIDER_MODULE = "glassfish-ims/dist/provider";
-
-/**
- * Builds the small provider object Pulumi serializes into every resource's state. It holds no
- * logic: each call loads the installed provider module and delegates, so the state stays small
- * (thousands of resources share one short text) and a newer installed version serves older state.
- */
-function shim(kind: string): pulumi.dynamic.ResourceProvider {
-  const load = () => require(PROVIDER_MODULE).providers[kind];
-  return {
-    check: (olds, news) => load().check(olds, news),
-    diff: (id, olds, news) => load().diff(id, olds, news),
-    create: (inputs) => load().create(inputs),
-    read: (id, props) => load().read(id, props),
-    update: (id, olds, news) => load().update(id, olds, news),
-    delete: (id, props) => load().delete(id, props),
-  };
-}
-
-/** One shim per resource kind: Pulumi caches serialization by object identity. */
 export const PROVIDERS = {
-  Virtualization: shim("Virtualization"),
-  ServerPool: shim("ServerPool"),
-  PoolUser: shim("PoolUser"),
-  Machine: shim("Machine"),
-  MachineUser: shim("MachineUser"),
+  Virtualization: virtualization,
+  ServerPool: serverPool,
+  PoolUser: poolUser,
+  Machine: machine,
+  MachineUser: machineUser,
 } as const;
 
 /** The type-token module: `pulumi-nodejs:dynamic/glassfish-ims:<Type>`. */
 export const MODULE = "glassfish-ims";
 
-/** Output properties every resource declares, seeded as undefined so the engine fills them. */
+/**
+ * Output properties every resource declares, seeded as undefined so the engine fills them.
+ * (`stateVersion` is in the state but declared by no class: seeding it would only cost the
+ * program one more Output per resource.)
+ */
 export const COMMON_OUTPUTS = {
   restartRequired: undefined,
   xmlDigest: undefined,
-  stateVersion: undefined,
 } as const;
+
+/**
+ * The given inputs that are set. Inputs that no class declares as an output are passed only
+ * when set: each property handed to the SDK costs it an Output (promises and a stack trace) per
+ * resource, and the provider sees no difference (undefined inputs are never sent).
+ */
+export function setOnly<T extends object>(inputs: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of Object.keys(inputs) as Array<keyof T>) {
+    if (inputs[k] !== undefined) out[k] = inputs[k];
+  }
+  return out;
+}

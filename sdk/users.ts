@@ -9,7 +9,7 @@ import {
 } from "./brand";
 import type { Machine } from "./machine";
 import type { ServerPool } from "./serverPool";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
 
 /** The unix account IMS uses on the machines; what both user resources write. */
 export interface UserArgs extends GlassFishArgs {
@@ -74,8 +74,7 @@ function userProps(args: UserArgs, name: string) {
     userId: args.userId,
     groupId: args.groupId,
     authMethod: args.authMethod,
-    adopt: args.adopt,
-    allowUnsupportedGlassFish: args.allowUnsupportedGlassFish,
+    ...setOnly({ adopt: args.adopt, allowUnsupportedGlassFish: args.allowUnsupportedGlassFish }),
     ...COMMON_OUTPUTS,
   };
 }
@@ -106,7 +105,7 @@ export class PoolUser extends UserResource {
         virtualization: pool?.virtualization,
         serverPool: pool ? pool.name : args.serverPool,
         ...userProps(args, name),
-        parentInProgram: parentInProgram(pool, opts),
+        ...setOnly({ parentInProgram: parentInProgram(pool, opts) }),
       },
       opts,
       MODULE,
@@ -143,7 +142,7 @@ export class MachineUser extends UserResource {
         serverPool: machine ? machine.serverPool : args.serverPool,
         machine: machine ? machine.name : args.machine,
         ...userProps(args, name),
-        parentInProgram: parentInProgram(machine, opts),
+        ...setOnly({ parentInProgram: parentInProgram(machine, opts) }),
       },
       opts,
       MODULE,

@@ -1,10 +1,10 @@
 // Benchmark: one edit of a 1 MB domain.xml, inside the provider process (issue 12, target 5:
-// p50 <= 20 ms). A domain with BENCH_MACHINES fixed-IP machines (about 1 MB at 5,000) gets
+// p50 <= 20 ms). A domain with BENCH_MACHINES fixed-IP machines (about 1 MB at 10,000) gets
 // BENCH_EDITS machine creates one after another, as the engine hands them over during an `up`:
 // each is a whole read-check-edit-write of the file. The baseline, measured in the same run, is
 // the floor of any durable edit of that file: read it, write a temp file, fsync, rename.
 //
-//   npm run bench:edit                     # BENCH_MACHINES=5000 BENCH_EDITS=200
+//   npm run bench:edit                     # BENCH_MACHINES=10000 BENCH_EDITS=200
 //   BENCH_PROFILE=1 npm run bench:edit     # and the top self-time functions (--cpu-prof)
 import { promises as fs, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "fs";
 import * as os from "os";
@@ -14,7 +14,7 @@ import * as machine from "../provider/resources/machine";
 import * as pool from "../provider/resources/server-pool";
 import * as virtualization from "../provider/resources/virtualization";
 
-const MACHINES = Number(process.env.BENCH_MACHINES ?? 5000);
+const MACHINES = Number(process.env.BENCH_MACHINES ?? 10000);
 const EDITS = Number(process.env.BENCH_EDITS ?? 200);
 const PROFILE = process.env.BENCH_PROFILE === "1";
 

@@ -374,7 +374,7 @@ export function adoptField<T>(element: string): Field<T, boolean | undefined> {
 export function allowUnsupportedField<T>(): Field<T, boolean | undefined> {
   return {
     type: "boolean",
-    doc: "write even into a domain stamped by a GlassFish release without IMS (3.0, 3.1, 4.0 final, 4.1 and later), which ignores it or restores domain.xml.bak over it; without it such a write fails at preview with GLASSFISH_WITHOUT_IMS",
+    doc: "write even into a domain stamped by a GlassFish release without IMS, which ignores or undoes it (else GLASSFISH_WITHOUT_IMS)",
     default: "`false`",
     rule: booleanRule,
     change: "none",

@@ -248,7 +248,7 @@ export const SPEC: ResourceSpec<MachineInputs, OutputsOnly<MachineOutputs, Machi
     ),
     verifyConnection: {
       type: "boolean",
-      doc: "check the libvirt connection on create and update (a failure writes nothing) and on refresh (a failure shows as `connectionError`)",
+      doc: "check the libvirt connection on create and update (a failure writes nothing) and on refresh (shown as `connectionError`)",
       default: "`true`",
       rule: booleanRule,
       change: "update",
@@ -271,7 +271,7 @@ export const SPEC: ResourceSpec<MachineInputs, OutputsOnly<MachineOutputs, Machi
     allowUriCommand: flagField(
       "let the connection string run a program or use a local file of its choosing (`command=`, `+ext`, ...; see Security)",
     ),
-    adopt: adoptField("`<machines>` in this pool"),
+    adopt: adoptField("`<machines>`"),
     poolSubnet: {
       type: "string",
       doc: "the pool's subnet, passed by the SDK so that check can place a fixed ip; not written",

@@ -133,7 +133,7 @@ export const SPEC: ResourceSpec<
       change: "update",
       trim: true,
     },
-    adopt: adoptField("`<server-pool>` under this virtualization"),
+    adopt: adoptField("`<server-pool>`"),
     allowUnsupportedGlassFish: allowUnsupportedField(),
     parentInProgram: parentInProgramField(),
   },

@@ -123,7 +123,7 @@ export const SPEC: ResourceSpec<
     },
     connectionString: {
       type: "string",
-      doc: "libvirt connection-string template; may use `#{auth.sep}`, `#{auth.method}`, `#{user.name}` and `#{target.host}`; always a secret output (it may carry credentials)",
+      doc: "the libvirt connection-string template with `#{auth.sep}`, `#{auth.method}`, `#{user.name}`, `#{target.host}`; secret",
       default: "the preset's",
       xml: { attr: "connection-string" },
       write: (i) => i.connectionString ?? presetValue(i, "connectionString"),

@@ -113,7 +113,10 @@ export interface Field<T, V> {
   canonical?: (value: string) => string;
   /** Who gives it. @default "argument" */
   exposure?: Exposure;
-  /** Encrypted in the state, secret in the schema. @default false */
+  /**
+   * Secret in the schema; in dynamic mode the SDK class asks for it (`withSecretOutputs`, which
+   * a test checks against the table). @default false
+   */
   secret?: boolean;
 }
 
@@ -132,7 +135,7 @@ export type OutputField<V> = {
   type: TypeName<NonNullable<V>>;
   /** One line for the schema. */
   doc: string;
-  /** Encrypted in the state, secret in the schema. @default false */
+  /** Secret, as {@link Field.secret}. @default false */
   secret?: boolean;
 } & (undefined extends V
   ? {

@@ -1,49 +1,53 @@
+import type { ResourceModule, ResourceOperations } from "./engine";
 import * as machine from "./resources/machine";
+import type { MachineInputs, MachineOutputs } from "./resources/machine";
 import * as serverPool from "./resources/server-pool";
-import { machineUser, poolUser } from "./resources/user";
+import type { ServerPoolInputs, ServerPoolOutputs } from "./resources/server-pool";
+import { machineUser, poolUser, type UserInputs, type UserOutputs } from "./resources/user";
 import * as virtualization from "./resources/virtualization";
+import type { VirtualizationInputs, VirtualizationOutputs } from "./resources/virtualization";
 import { inFlight, startWatchdog } from "./watchdog";
 
-/** The operations of one resource kind, called by the SDK's serialized shim. */
-export interface ResourceOperations {
-  check(olds: unknown, news: unknown): unknown;
-  diff(id: string, olds: unknown, news: unknown): unknown;
-  create(inputs: unknown): Promise<unknown>;
-  read(id: string, props: unknown): Promise<unknown>;
-  update(id: string, olds: unknown, news: unknown): Promise<unknown>;
-  delete(id: string, props: unknown): Promise<void>;
-}
+export type { ResourceModule, ResourceOperations } from "./engine";
 
-interface Module {
-  check: (...a: never[]) => unknown;
-  diff: (...a: never[]) => unknown;
-  create: (...a: never[]) => Promise<unknown>;
-  read: (...a: never[]) => Promise<unknown>;
-  update: (...a: never[]) => Promise<unknown>;
-  remove: (...a: never[]) => Promise<void>;
-}
+/** The property maps the engine passes: what `check` returned, or what the state records. */
+type Props = Record<string, unknown>;
 
-function operations(m: Module): ResourceOperations {
+/**
+ * The engine-facing operations of one resource module. The engine's values are taken as the
+ * module's types here, and only here: they are what its own `check` and `create` produced.
+ */
+function operations<I extends object, O extends object>(
+  m: ResourceModule<I, O>,
+): ResourceOperations {
   // create, read, update and delete may write: counted in flight so the watchdog lets them end.
-  const call =
-    (f: (...a: never[]) => Promise<unknown>) =>
-    (...a: unknown[]) =>
-      inFlight(() => f(...(a as never[])));
   return {
-    check: (olds, news) => (startWatchdog(), m.check(olds as never, news as never)),
-    diff: (id, olds, news) => (startWatchdog(), m.diff(id as never, olds as never, news as never)),
-    create: call(m.create),
-    read: call(m.read),
-    update: call(m.update),
-    delete: call(m.remove) as (id: string, props: unknown) => Promise<void>,
+    check: (olds, news) => (startWatchdog(), m.check(olds as Props, news as Props)),
+    diff: (id, olds, news) => (startWatchdog(), m.diff(id, olds as Props, news as Props)),
+    create: (inputs) => inFlight(() => m.create(inputs as I)),
+    read: (id, props) => inFlight(() => m.read(id, props as Partial<O>)),
+    update: (id, olds, news) => inFlight(() => m.update(id, olds as O, news as I)),
+    delete: (id, props) => inFlight(() => m.remove(id, props as O)),
   };
 }
 
+// Compile-time proof that each module implements the seam with its own types.
+const MODULES = {
+  Virtualization: virtualization satisfies ResourceModule<
+    VirtualizationInputs,
+    VirtualizationOutputs
+  >,
+  ServerPool: serverPool satisfies ResourceModule<ServerPoolInputs, ServerPoolOutputs>,
+  PoolUser: poolUser satisfies ResourceModule<UserInputs, UserOutputs>,
+  Machine: machine satisfies ResourceModule<MachineInputs, MachineOutputs>,
+  MachineUser: machineUser satisfies ResourceModule<UserInputs, UserOutputs>,
+};
+
 /** The provider of each resource kind, by the type name in its token. */
 export const providers: Record<string, ResourceOperations> = {
-  Virtualization: operations(virtualization),
-  ServerPool: operations(serverPool),
-  PoolUser: operations(poolUser),
-  Machine: operations(machine),
-  MachineUser: operations(machineUser),
+  Virtualization: operations(MODULES.Virtualization),
+  ServerPool: operations(MODULES.ServerPool),
+  PoolUser: operations(MODULES.PoolUser),
+  Machine: operations(MODULES.Machine),
+  MachineUser: operations(MODULES.MachineUser),
 };

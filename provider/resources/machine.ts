@@ -26,15 +26,22 @@ import { VIRSH, type VirshRunner } from "../libvirt/connect";
 import { isHostIn, normalizeMac } from "../net/address";
 import { SYSTEM, type SweepEffects } from "../net/sweep";
 import { setCachedIp } from "../domain/ip-cache";
+import { diffOn, digest, editIms, inputsFromFile, pick } from "./common";
 import {
-  diffOn,
-  editIms,
-  normalizeInputs,
-  digest,
-  inputsFromFile,
-  pick,
-  type AttributeField,
-} from "./common";
+  adoptField,
+  allowUnsupportedField,
+  attributeFields,
+  checkFields,
+  COMMON_OUTPUTS,
+  desiredAttributes,
+  keysOf,
+  newAttributes,
+  parentInProgramField,
+  textChildren,
+  type Field,
+  type OutputsOnly,
+  type ResourceSpec,
+} from "./fields";
 import { alreadyExists, readTarget, requirePool, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
@@ -56,10 +63,8 @@ import {
   machineIpRule,
   macRule,
   nameRule,
-  runRules,
   show,
   type CheckFailure,
-  type Rule,
 } from "./rules";
 
 /** Plain inputs of a `Machine`. */
@@ -121,34 +126,6 @@ export interface MachineOutputs extends MachineInputs {
   stateVersion: 1;
 }
 
-/** Input keys compared by diff (`poolSubnet` only informs check). */
-export const INPUT_KEYS = [
-  "domainXml",
-  "virtualization",
-  "serverPool",
-  "name",
-  "networkName",
-  "ip",
-  "mac",
-  "disksLocation",
-  "templatesLocation",
-  "templateCacheLocation",
-  "verifyConnection",
-  "discoveryTimeoutMs",
-  "allowLargeSweep",
-  "connectTimeoutMs",
-  "allowUriCommand",
-  "adopt",
-] as const;
-
-/** Identity: the file, the parent chain and the name. */
-export const REPLACE_ON = ["domainXml", "virtualization", "serverPool", "name"] as const;
-
-/** Ancestors the SDK knows only from a pool resource: compared when both sides have them. */
-const CHAIN = ["virtualization"] as const;
-
-const STORED_KEYS = [...INPUT_KEYS, "poolSubnet"] as const;
-
 /** Exactly one way to reach the machine (SPEC §1): localhost, a fixed ip, or a mac. */
 function reachFailure(i: Record<string, unknown>): CheckFailure | undefined {
   if ([i.networkName, i.ip, i.mac].some(isUnknown)) return undefined;
@@ -175,47 +152,201 @@ function reachFailure(i: Record<string, unknown>): CheckFailure | undefined {
   return undefined;
 }
 
-const RULES: readonly Rule[] = [
-  domainXmlRule(),
-  nameRule("virtualization", false),
-  nameRule("serverPool"),
-  nameRule("name"),
-  nameRule("networkName", false),
-  machineIpRule("ip", "poolSubnet"),
-  macRule("mac"),
-  locationRule("disksLocation"),
-  locationRule("templatesLocation"),
-  locationRule("templateCacheLocation"),
-  booleanRule("verifyConnection"),
-  integerRule("discoveryTimeoutMs", 100, 600000),
-  booleanRule("allowLargeSweep"),
-  integerRule("connectTimeoutMs", 100, 600000),
-  booleanRule("allowUriCommand"),
-  booleanRule("adopt"),
-  booleanRule("allowUnsupportedGlassFish"),
-  booleanRule("parentInProgram"),
-];
+/** A location attribute of the machine; `absent` is GlassFish's default. */
+function locationField(
+  what: string,
+  attr: string,
+  absent: string,
+): Field<MachineInputs, string | undefined> {
+  return {
+    type: "string",
+    doc: `where ${what} go on the machine: a directory path without \`;\``,
+    default: `\`${absent}\` (not written unless set)`,
+    xml: { attr },
+    rule: locationRule,
+    change: "update",
+  };
+}
 
-const FIELDS: readonly AttributeField[] = [
-  { input: "disksLocation", attr: "disks-location" },
-  { input: "templatesLocation", attr: "templates-location" },
-  { input: "templateCacheLocation", attr: "template-cache-location" },
-];
+/** A boolean input of the machine, `false` unless set. */
+function flagField(doc: string): Field<MachineInputs, boolean | undefined> {
+  return { type: "boolean", doc, default: "`false`", rule: booleanRule, change: "update" };
+}
+
+/** The fields of a `Machine`, declared once. */
+export const SPEC: ResourceSpec<MachineInputs, OutputsOnly<MachineOutputs, MachineInputs>> = {
+  type: "Machine",
+  doc: 'A `<machines>` element in a server pool: what `asadmin create-machine` creates. Give exactly one way to reach it: `networkName: "localhost"`, a fixed `ip`, or a `mac`. Changing the file, the pool (or its virtualization) or the name replaces it; the rest updates in place.',
+  fields: {
+    domainXml: {
+      type: "string",
+      doc: "path of domain.xml",
+      required: true,
+      default: "from `serverPool`",
+      rule: domainXmlRule,
+      change: "replace",
+      trim: true,
+    },
+    virtualization: {
+      type: "string",
+      doc: "IMS name of the pool's virtualization (set by the SDK when `serverPool` is the resource)",
+      rule: nameRule,
+      change: "replace",
+      ancestor: true,
+      trim: true,
+      exposure: "parent",
+    },
+    serverPool: {
+      type: "string",
+      doc: "the `ServerPool`, or its IMS name",
+      required: true,
+      rule: nameRule,
+      change: "replace",
+      trim: true,
+    },
+    name: {
+      type: "string",
+      doc: "IMS name of the machine, unique among the domain's machines",
+      required: true,
+      default: "the resource name",
+      xml: { attr: "name", key: true },
+      rule: nameRule,
+      change: "replace",
+      trim: true,
+    },
+    networkName: {
+      type: "string",
+      doc: "`localhost` for the DAS host itself, or a network label to go with `ip` or `mac`",
+      xml: { text: "network-name" },
+      rule: nameRule,
+      change: "update",
+      trim: true,
+    },
+    ip: {
+      type: "string",
+      doc: "a fixed IPv4 address inside the pool's subnet",
+      xml: { text: "ip-address" },
+      rule: (p) => machineIpRule(p, "poolSubnet"),
+      change: "update",
+      trim: true,
+    },
+    mac: {
+      type: "string",
+      doc: "the MAC address, `:` or `-` separated in any case; stored as `00:1c:c4:9f:e9:3b`",
+      xml: { text: "mac-address" },
+      rule: macRule,
+      change: "update",
+      trim: true,
+      canonical: (v) => normalizeMac(v) ?? v,
+    },
+    disksLocation: locationField("VM disks", "disks-location", "virt/disks"),
+    templatesLocation: locationField("templates", "templates-location", "virt/templates"),
+    templateCacheLocation: locationField(
+      "cached templates",
+      "template-cache-location",
+      "virt/cache",
+    ),
+    verifyConnection: {
+      type: "boolean",
+      doc: "check the libvirt connection on create and update (a failure writes nothing) and on refresh (shown as `connectionError`)",
+      default: "`true`",
+      rule: booleanRule,
+      change: "update",
+    },
+    discoveryTimeoutMs: {
+      type: "integer",
+      doc: "time budget for finding a `mac` machine on the pool subnet, 100 to 600000 ms",
+      default: "`3000`",
+      rule: (p) => integerRule(p, 100, 600000),
+      change: "update",
+    },
+    allowLargeSweep: flagField("let discovery sweep a pool subnet larger than a /22"),
+    connectTimeoutMs: {
+      type: "integer",
+      doc: "time bound of the libvirt connection check, 100 to 600000 ms",
+      default: "`10000`",
+      rule: (p) => integerRule(p, 100, 600000),
+      change: "update",
+    },
+    allowUriCommand: flagField(
+      "let the connection string run a program or use a local file of its choosing (`command=`, `+ext`, ...; see Security)",
+    ),
+    adopt: adoptField("`<machines>`"),
+    poolSubnet: {
+      type: "string",
+      doc: "the pool's subnet, passed by the SDK so that check can place a fixed ip; not written",
+      change: "none",
+      stored: true,
+      exposure: "internal",
+    },
+    allowUnsupportedGlassFish: allowUnsupportedField(),
+    parentInProgram: parentInProgramField(),
+  },
+  outputs: {
+    ipAddress: {
+      type: "string",
+      doc: "the machine's IPv4 address, when known (`127.0.0.1` for localhost)",
+      optional: true,
+    },
+    resolvedBy: {
+      type: "string",
+      doc: "how the address was found: `localhost`, `fixed`, `mac`, or `unresolved` (see `resolution`)",
+    },
+    resolution: {
+      type: "string",
+      doc: "why the address is not known, when it is not",
+      optional: true,
+    },
+    discoveredVia: {
+      type: "string",
+      doc: "for a `mac` machine: the DAS port and address the sweep ran from",
+      optional: true,
+    },
+    libvirtUri: {
+      type: "string",
+      doc: "the virtualization's connection string expanded for this machine, e.g. `qemu:///system`, credentials replaced by `***`",
+      optional: true,
+    },
+    hostname: {
+      type: "string",
+      doc: "the host name the hypervisor reported (when the connection is verified)",
+      optional: true,
+    },
+    libvirtVersion: {
+      type: "string",
+      doc: "the libvirt version the connection used",
+      optional: true,
+    },
+    hypervisorType: {
+      type: "string",
+      doc: "the hypervisor's type, e.g. `QEMU`",
+      optional: true,
+    },
+    hypervisorVersion: { type: "string", doc: "the hypervisor's version", optional: true },
+    connectionError: {
+      type: "string",
+      doc: "why the last refresh could not connect, when it could not",
+      optional: true,
+    },
+    ...COMMON_OUTPUTS,
+  },
+};
+
+const KEYS = keysOf(SPEC.fields);
+
+/** Input keys compared by diff (`poolSubnet` only informs check). */
+export const INPUT_KEYS = KEYS.diff;
+
+/** Identity: the file, the parent chain and the name. */
+export const REPLACE_ON = KEYS.replace;
+
+/** Ancestors the SDK knows only from a pool resource: compared when both sides have them. */
+const CHAIN = KEYS.ancestors;
+
+const FIELDS = attributeFields(SPEC.fields);
 
 /** The text children, in GlassFish's order. */
-const TEXT_CHILDREN = [
-  ["network-name", "networkName"],
-  ["ip-address", "ip"],
-  ["mac-address", "mac"],
-] as const;
-
-function desiredAttributes(i: MachineInputs): Array<[string, string | undefined]> {
-  return [
-    ["disks-location", i.disksLocation],
-    ["templates-location", i.templatesLocation],
-    ["template-cache-location", i.templateCacheLocation],
-  ];
-}
+const TEXT_CHILDREN = textChildren(SPEC.fields);
 
 function outputsOf(
   i: MachineInputs,
@@ -225,7 +356,7 @@ function outputsOf(
   connection: Connection,
 ): MachineOutputs {
   return {
-    ...(pick(i, STORED_KEYS) as MachineInputs),
+    ...(pick(i, KEYS.stored) as MachineInputs),
     ...pick(address, ["ipAddress", "resolvedBy", "resolution", "discoveredVia"]),
     ...pick(connection, [
       "hostname",
@@ -244,7 +375,7 @@ function outputsOf(
 
 /** The element `create` writes for these inputs (its `<user>` belongs to the MachineUser). */
 function built(i: MachineInputs): XmlElement {
-  const machine = newElement(MACHINES, [["name", i.name], ...desiredAttributes(i)]);
+  const machine = newElement(MACHINES, newAttributes(SPEC, i));
   syncTextChildren([], machine, i);
   return machine;
 }
@@ -299,21 +430,9 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const inputs = normalizeInputs(news, [
-    "domainXml",
-    "virtualization",
-    "serverPool",
-    "name",
-    "networkName",
-    "ip",
-    "mac",
-  ]);
-  const failures = runRules(inputs, RULES);
+  const { inputs, failures } = checkFields(SPEC.fields, news);
   const reach = reachFailure(inputs);
   if (reach) failures.push(reach);
-  if (typeof inputs.mac === "string" && !isUnknown(inputs.mac)) {
-    inputs.mac = normalizeMac(inputs.mac) ?? inputs.mac;
-  }
   if (failures.length === 0) failures.push(...(await checkAgainstFile(olds, inputs, FILE_CHECK)));
   return { inputs, failures };
 }
@@ -327,8 +446,8 @@ export const diff = diffOn(INPUT_KEYS, REPLACE_ON, CHAIN);
 /** Makes the text children match the inputs, keeping GlassFish's order and the `<user>` last. */
 function syncTextChildren(parents: XmlElement[], machine: XmlElement, i: MachineInputs): boolean {
   let changed = false;
-  TEXT_CHILDREN.forEach(([tag, key], index) => {
-    const want = i[key];
+  TEXT_CHILDREN.forEach(({ tag, input }, index) => {
+    const want = i[input];
     const have = childElements(machine, tag)[0];
     if (want === undefined) {
       if (have) {
@@ -341,10 +460,8 @@ function syncTextChildren(parents: XmlElement[], machine: XmlElement, i: Machine
       changed = setText(have, want) || changed;
       return;
     }
-    const later = [...TEXT_CHILDREN.slice(index + 1).map(([t]) => t), USER];
-    const next = childElements(machine).find((c) =>
-      later.includes(c.name as (typeof later)[number]),
-    );
+    const later = [...TEXT_CHILDREN.slice(index + 1).map((t) => t.tag), USER];
+    const next = childElements(machine).find((c) => later.includes(c.name));
     const el = newTextElement(tag, want);
     if (next) insertBefore(machine, el, next);
     else appendChild([...parents, machine], el);
@@ -391,7 +508,7 @@ export async function create(
       const infile = inputsInFile(inputs, existing);
       return { value: outputsOf(infile, existing, false, found, connection), changed: false };
     }
-    const machine = newElement(MACHINES, [["name", inputs.name], ...desiredAttributes(inputs)]);
+    const machine = newElement(MACHINES, newAttributes(SPEC, inputs));
     addMachine(doc, l, inputs.name, machine);
     syncTextChildren(poolPath(doc, l), machine, inputs);
     return {
@@ -425,7 +542,7 @@ export async function update(
       );
     }
     const parents = poolPath(doc, l);
-    let changed = setAttributes(machine, desiredAttributes(news));
+    let changed = setAttributes(machine, desiredAttributes(SPEC, news));
     changed = syncTextChildren(parents, machine, news) || changed;
     return {
       value: outputsOf(news, { ...l, machine }, changed, found, connection),
@@ -441,12 +558,17 @@ export async function update(
  * would write take the file's values; the parent chain is where the element sits.
  */
 function inputsInFile(old: MachineInputs, l: MachineLocation): MachineInputs {
-  const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(l.machine), FIELDS);
-  for (const [tag, key] of TEXT_CHILDREN) {
+  const inputs = inputsFromFile(
+    old,
+    desiredAttributes(SPEC, old),
+    getAttributes(l.machine),
+    FIELDS,
+  );
+  for (const { tag, input, canonical } of TEXT_CHILDREN) {
     const el = childElements(l.machine, tag)[0];
     const have = el ? textOf(el) : undefined;
-    const normalized = key === "mac" && have !== undefined ? (normalizeMac(have) ?? have) : have;
-    if (normalized !== old[key]) inputs[key] = normalized;
+    const normalized = canonical && have !== undefined ? canonical(have) : have;
+    if (normalized !== old[input]) inputs[input] = normalized;
   }
   inputs.serverPool = getAttribute(l.pool, "name") ?? old.serverPool;
   if (old.virtualization !== undefined) {
@@ -470,7 +592,7 @@ export async function read(
   const l = findMachine(doc, ref.name);
   if (!l) return {};
   const old = !ref.fromId
-    ? (pick(props, STORED_KEYS) as MachineInputs)
+    ? (pick(props, KEYS.stored) as MachineInputs)
     : ({ domainXml: ref.domainXml, name: ref.name, virtualization: "" } as MachineInputs);
   const inputs = inputsInFile(old, l);
   // Refresh looks again: a moved machine shows as changed output, a silent one as unresolved.
@@ -497,7 +619,7 @@ export async function remove(_id: string, props: MachineOutputs): Promise<void> 
   await editDomain(props.domainXml, (doc) => {
     const l = findMachine(doc, props.name);
     if (!l) return { value: undefined, changed: false };
-    const known: readonly string[] = TEXT_CHILDREN.map(([t]) => t);
+    const known = TEXT_CHILDREN.map((t) => t.tag);
     const held = childElements(l.machine).filter((c) => !known.includes(c.name));
     if (held.length > 0) {
       throw new ImsError(

@@ -17,16 +17,20 @@ import { ImsError } from "../errors";
 import { parseSubnet } from "../net/address";
 import { choosePort } from "../net/neighbours";
 import { SYSTEM, type SweepEffects } from "../net/sweep";
+import { diffOn, digest, editIms, inputsFromFile, pick } from "./common";
 import {
-  diffOn,
-  editIms,
-  normalizeInputs,
-  trimmed,
-  digest,
-  inputsFromFile,
-  pick,
-  type AttributeField,
-} from "./common";
+  adoptField,
+  allowUnsupportedField,
+  attributeFields,
+  checkFields,
+  COMMON_OUTPUTS,
+  desiredAttributes,
+  keysOf,
+  newAttributes,
+  parentInProgramField,
+  type OutputsOnly,
+  type ResourceSpec,
+} from "./fields";
 import {
   alreadyExists,
   readTarget,
@@ -36,15 +40,12 @@ import {
 } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
-  booleanRule,
   domainXmlRule,
   isUnknown,
   nameRule,
   portNamesRule,
-  runRules,
   subnetRule,
   type CheckFailure,
-  type Rule,
 } from "./rules";
 
 /** Plain inputs of a `ServerPool`. */
@@ -74,41 +75,93 @@ export interface ServerPoolOutputs extends ServerPoolInputs {
   stateVersion: 1;
 }
 
+/** The fields of a `ServerPool`, declared once. */
+export const SPEC: ResourceSpec<
+  ServerPoolInputs,
+  OutputsOnly<ServerPoolOutputs, ServerPoolInputs>
+> = {
+  type: "ServerPool",
+  doc: "A `<server-pool>` with its mandatory `<user/>`: what `asadmin create-server-pool` creates. Changing `domainXml`, `virtualization` or `name` replaces it (deleting first: pool names are unique); `subnet` and `portNames` update in place.",
+  // GlassFish's own writer puts port-name first.
+  attributeOrder: ["port-name", "sub-net"],
+  fields: {
+    domainXml: {
+      type: "string",
+      doc: "path of domain.xml",
+      required: true,
+      default: "from `virtualization`",
+      rule: domainXmlRule,
+      change: "replace",
+      trim: true,
+    },
+    virtualization: {
+      type: "string",
+      doc: "the `Virtualization` the pool belongs to, or its IMS name",
+      required: true,
+      rule: nameRule,
+      change: "replace",
+      trim: true,
+    },
+    name: {
+      type: "string",
+      doc: "IMS name of the pool, unique among the domain's pools",
+      required: true,
+      default: "the resource name",
+      xml: { attr: "name", key: true },
+      rule: nameRule,
+      change: "replace",
+      trim: true,
+    },
+    subnet: {
+      type: "string",
+      doc: "IPv4 subnet in CIDR form, the network address (`10.132.181.0/24`), /8 to /30; stored in canonical form",
+      required: true,
+      xml: { attr: "sub-net" },
+      absent: "",
+      rule: subnetRule,
+      change: "update",
+      trim: true,
+      canonical: (v) => parseSubnet(v).subnet?.cidr ?? v,
+    },
+    portNames: {
+      type: "string[]",
+      doc: 'network interfaces of the DAS host, in the order they are tried (`["cscotun0", "br0"]`); written `;`-joined',
+      required: true,
+      xml: { attr: "port-name" },
+      absent: [],
+      rule: portNamesRule,
+      change: "update",
+      trim: true,
+    },
+    adopt: adoptField("`<server-pool>`"),
+    allowUnsupportedGlassFish: allowUnsupportedField(),
+    parentInProgram: parentInProgramField(),
+  },
+  outputs: {
+    dasAddress: {
+      type: "string",
+      doc: 'the DAS address on the first pool port that has one in the subnet (the "group master" address)',
+      optional: true,
+    },
+    dasPort: { type: "string", doc: "the port `dasAddress` is on", optional: true },
+    dasResolution: {
+      type: "string",
+      doc: "why there is no DAS address, when there is none",
+      optional: true,
+    },
+    ...COMMON_OUTPUTS,
+  },
+};
+
+const KEYS = keysOf(SPEC.fields);
+
 /** Input keys, in the order they are compared. */
-export const INPUT_KEYS = [
-  "domainXml",
-  "virtualization",
-  "name",
-  "subnet",
-  "portNames",
-  "adopt",
-] as const;
+export const INPUT_KEYS = KEYS.diff;
 
 /** Identity: the file, the parent and the name. */
-export const REPLACE_ON = ["domainXml", "virtualization", "name"] as const;
+export const REPLACE_ON = KEYS.replace;
 
-const RULES: readonly Rule[] = [
-  domainXmlRule(),
-  nameRule("virtualization"),
-  nameRule("name"),
-  subnetRule("subnet"),
-  portNamesRule("portNames"),
-  booleanRule("adopt"),
-  booleanRule("allowUnsupportedGlassFish"),
-  booleanRule("parentInProgram"),
-];
-
-const FIELDS: readonly AttributeField[] = [
-  { input: "subnet", attr: "sub-net", absent: "" },
-  { input: "portNames", attr: "port-name", parse: (raw) => raw.split(";"), absent: [] },
-];
-
-function desiredAttributes(i: ServerPoolInputs): Array<[string, string | undefined]> {
-  return [
-    ["port-name", i.portNames.join(";")],
-    ["sub-net", i.subnet],
-  ];
-}
+const FIELDS = attributeFields(SPEC.fields);
 
 function outputsOf(
   i: ServerPoolInputs,
@@ -123,7 +176,7 @@ function outputsOf(
         dasResolution: `no port of this host has an address in ${i.subnet}: ${problems.join("; ")}`,
       };
   return {
-    ...(pick(i, INPUT_KEYS) as ServerPoolInputs),
+    ...(pick(i, KEYS.stored) as ServerPoolInputs),
     ...das,
     restartRequired,
     xmlDigest: digest(el),
@@ -133,7 +186,7 @@ function outputsOf(
 
 /** The element `create` writes for these inputs (its `<user/>` belongs to the PoolUser). */
 function built(i: ServerPoolInputs): XmlElement {
-  return newElement(SERVER_POOL, [["name", i.name], ...desiredAttributes(i)]);
+  return newElement(SERVER_POOL, newAttributes(SPEC, i));
 }
 
 /** How an existing pool of the new name is taken (see takeExisting), or ALREADY_EXISTS. */
@@ -171,12 +224,7 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const inputs = normalizeInputs(news, ["domainXml", "virtualization", "name", "subnet"]);
-  if (Array.isArray(inputs.portNames)) inputs.portNames = inputs.portNames.map(trimmed);
-  const failures = runRules(inputs, RULES);
-  if (typeof inputs.subnet === "string" && !isUnknown(inputs.subnet)) {
-    inputs.subnet = parseSubnet(inputs.subnet).subnet?.cidr ?? inputs.subnet;
-  }
+  const { inputs, failures } = checkFields(SPEC.fields, news);
   if (failures.length === 0) failures.push(...(await checkAgainstFile(olds, inputs, FILE_CHECK)));
   return { inputs, failures };
 }
@@ -202,7 +250,7 @@ export async function create(
       // Adoption takes the element as it is (see Virtualization): no write, the file's values.
       const found = inputsFromFile(
         inputs,
-        desiredAttributes(inputs),
+        desiredAttributes(SPEC, inputs),
         getAttributes(existing.pool),
         FIELDS,
       );
@@ -226,7 +274,7 @@ export async function update(
 ): Promise<{ outs: ServerPoolOutputs }> {
   const { value } = await editIms(news, (doc) => {
     const { pool } = requirePool(doc, news.domainXml, olds.name, news.virtualization);
-    const changed = setAttributes(pool, desiredAttributes(news));
+    const changed = setAttributes(pool, desiredAttributes(SPEC, news));
     return { value: outputsOf(news, pool, changed, fx), changed };
   });
   return { outs: value };
@@ -244,14 +292,14 @@ export async function read(
   if (!l) return {};
   // From the ID alone, every value comes from the file (an empty start differs from all of them).
   const old = !ref.fromId
-    ? (pick(props, INPUT_KEYS) as ServerPoolInputs)
+    ? (pick(props, KEYS.stored) as ServerPoolInputs)
     : ({
         domainXml: ref.domainXml,
         name: ref.name,
         subnet: "",
         portNames: [],
       } as unknown as ServerPoolInputs);
-  const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(l.pool), FIELDS);
+  const inputs = inputsFromFile(old, desiredAttributes(SPEC, old), getAttributes(l.pool), FIELDS);
   inputs.virtualization = getAttribute(l.virtualization, "name") ?? old.virtualization;
   return { id, props: outputsOf(inputs, l.pool, props.restartRequired ?? false, fx), inputs };
 }

@@ -3,30 +3,33 @@ import { findMachine, findPool, poolPath, USER } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import { appendChild, newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlDocument, type XmlElement } from "../domain/xml";
+import { diffOn, digest, editIms, inputsFromFile, pick } from "./common";
 import {
-  diffOn,
-  editIms,
-  normalizeInputs,
-  digest,
-  inputsFromFile,
-  integerOrRaw,
-  pick,
-  type AttributeField,
-} from "./common";
+  adoptField,
+  allowUnsupportedField,
+  attributeFields,
+  checkFields,
+  COMMON_OUTPUTS,
+  desiredAttributes,
+  keysOf,
+  parentInProgramField,
+  type FieldTable,
+  type Keys,
+  type OutputsOnly,
+  type OutputTable,
+  type ResourceSpec,
+} from "./fields";
 import { alreadyExists, readTarget, requireMachine, requirePool, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   AUTH_METHODS,
-  booleanRule,
   domainXmlRule,
   idRule,
   isUnknown,
   nameRule,
   oneOfRule,
-  runRules,
   unixUserRule,
   type CheckFailure,
-  type Rule,
 } from "./rules";
 
 /** Plain inputs of a `PoolUser` (no `machine`) or a `MachineUser`. */
@@ -53,35 +56,135 @@ export interface UserOutputs extends UserInputs {
   stateVersion: 1;
 }
 
-const COMMON_KEYS = ["domainXml", "virtualization", "serverPool"] as const;
-const VALUE_KEYS = ["name", "userId", "groupId", "authMethod", "adopt"] as const;
+/** The inputs of a `PoolUser`: a user element of a pool has no `machine`. */
+type PoolUserInputs = Omit<UserInputs, "machine">;
 
-const FIELDS: readonly AttributeField[] = [
-  { input: "name", attr: "name", absent: "" },
-  { input: "userId", attr: "user-id", parse: integerOrRaw, absent: -1 },
-  { input: "groupId", attr: "group-id", parse: integerOrRaw, absent: -1 },
-  { input: "authMethod", attr: "auth-method", absent: undefined },
-];
+/** The outputs of both user resources beyond their inputs. */
+type UserOutputsOnly = OutputsOnly<UserOutputs, UserInputs>;
 
-function desiredAttributes(i: UserInputs): Array<[string, string | undefined]> {
-  return [
-    ["name", i.name],
-    ["user-id", String(i.userId)],
-    ["group-id", String(i.groupId)],
-    ["auth-method", i.authMethod],
-  ];
+/** The fields both user resources have, in order; `parent` names where domainXml comes from. */
+function userFields(parent: string): FieldTable<Omit<PoolUserInputs, "serverPool">> {
+  return {
+    domainXml: {
+      type: "string",
+      doc: "path of domain.xml",
+      required: true,
+      default: `from \`${parent}\``,
+      rule: domainXmlRule,
+      change: "replace",
+      trim: true,
+    },
+    virtualization: {
+      type: "string",
+      doc: `IMS name of the virtualization (set by the SDK when \`${parent}\` is the resource)`,
+      rule: nameRule,
+      change: "replace",
+      ancestor: true,
+      trim: true,
+      exposure: "parent",
+    },
+    name: {
+      type: "string",
+      doc: "unix user name (`[a-z_][a-z0-9_-]{0,31}`)",
+      required: true,
+      default: "the resource name",
+      xml: { attr: "name" },
+      absent: "",
+      rule: unixUserRule,
+      change: "update",
+      trim: true,
+    },
+    userId: {
+      type: "integer",
+      doc: "unix user id, 0 to 4294967294",
+      required: true,
+      xml: { attr: "user-id" },
+      absent: -1,
+      rule: idRule,
+      change: "update",
+    },
+    groupId: {
+      type: "integer",
+      doc: "unix group id, 0 to 4294967294",
+      required: true,
+      xml: { attr: "group-id" },
+      absent: -1,
+      rule: idRule,
+      change: "update",
+    },
+    authMethod: {
+      type: "string",
+      doc: 'libvirt transport: `ssh`, `libssh`, `libssh2`, `tls`, `tcp`, `unix`, or `""` for none',
+      default: "`ssh` (not written unless set)",
+      xml: { attr: "auth-method" },
+      rule: (p) => oneOfRule(p, AUTH_METHODS),
+      change: "update",
+    },
+    adopt: {
+      ...adoptField<PoolUserInputs>("user"),
+      doc: "take over a user that is already set instead of failing with ALREADY_EXISTS",
+    },
+    allowUnsupportedGlassFish: allowUnsupportedField(),
+    parentInProgram: parentInProgramField(),
+  };
 }
+
+/** The outputs of both user resources. */
+const USER_OUTPUTS: OutputTable<UserOutputsOnly> = COMMON_OUTPUTS;
+
+/** The fields of a `PoolUser`, declared once. */
+export const POOL_USER_SPEC: ResourceSpec<PoolUserInputs, UserOutputsOnly> = {
+  type: "PoolUser",
+  doc: "The pool's `<user>`: what `asadmin create-server-pool-user` sets. The element is mandatory, so delete empties it again. Changing the pool replaces; the rest (the name too) updates in place.",
+  fields: {
+    ...userFields("serverPool"),
+    serverPool: {
+      type: "string",
+      doc: "the `ServerPool`, or its IMS name",
+      required: true,
+      rule: nameRule,
+      change: "replace",
+      trim: true,
+    },
+  },
+  outputs: USER_OUTPUTS,
+};
+
+/** The fields of a `MachineUser`, declared once. */
+export const MACHINE_USER_SPEC: ResourceSpec<UserInputs, UserOutputsOnly> = {
+  type: "MachineUser",
+  doc: "The machine's optional `<user>`: what `asadmin create-machine-user` adds. Changing the machine replaces; the rest (the name too) updates in place.",
+  fields: {
+    ...userFields("machine"),
+    serverPool: {
+      type: "string",
+      doc: "IMS name of the machine's pool, when `machine` is given by name (optional)",
+      rule: nameRule,
+      change: "replace",
+      ancestor: true,
+      trim: true,
+    },
+    machine: {
+      type: "string",
+      doc: "the `Machine`, or its IMS name",
+      required: true,
+      rule: nameRule,
+      change: "replace",
+      trim: true,
+    },
+  },
+  outputs: USER_OUTPUTS,
+};
 
 /** One kind of user: where its `<user>` lives and whether the element stays when it is deleted. */
 interface UserKind {
   kind: "pool" | "machine";
-  keys: readonly string[];
-  replaceOn: readonly string[];
-  /** Ancestors the SDK knows only from a parent resource: compared when both sides have them. */
-  chain: readonly string[];
+  /** Its fields; a pool's user reads `machine` as absent. */
+  spec: ResourceSpec<PoolUserInputs, UserOutputsOnly>;
+  /** The key lists of its fields. */
+  keys: Keys<PoolUserInputs>;
   /** The input naming the direct parent. */
   parentKey: "serverPool" | "machine";
-  rules: readonly Rule[];
   /** The parent element and its ancestors (root first) from the inputs; throws when missing. */
   parent(doc: XmlDocument, i: UserInputs): XmlElement[];
   /** The parent if it is still there (for read and delete). */
@@ -90,25 +193,11 @@ interface UserKind {
   chainOf(doc: XmlDocument, i: UserInputs): Partial<UserInputs>;
 }
 
-const BASE_RULES: readonly Rule[] = [
-  domainXmlRule(),
-  nameRule("virtualization", false),
-  unixUserRule("name"),
-  idRule("userId"),
-  idRule("groupId"),
-  oneOfRule("authMethod", AUTH_METHODS),
-  booleanRule("adopt"),
-  booleanRule("allowUnsupportedGlassFish"),
-  booleanRule("parentInProgram"),
-];
-
 const POOL: UserKind = {
   kind: "pool",
-  keys: [...COMMON_KEYS, ...VALUE_KEYS],
-  replaceOn: ["domainXml", "virtualization", "serverPool"],
-  chain: ["virtualization"],
+  spec: POOL_USER_SPEC,
+  keys: keysOf(POOL_USER_SPEC.fields),
   parentKey: "serverPool",
-  rules: [...BASE_RULES, nameRule("serverPool")],
   parent: (doc, i) => {
     const l = requirePool(doc, i.domainXml, i.serverPool as string, i.virtualization);
     return poolPath(doc, l);
@@ -122,11 +211,9 @@ const POOL: UserKind = {
 
 const MACHINE: UserKind = {
   kind: "machine",
-  keys: [...COMMON_KEYS, "machine", ...VALUE_KEYS],
-  replaceOn: ["domainXml", "virtualization", "serverPool", "machine"],
-  chain: ["virtualization", "serverPool"],
+  spec: MACHINE_USER_SPEC,
+  keys: keysOf(MACHINE_USER_SPEC.fields),
   parentKey: "machine",
-  rules: [...BASE_RULES, nameRule("serverPool", false), nameRule("machine")],
   parent: (doc, i) => {
     const l = requireMachine(doc, i.domainXml, i.machine as string, i.serverPool);
     return [...poolPath(doc, l), l.machine];
@@ -143,7 +230,7 @@ const MACHINE: UserKind = {
 
 function outputsOf(k: UserKind, i: UserInputs, el: XmlElement, restart: boolean): UserOutputs {
   return {
-    ...(pick(i, k.keys as (keyof UserInputs)[]) as UserInputs),
+    ...(pick(i, k.keys.stored) as UserInputs),
     restartRequired: restart,
     xmlDigest: digest(el, () => true),
     stateVersion: 1,
@@ -158,10 +245,15 @@ function userOf(parent: XmlElement): XmlElement | undefined {
  * How an existing `<user>` with a name is taken (with `adopt`, or when it is exactly what an
  * interrupted run of this create wrote), or ALREADY_EXISTS.
  */
-function takeover(user: XmlElement, parent: XmlElement, i: UserInputs): "adopt" | "resume" {
+function takeover(
+  k: UserKind,
+  user: XmlElement,
+  parent: XmlElement,
+  i: UserInputs,
+): "adopt" | "resume" {
   return takeExisting(
     user,
-    newElement(USER, desiredAttributes(i)),
+    newElement(USER, desiredAttributes(k.spec, i)),
     () => true,
     i.adopt,
     () => alreadyExists(user, i.domainXml, parent),
@@ -174,14 +266,17 @@ function isTaken(k: UserKind, user: XmlElement | undefined): user is XmlElement 
 }
 
 function makeProvider(k: UserKind) {
+  const { keys } = k;
+  const fields = attributeFields(k.spec.fields);
+
   /** What `check` asks of the file: a parent given by name is there, its user not set. */
   const fileCheck: FileCheck = {
     kind: k.kind === "pool" ? "PoolUser" : "MachineUser",
     // A user element is the slot of its parent.
     keyedBy: k.parentKey,
-    keys: k.keys,
-    replaceOn: k.replaceOn,
-    chain: k.chain,
+    keys: keys.diff,
+    replaceOn: keys.replace,
+    chain: keys.ancestors,
     probe: (raw, doc, step) => {
       const i = raw as unknown as UserInputs;
       if (!step.creating || isUnknown(raw)) return [];
@@ -191,7 +286,7 @@ function makeProvider(k: UserKind) {
       const parent = parents?.[parents.length - 1];
       const user = parent && userOf(parent);
       if (parent && isTaken(k, user) && !step.nameIsOurs) {
-        failures.push(...failureOf("name", () => takeover(user, parent, i)));
+        failures.push(...failureOf("name", () => takeover(k, user, parent, i)));
       }
       return failures;
     },
@@ -201,35 +296,28 @@ function makeProvider(k: UserKind) {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> => {
-    const inputs = normalizeInputs(news, [
-      "domainXml",
-      "virtualization",
-      "serverPool",
-      "machine",
-      "name",
-    ]);
-    const failures = runRules(inputs, k.rules);
+    const { inputs, failures } = checkFields(k.spec.fields, news);
     if (failures.length === 0) failures.push(...(await checkAgainstFile(olds, inputs, fileCheck)));
     return { inputs, failures };
   };
 
-  const diff = diffOn(k.keys, k.replaceOn, k.chain);
+  const diff = diffOn(keys.diff, keys.replace, keys.ancestors);
 
   const create = async (inputs: UserInputs): Promise<{ id: string; outs: UserOutputs }> => {
     const { value } = await editIms(inputs, (doc) => {
       const parents = k.parent(doc, inputs);
       const parent = parents[parents.length - 1];
       let user = userOf(parent);
-      if (isTaken(k, user) && takeover(user, parent, inputs) === "resume") {
+      if (isTaken(k, user) && takeover(k, user, parent, inputs) === "resume") {
         return { value: outputsOf(k, inputs, user, true), changed: false };
       }
       if (isTaken(k, user)) {
         // Adoption takes the element as it is (see Virtualization): no write, the file's values.
         const found = inputsFromFile(
           inputs,
-          desiredAttributes(inputs),
+          desiredAttributes(k.spec, inputs),
           getAttributes(user),
-          FIELDS,
+          fields,
         );
         return { value: outputsOf(k, found, user, false), changed: false };
       }
@@ -237,7 +325,7 @@ function makeProvider(k: UserKind) {
         user = newElement(USER);
         appendChild(parents, user);
       }
-      setAttributes(user, desiredAttributes(inputs));
+      setAttributes(user, desiredAttributes(k.spec, inputs));
       return { value: outputsOf(k, inputs, user, true), changed: true };
     });
     const owner =
@@ -260,7 +348,7 @@ function makeProvider(k: UserKind) {
         appendChild(parents, user);
         changed = true;
       }
-      changed = setAttributes(user, desiredAttributes(news)) || changed;
+      changed = setAttributes(user, desiredAttributes(k.spec, news)) || changed;
       return { value: outputsOf(k, news, user, changed), changed };
     });
     return { outs: value };
@@ -281,14 +369,14 @@ function makeProvider(k: UserKind) {
     const known = !ref.fromId;
     // From the ID alone, every value comes from the file (an empty start differs from all).
     let old: UserInputs = known
-      ? (pick(props as UserInputs, k.keys as (keyof UserInputs)[]) as UserInputs)
+      ? (pick(props as UserInputs, keys.stored) as UserInputs)
       : { domainXml: ref.domainXml, [k.parentKey]: ref.name, name: "", userId: -1, groupId: -1 };
     const { doc } = await readDomain(old.domainXml);
     const parent = k.findParent(doc, old);
     const user = parent && userOf(parent);
     if (!user || getAttribute(user, "name") === undefined) return {};
     if (!known) old = { ...old, ...k.chainOf(doc, old) };
-    const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(user), FIELDS);
+    const inputs = inputsFromFile(old, desiredAttributes(k.spec, old), getAttributes(user), fields);
     return { id, props: outputsOf(k, inputs, user, props.restartRequired ?? false), inputs };
   };
 
@@ -302,12 +390,10 @@ function makeProvider(k: UserKind) {
         removeChild(parent, user);
         return { value: undefined, changed: true };
       }
-      const changed = setAttributes(user, [
-        ["name", undefined],
-        ["user-id", undefined],
-        ["group-id", undefined],
-        ["auth-method", undefined],
-      ]);
+      const changed = setAttributes(
+        user,
+        fields.map((f) => [f.attr, undefined]),
+      );
       return { value: undefined, changed };
     });
   };

@@ -13,31 +13,30 @@ import { newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { ELEMENT_DEFAULTS, EMULATORS, PRESETS, type Emulator } from "../libvirt/presets";
+import { diffOn, digest, editIms, inputsFromFile, keepExplicitDefaults, pick } from "./common";
 import {
-  diffOn,
-  editIms,
-  normalizeInputs,
-  digest,
-  inputsFromFile,
-  integerOrRaw,
-  keepExplicitDefaults,
-  pick,
-  type AttributeField,
-} from "./common";
+  adoptField,
+  allowUnsupportedField,
+  attributeFields,
+  checkFields,
+  COMMON_OUTPUTS,
+  desiredAttributes,
+  keysOf,
+  newAttributes,
+  type OutputsOnly,
+  type ResourceSpec,
+} from "./fields";
 import { alreadyExists, readTarget, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   absolutePathRule,
-  booleanRule,
   connectionStringRule,
   domainXmlRule,
   integerRule,
   isUnknown,
   nameRule,
   oneOfRule,
-  runRules,
   type CheckFailure,
-  type Rule,
 } from "./rules";
 
 /** Plain inputs of a `Virtualization` (the SDK's `VirtualizationArgs`, resolved). */
@@ -68,72 +67,115 @@ export interface VirtualizationOutputs extends VirtualizationInputs {
   stateVersion: 1;
 }
 
+/** Where the preset puts a value GlassFish's default does not already give (SPEC §3). */
+function presetValue(
+  i: VirtualizationInputs,
+  key: "emulatorPath" | "connectionString",
+): string | undefined {
+  const preset = (PRESETS[i.emulator] ?? PRESETS.kvm)[key];
+  return preset !== ELEMENT_DEFAULTS[key] ? preset : undefined;
+}
+
+/** The fields of a `Virtualization`, declared once. */
+export const SPEC: ResourceSpec<
+  VirtualizationInputs,
+  OutputsOnly<VirtualizationOutputs, VirtualizationInputs>
+> = {
+  type: "Virtualization",
+  doc: "A `<libvirt-virtualization>` in a GlassFish domain.xml: what `asadmin create-ims-config-libvirt` creates. Changing `domainXml` or `name` replaces it; everything else updates in place.",
+  fixed: [["type", "libvirt"]],
+  fields: {
+    domainXml: {
+      type: "string",
+      doc: "path of the GlassFish domain.xml to edit (relative: from the Pulumi project)",
+      required: true,
+      rule: domainXmlRule,
+      change: "replace",
+      trim: true,
+    },
+    name: {
+      type: "string",
+      doc: "IMS name of the virtualization: letters, digits, `_`, `-`, `.`",
+      required: true,
+      default: "the resource name",
+      xml: { attr: "name", key: true },
+      rule: nameRule,
+      change: "replace",
+      trim: true,
+    },
+    emulator: {
+      type: "string",
+      doc: "emulator preset: `kvm`, `qemu` (software emulation), `xen`, or `test` (libvirt's embedded test driver, no daemon needed)",
+      fill: "kvm",
+      rule: (p) => oneOfRule(p, EMULATORS),
+      change: "update",
+    },
+    emulatorPath: {
+      type: "string",
+      doc: "absolute path of the emulator binary",
+      default: "the preset's (`/usr/bin/kvm` for kvm)",
+      xml: { attr: "emulator-path" },
+      write: (i) => i.emulatorPath ?? presetValue(i, "emulatorPath"),
+      absent: ELEMENT_DEFAULTS.emulatorPath,
+      rule: absolutePathRule,
+      change: "update",
+      trim: true,
+    },
+    connectionString: {
+      type: "string",
+      doc: "the libvirt connection-string template with `#{auth.sep}`, `#{auth.method}`, `#{user.name}`, `#{target.host}`; secret",
+      default: "the preset's",
+      xml: { attr: "connection-string" },
+      write: (i) => i.connectionString ?? presetValue(i, "connectionString"),
+      absent: ELEMENT_DEFAULTS.connectionString,
+      rule: connectionStringRule,
+      change: "update",
+      trim: true,
+      secret: true,
+    },
+    templateCacheSize: {
+      type: "integer",
+      doc: "how many templates GlassFish keeps cached, 0 to 10000",
+      xml: { attr: "template-cache-size" },
+      absent: ELEMENT_DEFAULTS.templateCacheSize,
+      rule: (p) => integerRule(p, 0, 10000),
+      change: "update",
+    },
+    templateCacheRefreshRate: {
+      type: "integer",
+      doc: "seconds between template cache refreshes, 1 to 86400",
+      xml: { attr: "template-cache-refresh-rate" },
+      absent: ELEMENT_DEFAULTS.templateCacheRefreshRate,
+      rule: (p) => integerRule(p, 1, 86400),
+      change: "update",
+    },
+    adopt: adoptField("`<libvirt-virtualization>`"),
+    allowUnsupportedGlassFish: allowUnsupportedField(),
+  },
+  outputs: {
+    effectiveEmulatorPath: {
+      type: "string",
+      doc: "the emulator path GlassFish will use (empty for `test`, which needs none)",
+    },
+    effectiveConnectionString: {
+      type: "string",
+      doc: "the connection-string template GlassFish will use; secret: it may carry credentials",
+      secret: true,
+    },
+    ...COMMON_OUTPUTS,
+  },
+};
+
+const KEYS = keysOf(SPEC.fields);
+
 /** Input keys, in the order they are compared. */
-export const INPUT_KEYS = [
-  "domainXml",
-  "name",
-  "emulator",
-  "emulatorPath",
-  "connectionString",
-  "templateCacheSize",
-  "templateCacheRefreshRate",
-  "adopt",
-] as const;
+export const INPUT_KEYS = KEYS.diff;
 
 /** A change of these replaces the element; everything else updates it in place. */
-export const REPLACE_ON = ["domainXml", "name"] as const;
-
-const RULES: readonly Rule[] = [
-  domainXmlRule(),
-  nameRule("name"),
-  oneOfRule("emulator", EMULATORS),
-  absolutePathRule("emulatorPath"),
-  connectionStringRule("connectionString"),
-  integerRule("templateCacheSize", 0, 10000),
-  integerRule("templateCacheRefreshRate", 1, 86400),
-  booleanRule("adopt"),
-  booleanRule("allowUnsupportedGlassFish"),
-];
+export const REPLACE_ON = KEYS.replace;
 
 /** The inputs read back from attributes on refresh. */
-const FIELDS: readonly AttributeField[] = [
-  { input: "emulatorPath", attr: "emulator-path", absent: ELEMENT_DEFAULTS.emulatorPath },
-  {
-    input: "connectionString",
-    attr: "connection-string",
-    absent: ELEMENT_DEFAULTS.connectionString,
-  },
-  {
-    input: "templateCacheSize",
-    attr: "template-cache-size",
-    parse: integerOrRaw,
-    absent: ELEMENT_DEFAULTS.templateCacheSize,
-  },
-  {
-    input: "templateCacheRefreshRate",
-    attr: "template-cache-refresh-rate",
-    parse: integerOrRaw,
-    absent: ELEMENT_DEFAULTS.templateCacheRefreshRate,
-  },
-];
-
-/** The managed attributes, in the order a new element gets them, from inputs. */
-function desiredAttributes(i: VirtualizationInputs): Array<[string, string | undefined]> {
-  const preset = PRESETS[i.emulator] ?? PRESETS.kvm;
-  const presetPath =
-    preset.emulatorPath !== ELEMENT_DEFAULTS.emulatorPath ? preset.emulatorPath : undefined;
-  const presetCs =
-    preset.connectionString !== ELEMENT_DEFAULTS.connectionString
-      ? preset.connectionString
-      : undefined;
-  return [
-    ["type", "libvirt"],
-    ["emulator-path", i.emulatorPath ?? presetPath],
-    ["connection-string", i.connectionString ?? presetCs],
-    ["template-cache-size", i.templateCacheSize?.toString()],
-    ["template-cache-refresh-rate", i.templateCacheRefreshRate?.toString()],
-  ];
-}
+const FIELDS = attributeFields(SPEC.fields);
 
 function outputsOf(
   i: VirtualizationInputs,
@@ -142,7 +184,7 @@ function outputsOf(
 ): VirtualizationOutputs {
   const attrPath = getAttribute(el, "emulator-path");
   return {
-    ...(pick(i, INPUT_KEYS) as VirtualizationInputs),
+    ...(pick(i, KEYS.stored) as VirtualizationInputs),
     effectiveEmulatorPath: attrPath ?? (i.emulator === "test" ? "" : ELEMENT_DEFAULTS.emulatorPath),
     effectiveConnectionString:
       getAttribute(el, "connection-string") ?? ELEMENT_DEFAULTS.connectionString,
@@ -158,7 +200,7 @@ function idOf(i: VirtualizationInputs): string {
 
 /** The element `create` writes for these inputs. */
 function built(i: VirtualizationInputs): XmlElement {
-  return newElement(LIBVIRT_VIRTUALIZATION, [["name", i.name], ...desiredAttributes(i)]);
+  return newElement(LIBVIRT_VIRTUALIZATION, newAttributes(SPEC, i));
 }
 
 /** How an existing virtualization of the new name is taken (see takeExisting), or ALREADY_EXISTS. */
@@ -195,9 +237,7 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const inputs = normalizeInputs(news, ["domainXml", "name", "emulatorPath", "connectionString"]);
-  if (inputs.emulator === undefined) inputs.emulator = "kvm";
-  const failures = runRules(inputs, RULES);
+  const { inputs, failures } = checkFields(SPEC.fields, news);
   if (failures.length === 0) failures.push(...(await checkAgainstFile(olds, inputs, FILE_CHECK)));
   return { inputs, failures };
 }
@@ -222,7 +262,7 @@ export async function create(
       // file's values, so where the program differs the next preview shows it as an update.
       const found = inputsFromFile(
         inputs,
-        desiredAttributes(inputs),
+        desiredAttributes(SPEC, inputs),
         getAttributes(existing),
         FIELDS,
       );
@@ -249,7 +289,7 @@ export async function update(
         `<${LIBVIRT_VIRTUALIZATION} name="${olds.name}"> is gone from ${news.domainXml}: run pulumi refresh, then pulumi up to recreate it`,
       );
     }
-    const desired = keepExplicitDefaults(desiredAttributes(news), getAttributes(el), FIELDS);
+    const desired = keepExplicitDefaults(desiredAttributes(SPEC, news), getAttributes(el), FIELDS);
     const changed = setAttributes(el, desired);
     return { value: outputsOf(news, el, changed), changed };
   });
@@ -271,13 +311,13 @@ export async function read(
   if (!el || el.name !== LIBVIRT_VIRTUALIZATION) return {};
   // From the ID alone, the inputs are what the file says, starting from the preset it matches.
   const old = !ref.fromId
-    ? (pick(props, INPUT_KEYS) as VirtualizationInputs)
+    ? (pick(props, KEYS.stored) as VirtualizationInputs)
     : ({
         domainXml: ref.domainXml,
         name: ref.name,
         emulator: presetOf(el),
       } as VirtualizationInputs);
-  const inputs = inputsFromFile(old, desiredAttributes(old), getAttributes(el), FIELDS);
+  const inputs = inputsFromFile(old, desiredAttributes(SPEC, old), getAttributes(el), FIELDS);
   return { id, props: outputsOf(inputs, el, props.restartRequired ?? false), inputs };
 }
 

@@ -1,0 +1,258 @@
+// What the field tables say to the outside: the Pulumi package schema (schema.json) and the
+// README's input tables. Pure functions of the tables; scripts/generate.ts writes the files and a
+// unit test checks that the committed ones are what these functions give.
+import {
+  isStored,
+  type Change,
+  type Exposure,
+  type FieldType,
+  type XmlPlace,
+} from "./resources/fields";
+import { SPEC as MACHINE } from "./resources/machine";
+import { SPEC as SERVER_POOL } from "./resources/server-pool";
+import { MACHINE_USER_SPEC, POOL_USER_SPEC } from "./resources/user";
+import { SPEC as VIRTUALIZATION } from "./resources/virtualization";
+
+/** What the schema and the README show of a field (a view of resources/fields.ts's `Field`). */
+export interface FieldDoc {
+  /** The value's kind. */
+  type: FieldType;
+  /** One line: what the value is and what is allowed. */
+  doc: string;
+  /** `check` fails without it. */
+  required?: boolean;
+  /** The documented default. */
+  default?: string;
+  /** The value `check` fills in. */
+  fill?: unknown;
+  /** Where it is written in domain.xml. */
+  xml?: XmlPlace;
+  /** The input value an absent attribute means. */
+  absent?: unknown;
+  /** What a change does. */
+  change: Change;
+  /** Recorded in the state. */
+  stored?: boolean;
+  /** Who gives it. */
+  exposure?: Exposure;
+  /** Secret. */
+  secret?: boolean;
+}
+
+/** What the schema shows of an output. */
+export interface OutputDoc {
+  /** The value's kind. */
+  type: FieldType;
+  /** One line. */
+  doc: string;
+  /** Not always set. */
+  optional?: boolean;
+  /** Secret. */
+  secret?: boolean;
+}
+
+/** What the schema and the README show of a resource (a view of `ResourceSpec`). */
+export interface ResourceDoc {
+  /** The type name, e.g. `Virtualization`. */
+  type: string;
+  /** What it is. */
+  doc: string;
+  /** Its inputs, in table order. */
+  fields: Readonly<Record<string, FieldDoc>>;
+  /** Its outputs beyond the stored inputs. */
+  outputs: Readonly<Record<string, OutputDoc>>;
+}
+
+/** Every resource, in the order the README and the schema list them. */
+export const RESOURCES: readonly ResourceDoc[] = [
+  VIRTUALIZATION,
+  SERVER_POOL,
+  POOL_USER_SPEC,
+  MACHINE,
+  MACHINE_USER_SPEC,
+];
+
+/** The package's name in its schema and type tokens (`glassfish-ims:index:<Type>`). */
+export const PACKAGE = "glassfish-ims";
+
+/** The dynamic provider's type token of a resource, which the schema's alias names. */
+export function dynamicToken(type: string): string {
+  return `pulumi-nodejs:dynamic/${PACKAGE}:${type}`;
+}
+
+/** The field's documented default: its own, else "required", its fill, or what absence means. */
+export function defaultOf(f: FieldDoc): string | undefined {
+  if (f.default !== undefined) return f.default;
+  if (f.required) return "required";
+  if (f.fill !== undefined) return code(f.fill);
+  if (f.xml && "attr" in f.xml && f.absent !== undefined) {
+    return `${code(f.absent)} (not written unless set)`;
+  }
+  return undefined;
+}
+
+function code(v: unknown): string {
+  return `\`${typeof v === "string" ? v : JSON.stringify(v)}\``;
+}
+
+/** `doc` as a sentence: capitalized, with a final period. */
+function sentence(doc: string): string {
+  const s = doc.charAt(0).toUpperCase() + doc.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
+function schemaType(type: FieldType): Record<string, unknown> {
+  return type === "string[]" ? { type: "array", items: { type: "string" } } : { type };
+}
+
+function inSchema(f: FieldDoc): boolean {
+  return (f.exposure ?? "argument") !== "internal";
+}
+
+function fieldProperty(f: FieldDoc, asInput: boolean): Record<string, unknown> {
+  const d = defaultOf(f);
+  return {
+    ...schemaType(f.type),
+    description: sentence(f.doc) + (d !== undefined && d !== "required" ? ` Default: ${d}.` : ""),
+    ...(f.secret ? { secret: true } : {}),
+    ...(asInput && f.change === "replace" ? { willReplaceOnChanges: true } : {}),
+  };
+}
+
+/** One resource of the package schema. */
+export function resourceSchema(r: ResourceDoc): Record<string, unknown> {
+  const fields = Object.entries(r.fields).filter(([, f]) => inSchema(f));
+  const stored = fields.filter(([, f]) => isStored(f));
+  const outputs = Object.entries(r.outputs);
+  return {
+    description: r.doc,
+    properties: Object.fromEntries([
+      ...stored.map(([name, f]) => [name, fieldProperty(f, false)]),
+      ...outputs.map(([name, o]) => [
+        name,
+        {
+          ...schemaType(o.type),
+          description: sentence(o.doc),
+          ...(o.secret ? { secret: true } : {}),
+        },
+      ]),
+    ]),
+    required: [
+      ...stored.filter(([, f]) => f.required || f.fill !== undefined).map(([name]) => name),
+      ...outputs.filter(([, o]) => !o.optional).map(([name]) => name),
+    ],
+    inputProperties: Object.fromEntries(fields.map(([name, f]) => [name, fieldProperty(f, true)])),
+    // Required of the program: the SDK (or the provider) fills a field that has a default.
+    requiredInputs: fields
+      .filter(([, f]) => f.required && f.default === undefined)
+      .map(([name]) => name),
+    aliases: [{ type: dynamicToken(r.type) }],
+  };
+}
+
+/** What the schema takes from package.json. */
+export interface PackageInfo {
+  /** The package version (semver). */
+  version: string;
+  /** One line on what the package does. */
+  description: string;
+  /** The SPDX license. */
+  license: string;
+}
+
+/** The Pulumi package schema of every resource (`schema.json`). */
+export function packageSchema(
+  pkg: PackageInfo,
+  resources: readonly ResourceDoc[] = RESOURCES,
+): Record<string, unknown> {
+  return {
+    name: PACKAGE,
+    displayName: "GlassFish IMS",
+    version: pkg.version,
+    description: pkg.description,
+    license: pkg.license,
+    language: { nodejs: { respectSchemaVersion: true } },
+    resources: Object.fromEntries(
+      resources.map((r) => [`${PACKAGE}:index:${r.type}`, resourceSchema(r)]),
+    ),
+  };
+}
+
+const CHANGE: Record<Change, string> = {
+  replace: "replaces",
+  update: "in place",
+  none: "not compared",
+};
+
+function xmlCell(xml: XmlPlace | undefined): string {
+  if (!xml) return "";
+  return "text" in xml ? `\`<${xml.text}>\`` : `\`${xml.attr}\``;
+}
+
+/**
+ * A markdown table as Prettier aligns it (cells padded to the column's width), so that the
+ * generated README passes `prettier --check`.
+ */
+export function markdownTable(rows: readonly (readonly string[])[]): string {
+  for (const cell of rows.flat()) {
+    if (cell.includes("|") || cell.includes("\n")) {
+      throw new Error(`a table cell cannot hold "|" or a line break: ${cell}`);
+    }
+  }
+  const widths = rows[0].map((_, i) => Math.max(3, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  return [line(rows[0]), line(widths.map((w) => "-".repeat(w))), ...rows.slice(1).map(line)].join(
+    "\n",
+  );
+}
+
+/** Identity first: the README lists what replaces, then what updates, then the rest. */
+const CHANGE_ORDER: readonly Change[] = ["replace", "update", "none"];
+
+/**
+ * The README's input table of a resource: the inputs a program gives, identity first, else in
+ * table order.
+ */
+export function readmeTable(r: ResourceDoc): string {
+  const rows = Object.entries(r.fields)
+    .filter(([, f]) => (f.exposure ?? "argument") === "argument")
+    .sort(([, a], [, b]) => CHANGE_ORDER.indexOf(a.change) - CHANGE_ORDER.indexOf(b.change))
+    .map(([name, f]) => [
+      `\`${name}\``,
+      f.doc,
+      defaultOf(f) ?? "",
+      CHANGE[f.change],
+      xmlCell(f.xml),
+    ]);
+  return markdownTable([["Input", "Description", "Default", "Change", "domain.xml"], ...rows]);
+}
+
+/** The comment that opens a generated table in the README. */
+export function readmeMarker(type: string): string {
+  return `<!-- generated: ${type} inputs, from its field table (npm run generate) -->`;
+}
+
+/** The comment that closes a generated table. */
+export const README_END = "<!-- end generated -->";
+
+/**
+ * The README with every resource's input table (between its marker and {@link README_END})
+ * as the tables give it. A resource without its marker is an error: every table is generated.
+ */
+export function renderReadme(
+  readme: string,
+  resources: readonly ResourceDoc[] = RESOURCES,
+): string {
+  let out = readme;
+  for (const r of resources) {
+    const start = out.indexOf(readmeMarker(r.type));
+    const end = start < 0 ? -1 : out.indexOf(README_END, start);
+    if (start < 0 || end < 0) {
+      throw new Error(`README.md has no "${readmeMarker(r.type)}" ... "${README_END}" section`);
+    }
+    const head = out.slice(0, start + readmeMarker(r.type).length);
+    out = `${head}\n\n${readmeTable(r)}\n\n${out.slice(end)}`;
+  }
+  return out;
+}

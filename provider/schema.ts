@@ -49,6 +49,8 @@ export interface OutputDoc {
   optional?: boolean;
   /** Secret. */
   secret?: boolean;
+  /** False when the SDK does not seed it (kept in the state only). */
+  seeded?: boolean;
 }
 
 /** What the schema and the README show of a resource (a view of `ResourceSpec`). */

@@ -137,6 +137,12 @@ export type OutputField<V> = {
   doc: string;
   /** Secret, as {@link Field.secret}. @default false */
   secret?: boolean;
+  /**
+   * False for an output kept in the state only: the SDK neither declares nor seeds it (each
+   * seeded property costs the program an Output per resource).
+   * @default true
+   */
+  seeded?: boolean;
 } & (undefined extends V
   ? {
       /** Not always set; the compiler checks it against the outputs interface. */
@@ -411,5 +417,6 @@ export const COMMON_OUTPUTS = {
   stateVersion: {
     type: "integer",
     doc: "version of the state's shape, for later code reading older state",
+    seeded: false,
   },
 } as const satisfies OutputTable<{ restartRequired: boolean; xmlDigest: string; stateVersion: 1 }>;

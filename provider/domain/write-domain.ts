@@ -46,6 +46,32 @@ async function bytesAt(
   return buf.subarray(0, bytesRead);
 }
 
+/** Blocks compared natively (Buffer.compare) before the one that differs is scanned by byte. */
+const BLOCK = 4096;
+
+/** The index of the first byte where `a` and `b` differ within `len`, or `len`. */
+function firstDifference(a: Buffer, b: Buffer, len: number): number {
+  let from = 0;
+  while (
+    from < len &&
+    a.compare(b, from, Math.min(len, from + BLOCK), from, Math.min(len, from + BLOCK)) === 0
+  ) {
+    from += BLOCK;
+  }
+  for (let i = from; i < len; i++) if (a[i] !== b[i]) return i;
+  return len;
+}
+
+/** How many bytes `a` and `b` (each `len` long) share at their ends. */
+function sameSuffix(a: Buffer, b: Buffer, len: number): number {
+  let to = len;
+  while (to > 0 && a.compare(b, Math.max(0, to - BLOCK), to, Math.max(0, to - BLOCK), to) === 0) {
+    to -= BLOCK;
+  }
+  for (let i = Math.max(0, to) - 1; i >= 0; i--) if (a[i] !== b[i]) return len - 1 - i;
+  return len;
+}
+
 /**
  * The bytes of `written` that differ from `original`, with 64 bytes of context each side,
  * found by comparing both files from each end in pieces (neither is held whole).
@@ -58,19 +84,23 @@ async function changedBytes(written: string, original: string): Promise<Buffer> 
     const piece = 1 << 20;
     const [bw, bo] = [Buffer.allocUnsafe(piece), Buffer.allocUnsafe(piece)];
     let head = 0;
-    scan: while (head < max) {
+    while (head < max) {
       const len = Math.min(piece, max - head);
       const [a, b] = await Promise.all([bytesAt(w, head, len, bw), bytesAt(o, head, len, bo)]);
-      for (let i = 0; i < len; i++, head++) if (a[i] !== b[i]) break scan;
+      const at = firstDifference(a, b, len);
+      head += at;
+      if (at < len) break;
     }
     let tail = 0;
-    scan: while (tail < max - head) {
+    while (tail < max - head) {
       const len = Math.min(piece, max - head - tail);
       const [a, b] = await Promise.all([
         bytesAt(w, ws - tail - len, len, bw),
         bytesAt(o, os - tail - len, len, bo),
       ]);
-      for (let i = len - 1; i >= 0; i--, tail++) if (a[i] !== b[i]) break scan;
+      const same = sameSuffix(a, b, len);
+      tail += same;
+      if (same < len) break;
     }
     const from = Math.max(0, head - 64);
     return bytesAt(w, from, Math.max(0, ws - Math.max(0, tail - 64) - from));

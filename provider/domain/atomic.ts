@@ -166,9 +166,12 @@ export async function* readChunks(file: string, chunk = 1 << 20): AsyncGenerator
  * valid until the next is asked for (garbage-free for large files).
  */
 async function* readHandle(handle: fs.FileHandle, chunk = 1 << 20): AsyncGenerator<Buffer> {
-  const buf = Buffer.allocUnsafe(chunk);
+  // No larger than the file: a buffer per read of a small file, not a megabyte (large buffers
+  // live outside the heap, and allocating one per write makes the garbage collector run often).
+  const size = (await handle.stat()).size;
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunk, size)));
   for (let pos = 0; ;) {
-    const { bytesRead } = await handle.read(buf, 0, chunk, pos);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
     if (bytesRead === 0) return;
     pos += bytesRead;
     yield buf.subarray(0, bytesRead);

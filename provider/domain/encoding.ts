@@ -164,9 +164,14 @@ function encodeInto(text: string, enc: FileEncoding, out: Buffer): number {
  */
 export function* encodeParts(parts: string[], enc: FileEncoding): Generator<Buffer> {
   if (enc.bom.length) yield enc.bom;
-  // 64K characters take at most 64K * 10 bytes (a reference like &#x10FFFF; per character).
+  // 64K characters take at most 64K * 10 bytes (a reference like &#x10FFFF; per character in
+  // ISO-8859-1 and US-ASCII; 3 bytes in UTF-8, 2 in UTF-16). The buffer is no larger than the
+  // whole text needs: large buffers live outside the heap, and one per write of a small file
+  // would make the garbage collector run often.
   const chunk = 1 << 16;
-  const out = Buffer.allocUnsafe(chunk * 20);
+  const perChar = enc.name === "UTF-8" ? 3 : enc.name.startsWith("UTF-16") ? 2 : 10;
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = Buffer.allocUnsafe(Math.max(1, Math.min(chunk * 20, total * perChar)));
   let used = 0;
   for (let p = 0; p < parts.length; p++) {
     const text = parts[p];
@@ -175,7 +180,8 @@ export function* encodeParts(parts: string[], enc: FileEncoding): Generator<Buff
       let end = Math.min(text.length, i + chunk);
       const last = text.charCodeAt(end - 1);
       if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
-      if (out.length - used < (end - i) * 10) {
+      // Room for the piece at its worst; the buffer always holds one piece whole.
+      if (used > 0 && out.length - used < (end - i) * perChar) {
         yield out.subarray(0, used);
         used = 0;
       }

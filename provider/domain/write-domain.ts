@@ -81,7 +81,7 @@ async function changedBytes(written: string, original: string): Promise<Buffer> 
   try {
     const [ws, os] = [(await w.stat()).size, (await o.stat()).size];
     const max = Math.min(ws, os);
-    const piece = 1 << 20;
+    const piece = Math.max(1, Math.min(1 << 20, Math.max(ws, os)));
     const [bw, bo] = [Buffer.allocUnsafe(piece), Buffer.allocUnsafe(piece)];
     let head = 0;
     while (head < max) {

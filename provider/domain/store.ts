@@ -108,9 +108,9 @@ export interface StoreOptions {
    * still holds what it wrote, to catch a program that ignores the lock and had read the file
    * before the rename (its own rename then comes later). By default it waits four times as long
    * as reading and decoding the file took (a measure of the file's size and of how busy the
-   * machine is, which is what another program's read-modify-rename takes too; the least time
-   * seen for the file, as an edit that starts from the text in memory reads nothing), at least
-   * 10 ms and at most 1 s. See the README's "outside writers".
+   * machine is, which is what another program's read-modify-rename takes too; for a text that
+   * comes from memory, which is not read, the best read rate seen for the file times its size),
+   * at least 10 ms and at most 1 s. See the README's "outside writers".
    */
   settleMs?: number;
   /**
@@ -291,9 +291,10 @@ export async function readDomain(p: string): Promise<DomainRead> {
 }
 
 /**
- * Applies the jobs to `first` (the tree the last edit left, when the file is still what it wrote)
- * or to a fresh `parse()` of the file's text. A failed edit may have changed the tree before it threw: the tree is
- * rebuilt from the text and the edits that succeeded, so it leaves no trace.
+ * Applies the jobs to `first` (the tree the last edit left, when the file is still what it
+ * wrote) or to a fresh `parse()` of the file's text. A failed edit may have changed the tree
+ * before it threw: the tree is rebuilt from the text and the edits that succeeded, so it leaves
+ * no trace.
  */
 function applyAll(
   parse: () => XmlDocument,
@@ -321,6 +322,8 @@ function applyAll(
 interface Staged {
   parts: string[];
   doc: XmlDocument;
+  /** The whole output text, for a file small enough to keep (see Known); its only part. */
+  text?: string;
 }
 
 /**
@@ -346,7 +349,9 @@ function stage(
   }
   const parts = serializeParts(doc);
   if (options.corruptOutput) return { parts: [options.corruptOutput(parts.join(""))], doc };
-  return { parts: snap.text.length <= KNOWN_MAX ? [parts.join("")] : parts, doc };
+  if (snap.text.length > KNOWN_MAX) return { parts, doc };
+  const text = parts.join("");
+  return { parts: [text], doc, text };
 }
 
 async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promise<void> {
@@ -373,14 +378,13 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
             `${file} is read-only (mode ${(origin.st.mode & 0o777).toString(8)}): make it writable (chmod u+w) to let this change through`,
           );
         }
-        // A single part is the joined text of a file small enough to keep (see stage).
-        const text = out.parts.length === 1 ? out.parts[0] : undefined;
         try {
           const settleMs = (): number =>
             options.settleMs ?? Math.min(1000, Math.max(10, 4 * readMs));
           const written = await writeDomain(real, file, origin, out.parts, { parse, settleMs });
           registry().known.delete(real);
-          if (written && text !== undefined && !options.corruptOutput) {
+          const { text } = out;
+          if (written && text !== undefined) {
             const st = await fs.stat(real);
             // Still our inode as written (the checks above just saw it): this is its text.
             if (BigInt(st.ino) === written.ino && BigInt(st.size) === written.size) {

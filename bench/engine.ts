@@ -2,9 +2,12 @@
 //
 // The FLOOR is the same stack made of a no-op dynamic provider: one root, one pool-like resource
 // and N leaves with the same string inputs and dependencies as the IMS stack (a Virtualization,
-// a ServerPool, N fixed-IP Machines). It is the limit for any dynamic provider. Both stacks run in
-// the same process tree, alternately, so the machine's load falls on both alike; the ratio is
-// provider / floor, medians over BENCH_RUNS pairs.
+// a ServerPool, N fixed-IP Machines). It is the limit for any dynamic provider. It comes in two
+// forms: the no-op provider written in the program (serialized by value into every resource's
+// state) and the same provider exported by an installed package (serialized as a `require`,
+// which is how glassfish-ims's own shim is stored; see sdk/shim.ts). The stacks run one after
+// the other in each run, so the machine's load falls on all alike; each ratio is provider /
+// floor, medians over BENCH_RUNS runs. BENCH_VARIANTS picks the stacks (floor,floor-require,ims).
 //
 //   npm run bench:engine                          # BENCH_N=100,500 BENCH_RUNS=1
 //   BENCH_N=2000 BENCH_OPS=up BENCH_SKIP_CHECKPOINTS=both npm run bench:engine
@@ -30,7 +33,10 @@ import * as os from "os";
 import * as path from "path";
 import { summarizeProfiles } from "./profile";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+/** The compiled tree this benchmark runs from, whose provider and SDK it installs. */
+const DIST = path.resolve(__dirname, "..");
+/** The checkout (node_modules, fixtures); BENCH_ROOT when running from a copy of dist. */
+const ROOT = process.env.BENCH_ROOT ?? path.resolve(DIST, "..");
 const SIZES = (process.env.BENCH_N ?? "100,500").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const OPS = (process.env.BENCH_OPS ?? "up,preview,change,destroy").split(",");
@@ -39,7 +45,17 @@ const PROFILE = process.env.BENCH_PROFILE === "1";
 /** How the stack's glassfish-ims is installed: `link` (this checkout) or `copy` (as from npm). */
 const INSTALL = process.env.BENCH_INSTALL ?? "copy";
 
-type Variant = "floor" | "ims";
+/**
+ * `floor`: the no-op provider as a program defines it (serialized by value into every
+ * resource's state, as any dynamic provider written in the program is); `floor-require`: the
+ * same no-op provider exported by an installed package (serialized as a `require`, the least any
+ * dynamic provider can store); `floor-wide`: that installed no-op provider with glassfish-ims's
+ * shape, the same properties handed to the SDK per resource and the same outputs stored (the
+ * cost the SDK and the engine charge for the shape, with none of glassfish-ims's own work);
+ * `ims`: glassfish-ims.
+ */
+type Variant = "floor" | "floor-require" | "floor-wide" | "ims";
+const VARIANTS = (process.env.BENCH_VARIANTS ?? "floor,floor-wide,ims").split(",") as Variant[];
 
 /** The leaves' inputs are the same strings in both programs: a machine's fixed ip. */
 const COMMON = `
@@ -51,13 +67,37 @@ const ip = (i) => "10." + (128 + (i >> 16)) + "." + ((i >> 8) & 255) + "." + ((i
 const ipOf = (i) => (change && i === 0 ? "10.191.255.254" : ip(i));
 `;
 
-const PROGRAMS: Record<Variant, string> = {
-  floor: `${COMMON}
-const noop = {
+const NOOP = `{
   async create(inputs) { return { id: inputs.name, outs: inputs }; },
   async update(_id, _olds, news) { return { outs: news }; },
   async delete() {},
-};
+}`;
+
+/**
+ * The no-op provider with glassfish-ims's outputs: a leaf stores what a fixed-IP Machine does
+ * (its address, how it was found, the URI, the restart flag, a digest, the state version).
+ */
+const NOOP_WIDE = `{
+  async create(inputs) {
+    const outs = inputs.ip === undefined ? { ...inputs } : {
+      ...inputs, ipAddress: inputs.ip, resolvedBy: "fixed", libvirtUri: "test:///default",
+    };
+    return { id: inputs.name, outs: { ...outs, restartRequired: true, xmlDigest: "0123456789abcdef", stateVersion: 1 } };
+  },
+  async update(_id, _olds, news) { return { outs: { ...news, restartRequired: true } }; },
+  async delete() {},
+}`;
+
+/** The leaves' properties as glassfish-ims's SDK hands them over: inputs, then seeded outputs. */
+const WIDE_LEAF = `
+    virtualization: root.name, poolSubnet: pool.subnet, parentInProgram: true,
+    ipAddress: undefined, resolvedBy: undefined, resolution: undefined, discoveredVia: undefined,
+    libvirtUri: undefined, hostname: undefined, libvirtVersion: undefined,
+    hypervisorType: undefined, hypervisorVersion: undefined, connectionError: undefined,
+    restartRequired: undefined, xmlDigest: undefined,`;
+
+const floor = (noop: string, wide = false) => `${COMMON}
+const noop = ${noop};
 class R extends pulumi.dynamic.Resource {
   constructor(name, props, opts) { super(noop, name, props, opts, "floor", "R"); }
 }
@@ -69,10 +109,15 @@ const pool = new R("cloud", {
 for (let i = 0; i < n; i++) {
   new R("m" + i, {
     domainXml: pool.domainXml, serverPool: pool.name, name: "m" + i, ip: ipOf(i),
-    verifyConnection: false,
+    verifyConnection: false,${wide ? WIDE_LEAF : ""}
   });
 }
-`,
+`;
+
+const PROGRAMS: Record<Variant, string> = {
+  floor: floor(NOOP),
+  "floor-require": floor(`require("bench-noop")`),
+  "floor-wide": floor(`require("bench-noop-wide")`, true),
   ims: `${COMMON}
 const ims = require("glassfish-ims");
 const root = new ims.Virtualization("kvm", { domainXml, emulator: "test" });
@@ -115,7 +160,7 @@ function installCopy(nodeModules: string): void {
     }
   };
   for (const dir of ["provider", "sdk"]) {
-    copy(path.join(ROOT, "dist", dir), path.join(dest, "dist", dir));
+    copy(path.join(DIST, dir), path.join(dest, "dist", dir));
   }
 }
 
@@ -142,6 +187,15 @@ class Stack {
     for (const name of readdirSync(top)) {
       if (name === "glassfish-ims" || name.startsWith(".")) continue;
       symlinkSync(path.join(top, name), path.join(this.dir, "node_modules", name));
+    }
+    for (const [name, code] of [
+      ["bench-noop", NOOP],
+      ["bench-noop-wide", NOOP_WIDE],
+    ]) {
+      const dir = path.join(this.dir, "node_modules", name);
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, "package.json"), `{"name": "${name}", "main": "index.js"}\n`);
+      writeFileSync(path.join(dir, "index.js"), `module.exports = ${code};\n`);
     }
     if (INSTALL === "copy") installCopy(path.join(this.dir, "node_modules"));
     else symlinkSync(ROOT, path.join(this.dir, "node_modules", "glassfish-ims"));
@@ -228,22 +282,28 @@ function samplePeaks(marker: string, peak: Peak): void {
 
 interface Row {
   op: string;
-  floor: Measured[];
-  ims: Measured[];
+  by: Partial<Record<Variant, Measured[]>>;
 }
+
+const LABEL: Record<Variant, string> = {
+  floor: "floor",
+  "floor-require": "floor (require)",
+  "floor-wide": "wide floor",
+  ims: "glassfish-ims",
+};
 
 async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
   const base = mkdtempSync(path.join(os.tmpdir(), "gf-ims-bench-engine-"));
   const rows = new Map<string, Row>();
   const add = (op: string, v: Variant, m: Measured) => {
-    const row = rows.get(op) ?? { op, floor: [], ims: [] };
-    row[v].push(m);
+    const row = rows.get(op) ?? { op, by: {} };
+    (row.by[v] ??= []).push(m);
     rows.set(op, row);
   };
-  const state: Record<Variant, number> = { floor: 0, ims: 0 };
+  const state: Partial<Record<Variant, number>> = {};
   try {
     for (let run = 0; run < RUNS; run++) {
-      for (const variant of ["floor", "ims"] as const) {
+      for (const variant of VARIANTS) {
         const s = new Stack(path.join(base, `run${run}`), variant, n, skipCheckpoints);
         await s.run(["stack", "init", "bench"]);
         // Not part of any measurement: `up` starts from an empty stack.
@@ -262,26 +322,33 @@ async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
     }
     const title = `N=${n}, PULUMI_SKIP_CHECKPOINTS=${skipCheckpoints}, ${RUNS} run(s), glassfish-ims installed as ${INSTALL}`;
     console.log(`\n${title}`);
+    const floors = VARIANTS.filter((v) => v !== "ims");
+    const withIms = VARIANTS.includes("ims");
+    const mb = (ms: Measured[] | undefined, k: keyof Peak) =>
+      ms ? (Math.max(...ms.map((m) => m.peakKb[k])) / 1024).toFixed(0) : "-";
     console.log(
-      "| operation | floor | glassfish-ims | ratio | program peak RSS (floor / ims) | provider peak RSS (floor / ims) |",
+      `| operation | ${VARIANTS.map((v) => LABEL[v]).join(" | ")} |${withIms ? floors.map((f) => ` ratio to ${LABEL[f]} |`).join("") : ""} program peak RSS (${VARIANTS.join(" / ")}) | provider peak RSS (same order) |`,
     );
-    console.log("|---|---|---|---|---|---|");
+    console.log(
+      `|---|${VARIANTS.map(() => "---|").join("")}${withIms ? floors.map(() => "---|").join("") : ""}---|---|`,
+    );
     for (const r of rows.values()) {
-      const f = median(r.floor.map((m) => m.ms));
-      const g = median(r.ims.map((m) => m.ms));
-      const mb = (ms: Measured[], k: keyof Peak) =>
-        (Math.max(...ms.map((m) => m.peakKb[k])) / 1024).toFixed(0);
+      const t = (v: Variant) => median((r.by[v] ?? []).map((m) => m.ms));
+      const ratios = withIms
+        ? floors.map((f) => ` ${(t("ims") / t(f)).toFixed(2)}x |`).join("")
+        : "";
       console.log(
-        `| ${r.op} | ${(f / 1000).toFixed(2)} s | ${(g / 1000).toFixed(2)} s | ${(g / f).toFixed(2)}x | ${mb(r.floor, "program")} / ${mb(r.ims, "program")} MB | ${mb(r.floor, "provider")} / ${mb(r.ims, "provider")} MB |`,
+        `| ${r.op} | ${VARIANTS.map((v) => `${(t(v) / 1000).toFixed(2)} s`).join(" | ")} |${ratios} ${VARIANTS.map((v) => mb(r.by[v], "program")).join(" / ")} MB | ${VARIANTS.map((v) => mb(r.by[v], "provider")).join(" / ")} MB |`,
       );
     }
+    const kb = (v: Variant) => ((state[v] ?? 0) / 1024).toFixed(2);
     console.log(
-      `state per leaf: floor ${(state.floor / 1024).toFixed(2)} KB, glassfish-ims ${(state.ims / 1024).toFixed(2)} KB (${(state.ims / state.floor).toFixed(2)}x)`,
+      `state per leaf: ${VARIANTS.map((v) => `${LABEL[v]} ${kb(v)} KB`).join(", ")}${withIms ? floors.map((f) => `; ims / ${LABEL[f]} ${((state.ims ?? 0) / (state[f] ?? 1)).toFixed(2)}x`).join("") : ""}`,
     );
     if (PROFILE) {
-      for (const variant of ["floor", "ims"] as const) {
+      for (const variant of VARIANTS) {
         const dir = path.join(base, "run0", `${variant}-profiles`);
-        console.log(`\nprofiles of ${variant} (all operations):`);
+        console.log(`\nprofiles of ${LABEL[variant]} (all operations):`);
         console.log(summarizeProfiles(dir, 12));
       }
     }

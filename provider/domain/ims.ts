@@ -117,6 +117,18 @@ function machineIndex(doc: XmlDocument): Map<string, MachineLocation> {
   return index;
 }
 
+/**
+ * False when no element of a domain.xml whose text is `text` can be named `name` (letters,
+ * digits, `_`, `-`, `.`): the name in quotes appears nowhere, and the file holds no character
+ * reference (`&#...;`), the only other way to spell those characters in an attribute. A lookup
+ * of a name that is not there then skips indexing every machine of the domain (what `check`
+ * asks of each new machine during an `up`). Only for the text a tree was parsed from, untouched:
+ * an edit's tree holds elements its source text does not.
+ */
+export function mayHoldName(text: string, name: string): boolean {
+  return text.includes("&#") || text.includes(`"${name}"`) || text.includes(`'${name}'`);
+}
+
 /** The machine named `name` anywhere in the domain. */
 export function findMachine(doc: XmlDocument, name: string): MachineLocation | undefined {
   return machineIndex(doc).get(name);

@@ -1,7 +1,7 @@
 // How a machine is reached (SPEC §3 to §5): its address (localhost, fixed, or found by MAC), its
 // libvirt URI, the connectivity check, and the pool's IP cache.
 import { getAttribute } from "../domain/attrs";
-import { findMachine, USER, type PoolLocation } from "../domain/ims";
+import { findMachine, mayHoldName, USER, type PoolLocation } from "../domain/ims";
 import { setCachedIp } from "../domain/ip-cache";
 import { readDomain } from "../domain/store";
 import { childElements, type XmlElement } from "../domain/xml";
@@ -104,9 +104,9 @@ export async function connectBeforeWriting(
   virsh: VirshRunner,
 ): Promise<Connection> {
   if (i.verifyConnection === false) return {};
-  const { doc } = await readDomain(i.domainXml);
+  const { doc, text } = await readDomain(i.domainXml);
   const l = requirePool(doc, i.domainXml, i.serverPool, i.virtualization);
-  const existing = findMachine(doc, i.name);
+  const existing = mayHoldName(text, i.name) ? findMachine(doc, i.name) : undefined;
   const machine = existing?.pool === l.pool ? existing.machine : undefined;
   return connect(i, libvirtUriOf({ ...l, machine }, address), virsh);
 }

@@ -3,6 +3,7 @@ import {
   addMachine,
   describe,
   findMachine,
+  mayHoldName,
   findPool,
   MACHINES,
   poolPath,
@@ -399,7 +400,7 @@ const FILE_CHECK: FileCheck = {
   keys: INPUT_KEYS,
   replaceOn: REPLACE_ON,
   chain: CHAIN,
-  probe: (raw, doc, step) => {
+  probe: (raw, doc, step, text) => {
     const i = raw as unknown as MachineInputs;
     if (!step.creating) return [];
     const failures: CheckFailure[] = [];
@@ -415,7 +416,8 @@ const FILE_CHECK: FileCheck = {
         );
       }
     }
-    const existing = step.nameIsOurs || isUnknown(raw) ? undefined : findMachine(doc, i.name);
+    const lookup = !step.nameIsOurs && !isUnknown(raw) && mayHoldName(text, i.name);
+    const existing = lookup ? findMachine(doc, i.name) : undefined;
     if (existing) failures.push(...failureOf("name", () => takeover(existing, i)));
     return failures;
   },

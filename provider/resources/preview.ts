@@ -21,6 +21,8 @@ export type FileProbe = (
   inputs: Record<string, unknown>,
   doc: XmlDocument,
   step: Step,
+  /** The file's text as read: a probe may search it before indexing the tree (see mayHoldName). */
+  text: string,
 ) => CheckFailure[];
 
 /** How a resource's `check` looks at the file: its diff keys and the probe. */
@@ -66,8 +68,9 @@ export async function checkAgainstFile(
   // Used once: a later fresh check of the same name is a create like any other.
   const nameIsOurs = d?.deleteBeforeReplace === true || (fresh && replacing.delete(key));
   let doc: XmlDocument;
+  let text: string;
   try {
-    doc = (await readDomain(file)).doc;
+    ({ doc, text } = await readDomain(file));
   } catch (e) {
     if (!isImsError(e)) throw e;
     return [{ property: "domainXml", reason: e.message }];
@@ -76,7 +79,7 @@ export async function checkAgainstFile(
   const stamped = isUnknown(allow)
     ? []
     : failureOf("domainXml", () => assertImsSupported(doc, file, allow === true));
-  return [...stamped, ...spec.probe(inputs, doc, { creating, nameIsOurs })];
+  return [...stamped, ...spec.probe(inputs, doc, { creating, nameIsOurs }, text)];
 }
 
 // Shared through a global symbol (as the store's queues): the engine may load this module more

@@ -207,6 +207,26 @@ describe("preview reads the file", () => {
     ]);
   });
 
+  it("reports a machine name already taken however the file spells it", async () => {
+    await seedPool();
+    await machine.create(machineArgs("m1", "10.132.181.11"), net);
+    const taken = [
+      {
+        property: "name",
+        reason: `glassfish-ims ALREADY_EXISTS: <machines name="m1"> (in <server-pool name="cloud">) already exists in ${d.file}: set adopt: true to manage it, or choose another name`,
+      },
+    ];
+    const args = { ...machineArgs("m1", "10.132.181.12"), parentInProgram: true };
+    expect(await failures("Machine", create, args)).toEqual(taken);
+    // The quick search for the name in the text must not miss other spellings of it.
+    const written = d.read();
+    writeFileSync(d.file, written.replace('name="m1"', "name='m1'"));
+    expect(await failures("Machine", create, args)).toEqual(taken);
+    writeFileSync(d.file, written.replace('name="m1"', 'name="&#109;1"'));
+    expect(await failures("Machine", create, args)).toEqual(taken);
+    expect(await failures("Machine", create, { ...args, name: "m2" })).toEqual([]);
+  });
+
   it("reports a parent given by name that is not there, and a name already taken", async () => {
     expect(await failures("ServerPool", create, poolArgs())).toEqual([
       {

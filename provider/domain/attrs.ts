@@ -42,6 +42,21 @@ export function escapeText(value: string): string {
   return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/**
+ * The attributes last scanned per element, with the start tag they came from: looking up the
+ * names of thousands of siblings (placing an element in name order) then parses each start tag
+ * once, not once per lookup. A pure memo; an element whose start tag changed is scanned again.
+ */
+const SCANNED = new WeakMap<XmlElement, { open: string; attributes: readonly RawAttribute[] }>();
+
+function attributesOf(el: XmlElement): readonly RawAttribute[] {
+  const hit = SCANNED.get(el);
+  if (hit && hit.open === el.open) return hit.attributes;
+  const attributes = scan(el.open);
+  SCANNED.set(el, { open: el.open, attributes });
+  return attributes;
+}
+
 function scan(open: string): RawAttribute[] {
   const out: RawAttribute[] = [];
   ATTRIBUTE.lastIndex = 0;
@@ -62,12 +77,12 @@ function scan(open: string): RawAttribute[] {
 
 /** The attributes of an element, decoded, in source order. */
 export function getAttributes(el: XmlElement): Map<string, string> {
-  return new Map(scan(el.open).map((a) => [a.name, a.value]));
+  return new Map(attributesOf(el).map((a) => [a.name, a.value]));
 }
 
 /** One attribute's decoded value, or undefined when absent. */
 export function getAttribute(el: XmlElement, name: string): string | undefined {
-  return scan(el.open).find((a) => a.name === name)?.value;
+  return attributesOf(el).find((a) => a.name === name)?.value;
 }
 
 /**

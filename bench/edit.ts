@@ -6,19 +6,14 @@
 //
 //   npm run bench:edit                     # BENCH_MACHINES=10000 BENCH_EDITS=200
 //   BENCH_PROFILE=1 npm run bench:edit     # and the top self-time functions (--cpu-prof)
-import { promises as fs, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "fs";
-import * as os from "os";
-import * as path from "path";
+import { promises as fs, rmSync, statSync } from "fs";
 import { Session } from "inspector";
 import * as machine from "../provider/resources/machine";
-import * as pool from "../provider/resources/server-pool";
-import * as virtualization from "../provider/resources/virtualization";
+import { machineIp, poolDomain } from "./pool";
 
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 10000);
 const EDITS = Number(process.env.BENCH_EDITS ?? 200);
 const PROFILE = process.env.BENCH_PROFILE === "1";
-
-const ip = (i: number) => `10.${128 + (i >> 16)}.${(i >> 8) & 255}.${i & 255 || 1}`;
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,20 +51,8 @@ function post(s: Session, method: string, params?: object): Promise<unknown> {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "gf-ims-bench-edit-"));
-  const file = path.join(dir, "config", "domain.xml");
-  mkdirSync(path.dirname(file));
-  const fixture = readFileSync(path.join(__dirname, "..", "..", "test", "fixtures", "domain.xml"));
-  await fs.writeFile(file, fixture);
+  const { dir, file } = await poolDomain("gf-ims-bench-edit-");
   try {
-    await virtualization.create({ domainXml: file, name: "kvm", emulator: "kvm" });
-    await pool.create({
-      domainXml: file,
-      virtualization: "kvm",
-      name: "cloud",
-      subnet: "10.128.0.0/10",
-      portNames: ["br0"],
-    });
     // Seeding goes through the provider's own batching: all at once.
     await Promise.all(
       Array.from({ length: MACHINES }, (_, i) =>
@@ -77,7 +60,7 @@ async function main(): Promise<void> {
           domainXml: file,
           serverPool: "cloud",
           name: `m${i}`,
-          ip: ip(i),
+          ip: machineIp(i),
           verifyConnection: false,
         }),
       ),
@@ -95,7 +78,7 @@ async function main(): Promise<void> {
         domainXml: file,
         serverPool: "cloud",
         name: `e${k}`,
-        ip: ip(MACHINES + k),
+        ip: machineIp(MACHINES + k),
         verifyConnection: false,
       }),
     );

@@ -4,13 +4,10 @@
 // path costs a small multiple of it, a quadratic one hundreds.
 //
 //   npm run bench:store
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import * as os from "os";
-import * as path from "path";
+import { readFileSync, rmSync } from "fs";
 import { parseXml, serializeXml } from "../provider/domain/xml";
 import * as machine from "../provider/resources/machine";
-import * as pool from "../provider/resources/server-pool";
-import * as virtualization from "../provider/resources/virtualization";
+import { machineIp, poolDomain } from "./pool";
 
 const N = Number(process.env.BENCH_MACHINES ?? 5000);
 
@@ -19,22 +16,8 @@ function ms(since: bigint): number {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "gf-ims-bench-"));
-  const file = path.join(dir, "config", "domain.xml");
-  mkdirSync(path.dirname(file));
-  writeFileSync(
-    file,
-    readFileSync(path.join(__dirname, "..", "..", "test", "fixtures", "domain.xml")),
-  );
+  const { dir, file } = await poolDomain("gf-ims-bench-");
   try {
-    await virtualization.create({ domainXml: file, name: "kvm", emulator: "kvm" });
-    await pool.create({
-      domainXml: file,
-      virtualization: "kvm",
-      name: "cloud",
-      subnet: "10.128.0.0/10",
-      portNames: ["br0"],
-    });
     const start = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: N }, (_, i) =>
@@ -43,7 +26,7 @@ async function main(): Promise<void> {
           serverPool: "cloud",
           name: `m${i}`,
           verifyConnection: false,
-          ip: `10.${128 + (i >> 16)}.${(i >> 8) & 255}.${i & 255 || 1}`,
+          ip: machineIp(i),
         }),
       ),
     );

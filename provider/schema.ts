@@ -31,6 +31,8 @@ export interface FieldDoc {
   absent?: unknown;
   /** What a change does. */
   change: Change;
+  /** An ancestor above the direct parent, compared only when both sides have it. */
+  ancestor?: boolean;
   /** Recorded in the state. */
   stored?: boolean;
   /** Who gives it. */

@@ -1,0 +1,92 @@
+import { spawnSync } from "child_process";
+import { existsSync, readFileSync, writeFileSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { TestProject } from "./harness";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The directory of the plugin `pulumi-resource-glassfish-ims` (Pulumi.yaml's plugins.providers path). */
+export const PLUGIN_DIR = path.join(ROOT, "bin");
+
+/** The plugin's type token of a resource. */
+export const token = (type: string) => `glassfish-ims:index:${type}`;
+
+function onPath(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}
+
+/**
+ * Why the Pulumi YAML tests cannot run here, without building anything (for the preflight):
+ * no pulumi-language-yaml on PATH, none cached, and no Go to build one.
+ */
+export function yamlHostUnavailable(): string | undefined {
+  const cache =
+    process.env.GLASSFISH_IMS_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "glassfish-ims");
+  if (
+    onPath("pulumi-language-yaml") ||
+    existsSync(path.join(cache, "pulumi-language-yaml-v1.25.0", "bin", "pulumi-language-yaml"))
+  )
+    return undefined;
+  if (!onPath("go"))
+    return "pulumi-language-yaml is not on PATH and Go is not installed to build it (scripts/ensure-yaml.sh)";
+  if (!existsSync(path.join(ROOT, "dist", "provider", "plugin", "main.js")))
+    return "the plugin is not built: run npm run build";
+  return undefined;
+}
+
+/**
+ * Makes the Pulumi YAML host available (scripts/ensure-yaml.sh: built once, ~3 minutes, then
+ * cached) and puts it on PATH for the projects created after. Returns why it cannot, if so.
+ */
+export function ensureYamlHost(): string | undefined {
+  const quick = yamlHostUnavailable();
+  if (quick) return quick;
+  const r = spawnSync("bash", [path.join(ROOT, "scripts", "ensure-yaml.sh")], { encoding: "utf8" });
+  if (r.status !== 0) {
+    return `scripts/ensure-yaml.sh could not provide pulumi-language-yaml: ${(r.stderr || "").trim().split("\n").pop()}`;
+  }
+  const dir = r.stdout.trim();
+  process.env.PATH = `${dir}${path.delimiter}${process.env.PATH ?? ""}`;
+  return undefined;
+}
+
+/** A copy of `program` (a Pulumi YAML project) whose plugin path points at this checkout's plugin. */
+export async function pluginProject(program: string, stack = "e2e"): Promise<TestProject> {
+  const p = await TestProject.create(program, stack);
+  const file = path.join(p.dir, "Pulumi.yaml");
+  const text = readFileSync(file, "utf8");
+  if (!text.includes("path: ../../../../bin"))
+    throw new Error(`${program}/Pulumi.yaml names no plugin path`);
+  writeFileSync(file, text.replace("path: ../../../../bin", `path: ${PLUGIN_DIR}`));
+  return p;
+}
+
+/**
+ * Replaces `from` by `to` in the project's Pulumi.yaml (fails when `from` is not there) and
+ * returns how to put the program back as it was.
+ */
+export function editProgram(p: TestProject, from: string, to: string): () => void {
+  const file = path.join(p.dir, "Pulumi.yaml");
+  const text = readFileSync(file, "utf8");
+  if (!text.includes(from)) throw new Error(`Pulumi.yaml has no ${JSON.stringify(from)}`);
+  writeFileSync(file, text.replace(from, to));
+  return () => writeFileSync(file, text);
+}
+
+/** One step of `pulumi preview --json` with the per-property detail the plugin gives. */
+export interface DetailedStep {
+  op: string;
+  urn: string;
+  detailedDiff?: Record<string, { kind: string; inputDiff: boolean }>;
+  diffReasons?: string[];
+  replaceReasons?: string[];
+}
+
+/** The steps of `pulumi preview --json` by resource name, only those that change something. */
+export function changedSteps(steps: DetailedStep[]): Record<string, DetailedStep> {
+  return Object.fromEntries(
+    steps.filter((s) => s.op !== "same").map((s) => [s.urn.slice(s.urn.lastIndexOf("::") + 2), s]),
+  );
+}

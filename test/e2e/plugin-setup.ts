@@ -90,3 +90,48 @@ export function changedSteps(steps: DetailedStep[]): Record<string, DetailedStep
     steps.filter((s) => s.op !== "same").map((s) => [s.urn.slice(s.urn.lastIndexOf("::") + 2), s]),
   );
 }
+
+/** Runs one of the project's setup scripts; its stdout lines, or why it failed. */
+function script(name: string, args: string[] = []): { lines?: string[]; reason?: string } {
+  const r = spawnSync("bash", [path.join(ROOT, "scripts", name), ...args], { encoding: "utf8" });
+  if (r.status === 0) return { lines: r.stdout.trim().split("\n") };
+  return { reason: `scripts/${name} failed: ${(r.stderr || "").trim().split("\n").pop()}` };
+}
+
+/**
+ * Makes Python programs on the plugin runnable, for the projects created after: the Python host
+ * and a venv with the pulumi SDK (scripts/ensure-python.sh), the generated SDK (scripts/gen-sdks.sh
+ * python) installed offline into `site` (put on PYTHONPATH). Returns why it cannot, if so.
+ */
+export function ensurePythonHost(site: string): string | undefined {
+  if (!onPath("go"))
+    return "Go is not installed to build pulumi-language-python and the SDK generator";
+  if (!onPath("python3")) return "python3 is not installed";
+  const host = script("ensure-python.sh");
+  if (!host.lines) return host.reason;
+  const [bin, venv] = host.lines.slice(-2);
+  const sdks = script("gen-sdks.sh", ["python"]);
+  if (!sdks.lines) return sdks.reason;
+  const sdk = path.join(sdks.lines[sdks.lines.length - 1], "python");
+  const pip = spawnSync(
+    path.join(venv, "bin", "pip"),
+    [
+      "install",
+      "--quiet",
+      "--disable-pip-version-check",
+      "--no-deps",
+      "--no-build-isolation",
+      "--no-index",
+      "--target",
+      site,
+      sdk,
+    ],
+    { encoding: "utf8" },
+  );
+  if (pip.status !== 0)
+    return `pip could not install ${sdk}: ${pip.stderr.trim().split("\n").pop()}`;
+  process.env.PATH = [bin, path.join(venv, "bin"), process.env.PATH ?? ""].join(path.delimiter);
+  process.env.VIRTUAL_ENV = venv;
+  process.env.PYTHONPATH = site;
+  return undefined;
+}

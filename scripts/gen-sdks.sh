@@ -50,4 +50,10 @@ out="$root/sdks"
 langs=("$@")
 [ ${#langs[@]} -gt 0 ] || langs=(nodejs python go)
 "$gen" "$root/schema.json" "$out" "${langs[@]}" >&2
+# The Go SDK as a module of its own, for a program's `replace` (the generator writes no go.mod).
+if [ -d "$out/go" ]; then
+  printf 'module %s\n\ngo 1.24\n\nrequire github.com/pulumi/pulumi/sdk/v3 v%s\n' \
+    "$("$node_bin/node" -p 'require(process.argv[1]).language.go.importBasePath.replace(/\/glassfishims$/, "")' "$root/schema.json")" \
+    "$version" >"$out/go/go.mod"
+fi
 echo "$out"

@@ -39,6 +39,9 @@ export function skips(): string[] {
   if (lab ?? libvirtd) out.push(`examples/seed e2e (network lab and libvirtd): ${lab ?? libvirtd}`);
   const yaml = yamlHostUnavailable();
   if (yaml) out.push(`provider plugin e2e (Pulumi YAML programs, pulumi import): ${yaml}`);
+  if (!has("go"))
+    out.push("provider plugin e2e in Python and Go: Go is not installed to build their hosts");
+  else if (!has("python3")) out.push("provider plugin e2e in Python: python3 is not installed");
   if (!commandPlugin())
     out.push(
       "examples/restart e2e: the pulumi-resource-command plugin is not installed (`pulumi plugin install resource command v4.5.0`)",

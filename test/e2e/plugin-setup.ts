@@ -135,3 +135,30 @@ export function ensurePythonHost(site: string): string | undefined {
   process.env.PYTHONPATH = site;
   return undefined;
 }
+
+/**
+ * Makes Go programs on the plugin runnable, for the projects created after: the Go host
+ * (scripts/ensure-go.sh) on PATH and the generated SDK (scripts/gen-sdks.sh go, sdks/go, which a
+ * program's go.mod replaces). Returns why it cannot, if so.
+ */
+export function ensureGoHost(): string | undefined {
+  if (!onPath("go")) return "Go is not installed";
+  const host = script("ensure-go.sh");
+  if (!host.lines) return host.reason;
+  const sdks = script("gen-sdks.sh", ["go"]);
+  if (!sdks.lines) return sdks.reason;
+  process.env.PATH = `${host.lines[host.lines.length - 1]}${path.delimiter}${process.env.PATH ?? ""}`;
+  process.env.GOTOOLCHAIN = "local";
+  return undefined;
+}
+
+/** Points a copied Go program's `replace` of the generated SDK at this checkout's sdks/go. */
+export function useLocalGoSdk(p: TestProject): void {
+  const file = path.join(p.dir, "go.mod");
+  const text = readFileSync(file, "utf8");
+  if (!text.includes("=> ../../../../sdks/go")) throw new Error(`${file} does not replace the SDK`);
+  writeFileSync(
+    file,
+    text.replace("=> ../../../../sdks/go", `=> ${path.join(ROOT, "sdks", "go")}`),
+  );
+}

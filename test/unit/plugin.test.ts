@@ -11,6 +11,7 @@ import {
   UNKNOWN_VALUE,
 } from "../../provider/plugin/wire";
 import { RESOURCES } from "../../provider/schema";
+import { providers } from "../../provider";
 
 const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
 const URN = "urn:pulumi:dev::seed::glassfish-ims:index:ServerPool::cloud";
@@ -195,5 +196,25 @@ describe("the plugin's resource calls", () => {
       ),
     ).toEqual({});
     expect(calls).toEqual([["read", "/d/domain.xml#machines/m", {}]]);
+  });
+
+  test("passes the preview's unknowns through check and diff of the real resource code", async () => {
+    const plugin = new PluginProvider(providers);
+    const urn = "urn:pulumi:dev::p::glassfish-ims:index:Machine::m";
+    const news = { domainXml: UNKNOWN_VALUE, serverPool: UNKNOWN_VALUE, ip: "10.0.0.5" };
+    const checked = await plugin.check("glassfish-ims:index:Machine", urn, "m", undefined, news);
+    expect(checked).toEqual({ inputs: { ...news, name: "m" }, failures: [] });
+    const olds = { domainXml: "/d/domain.xml", serverPool: "cloud", name: "m", ip: "10.0.0.5" };
+    const d = plugin.diff(
+      "glassfish-ims:index:Machine",
+      "/d/domain.xml#machines/m",
+      olds,
+      checked.inputs,
+    );
+    expect(d).toMatchObject({
+      changes: true,
+      replaces: ["domainXml", "serverPool"],
+      detailed: { domainXml: "replace", serverPool: "replace" },
+    });
   });
 });

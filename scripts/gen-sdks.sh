@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Generates the Node.js, Python and Go SDKs of the provider plugin from schema.json into
-# sdks/<language> (ignored by git), offline, with pkg/v3's code generators (scripts/sdkgen, built
-# once into the per-user cache at the version of @pulumi/pulumi, like the CLI). Prints the
-# directory. Arguments: the languages (default: nodejs python go).
+# Generates the Node.js (compiled into sdks/nodejs/bin), Python and Go SDKs of the provider plugin
+# from schema.json into sdks/<language> (ignored by git), offline, with pkg/v3's code generators
+# (scripts/sdkgen, built once into the per-user cache at the version of @pulumi/pulumi, like the
+# CLI). Prints the directory. Arguments: the languages (default: nodejs python go).
 #
 # Exits 3 (with the reason on stderr) when the generator cannot be built (no Go), so tests can skip.
 set -euo pipefail
@@ -50,6 +50,12 @@ out="$root/sdks"
 langs=("$@")
 [ ${#langs[@]} -gt 0 ] || langs=(nodejs python go)
 "$gen" "$root/schema.json" "$out" "${langs[@]}" >&2
+# The Node.js SDK compiled (offline, with this project's TypeScript) into sdks/nodejs/bin, with
+# the package.json its code reads its version from.
+if [ -d "$out/nodejs" ]; then
+  "$node_bin/tsc" -p "$out/nodejs/tsconfig.json" >&2
+  cp "$out/nodejs/package.json" "$out/nodejs/bin/package.json"
+fi
 # The Go SDK as a module of its own, for a program's `replace` (the generator writes no go.mod).
 if [ -d "$out/go" ]; then
   printf 'module %s\n\ngo 1.24\n\nrequire github.com/pulumi/pulumi/sdk/v3 v%s\n' \

@@ -162,3 +162,14 @@ export function useLocalGoSdk(p: TestProject): void {
     text.replace("=> ../../../../sdks/go", `=> ${path.join(ROOT, "sdks", "go")}`),
   );
 }
+
+/**
+ * The generated Node.js SDK, compiled (scripts/gen-sdks.sh nodejs): its directory to require, or
+ * why it cannot be had.
+ */
+export function nodeSdk(): { dir?: string; reason?: string } {
+  if (!onPath("go")) return { reason: "Go is not installed to build the SDK generator" };
+  const sdks = script("gen-sdks.sh", ["nodejs"]);
+  if (!sdks.lines) return { reason: sdks.reason };
+  return { dir: path.join(sdks.lines[sdks.lines.length - 1], "nodejs", "bin") };
+}

@@ -1,7 +1,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ORIGINAL, setup, type Spec } from "./ims-setup";
-import { ensureYamlHost, PLUGIN_DIR, token } from "./plugin-setup";
+import { ensureYamlHost, nodeSdk, PLUGIN_DIR, token } from "./plugin-setup";
 
 // A stack made in dynamic mode (the TypeScript SDK) moves to the provider plugin: the program
 // names the plugin's types with an alias from each dynamic URN, and nothing changes.
@@ -86,6 +86,65 @@ interface StateResource {
       );
       expect((await t.project.run(["preview", "--expect-no-changes"])).code).toBe(0);
 
+      await t.project.destroy();
+      expect(t.domain.read()).toBe(ORIGINAL);
+    });
+  },
+);
+
+const sdk = nodeSdk();
+if (sdk.reason)
+  console.warn(`SKIPPED dynamic-to-plugin migration through the Node.js SDK: ${sdk.reason}`);
+
+(sdk.dir ? describe : describe.skip)(
+  "moving a dynamic-mode stack to the generated Node.js SDK",
+  () => {
+    const t = setup();
+    afterAll(() => t.cleanup());
+
+    it("shows no changes, the SDK's schema aliases bringing each resource over, and destroys to the original bytes", async () => {
+      // programs/nodejs-seed's resources, made by the dynamic mode's hand-written SDK first.
+      const spec: Spec = {
+        ...SPEC,
+        machines: [
+          ...SPEC.machines,
+          {
+            resource: "office",
+            pool: "cloud",
+            args: { networkName: "office", ip: "10.132.181.57" },
+          },
+        ],
+      };
+      await t.start(spec);
+      await t.project.up();
+      const applied = t.domain.read();
+
+      // The same project and stack, now the Node.js program on the generated SDK.
+      const seed = path.join(__dirname, "programs", "nodejs-seed");
+      copyFileSync(path.join(seed, "index.js"), path.join(t.project.dir, "index.js"));
+      writeFileSync(
+        path.join(t.project.dir, "Pulumi.yaml"),
+        readFileSync(path.join(seed, "Pulumi.yaml"), "utf8")
+          .replace("name: e2e-nodejs-seed", "name: e2e-ims")
+          .replace("path: ../../../../bin", `path: ${PLUGIN_DIR}`),
+      );
+      await t.project.config("sdk", sdk.dir as string);
+      const planned = await t.project.run(["preview", "--expect-no-changes"]);
+      expect(planned.code).toBe(0);
+      expect(planned.stdout).toMatch(/Resources:\n\s+7 unchanged\n/);
+      await t.project.up();
+      expect(t.domain.read()).toBe(applied);
+      const types = (
+        JSON.parse((await t.project.ok(["stack", "export"])).stdout).deployment
+          .resources as StateResource[]
+      )
+        .map((r) => r.type)
+        .filter((type) => type.includes("glassfish-ims:"));
+      expect(types.sort()).toEqual(
+        ["Machine", "Machine", "MachineUser", "PoolUser", "ServerPool", "Virtualization"].map(
+          token,
+        ),
+      );
       await t.project.destroy();
       expect(t.domain.read()).toBe(ORIGINAL);
     });

@@ -147,6 +147,17 @@ export function ensureGoHost(): string | undefined {
   if (!host.lines) return host.reason;
   const sdks = script("gen-sdks.sh", ["go"]);
   if (!sdks.lines) return sdks.reason;
+  // The program's modules, fetched once into the module cache: without them (no module proxy)
+  // the host's compile would fail the test instead of skipping it.
+  const program = path.join(ROOT, "test", "e2e", "programs", "go-seed");
+  const fetched = spawnSync("go", ["mod", "download"], {
+    cwd: program,
+    encoding: "utf8",
+    env: { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=mod" },
+  });
+  if (fetched.status !== 0) {
+    return `go mod download of ${program} failed: ${fetched.stderr.trim().split("\n").pop()}`;
+  }
   process.env.PATH = `${host.lines[host.lines.length - 1]}${path.delimiter}${process.env.PATH ?? ""}`;
   process.env.GOTOOLCHAIN = "local";
   return undefined;

@@ -8,6 +8,7 @@ export default tseslint.config(
       ".pulumi/",
       ".demo/",
       "coverage/",
+      "sdks/",
       "test/e2e/programs/**/*.js",
       "jest.config.js",
       "test/summary-reporter.js",

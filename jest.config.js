@@ -2,7 +2,12 @@
 const common = {
   preset: "ts-jest",
   testEnvironment: "node",
-  modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/.pulumi/", "<rootDir>/.demo/"],
+  modulePathIgnorePatterns: [
+    "<rootDir>/dist/",
+    "<rootDir>/.pulumi/",
+    "<rootDir>/.demo/",
+    "<rootDir>/sdks/",
+  ],
   transform: {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false } }],
   },

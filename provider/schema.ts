@@ -31,6 +31,8 @@ export interface FieldDoc {
   absent?: unknown;
   /** What a change does. */
   change: Change;
+  /** An ancestor above the direct parent, compared only when both sides have it. */
+  ancestor?: boolean;
   /** Recorded in the state. */
   stored?: boolean;
   /** Who gives it. */
@@ -76,6 +78,9 @@ export const RESOURCES: readonly ResourceDoc[] = [
 
 /** The package's name in its schema and type tokens (`glassfish-ims:index:<Type>`). */
 export const PACKAGE = "glassfish-ims";
+
+/** The import path of the generated Go SDK (scripts/gen-sdks.sh writes it to sdks/go/glassfishims). */
+export const GO_IMPORT_PATH = "github.com/glassfish-ims/glassfish-ims/sdks/go/glassfishims";
 
 /** The dynamic provider's type token of a resource, which the schema's alias names. */
 export function dynamicToken(type: string): string {
@@ -173,7 +178,12 @@ export function packageSchema(
     version: pkg.version,
     description: pkg.description,
     license: pkg.license,
-    language: { nodejs: { respectSchemaVersion: true } },
+    // The generated SDKs ask for the plugin at the schema's version.
+    language: {
+      nodejs: { respectSchemaVersion: true },
+      python: { respectSchemaVersion: true },
+      go: { importBasePath: GO_IMPORT_PATH, respectSchemaVersion: true },
+    },
     resources: Object.fromEntries(
       resources.map((r) => [`${PACKAGE}:index:${r.type}`, resourceSchema(r)]),
     ),

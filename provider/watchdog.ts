@@ -67,7 +67,11 @@ function tcpAlive(address: string): Promise<boolean> {
   });
 }
 
-function system(address: string, parent: number): WatchdogEffects {
+/**
+ * The effects on this machine: the engine at `address` (its gRPC port) started this process as
+ * the child of `parent`.
+ */
+export function systemEffects(address: string, parent: number): WatchdogEffects {
   return {
     // The parent is the CLI, or a shell between it and node; either going away also counts.
     engineAlive: async () => process.ppid === parent && (await tcpAlive(address)),
@@ -117,7 +121,7 @@ export function startWatchdog(fx?: WatchdogEffects): void {
   const address = engineAddress();
   if (!fx && !address) return;
   s.started = true;
-  const effects = fx ?? system(address as string, process.ppid);
+  const effects = fx ?? systemEffects(address as string, process.ppid);
   let busy = false;
   s.stop = effects.every(CHECK_MS, () => {
     if (busy) return;

@@ -4,6 +4,7 @@ import { spawnSync } from "child_process";
 import { existsSync } from "fs";
 import { labUnavailable } from "./lab/lab";
 import { libvirtdUnavailable } from "./lab/libvirtd";
+import { yamlHostUnavailable } from "./e2e/plugin-setup";
 
 function has(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -36,6 +37,11 @@ export function skips(): string[] {
       `real libvirtd tests: ${libvirtd}${libvirtd.includes("not installed") ? " (npm test installs it when run as root)" : ""}`,
     );
   if (lab ?? libvirtd) out.push(`examples/seed e2e (network lab and libvirtd): ${lab ?? libvirtd}`);
+  const yaml = yamlHostUnavailable();
+  if (yaml) out.push(`provider plugin e2e (Pulumi YAML programs, pulumi import): ${yaml}`);
+  if (!has("go"))
+    out.push("provider plugin e2e in Python and Go: Go is not installed to build their hosts");
+  else if (!has("python3")) out.push("provider plugin e2e in Python: python3 is not installed");
   if (!commandPlugin())
     out.push(
       "examples/restart e2e: the pulumi-resource-command plugin is not installed (`pulumi plugin install resource command v4.5.0`)",

@@ -40,11 +40,7 @@ export function diffInputs(
   news: Record<string, unknown>,
   chain: readonly string[] = [],
 ): DiffResult {
-  const oneSided = (k: string) =>
-    chain.includes(k) && (olds[k] === undefined || news[k] === undefined);
-  const changed = keys.filter(
-    (k) => !oneSided(k) && (isUnknown(news[k]) || !sameValue(k, olds[k], news[k])),
-  );
+  const changed = changedKeys(keys, olds, news, chain);
   const replaces = changed.filter((k) => replaceOn.includes(k));
   const collides =
     replaces.length > 0 &&
@@ -53,6 +49,23 @@ export function diffInputs(
     domainPath(String(olds.domainXml)) === domainPath(String(news.domainXml)) &&
     olds.name === news.name;
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: collides };
+}
+
+/**
+ * The input keys whose value differs (see {@link diffInputs}, which derives `changes` and
+ * `replaces` from them): the per-property detail a provider plugin reports.
+ */
+export function changedKeys(
+  keys: readonly string[],
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  chain: readonly string[] = [],
+): string[] {
+  const oneSided = (k: string) =>
+    chain.includes(k) && (olds[k] === undefined || news[k] === undefined);
+  return keys.filter(
+    (k) => !oneSided(k) && (isUnknown(news[k]) || !sameValue(k, olds[k], news[k])),
+  );
 }
 
 /** A resource's `diff`: explicit, from its input keys, the subset that is identity, the chain. */

@@ -1,0 +1,218 @@
+// What the provider plugin does with each resource call, over plain property maps: it routes to
+// the same `providers[Kind]` operations the dynamic mode uses, and does itself what the
+// TypeScript SDK does for dynamic-mode programs (the IMS name defaulting to the resource name,
+// secrets kept secret). No gRPC here: server.ts converts the messages.
+import { domainPath } from "../domain/store";
+import { providers as PROVIDERS, type ResourceOperations } from "../index";
+import { changedKeys } from "../resources/common";
+import { isUnknown, type CheckFailure } from "../resources/rules";
+import { PACKAGE, RESOURCES, type ResourceDoc } from "../schema";
+import {
+  detailOf,
+  fromWire,
+  nameFromUrn,
+  toWire,
+  type PropertyChange,
+  type WireProps,
+} from "./wire";
+
+/**
+ * The parent input of each kind and the kind it names. A child's `check` does not require its
+ * parent in domain.xml yet when this plugin checked that parent earlier in the same deployment:
+ * the engine checks a resource only once the values it refers to are resolved, so a parent from
+ * the program comes first (the SDK's `parentInProgram` in dynamic mode).
+ */
+export const PARENTS: Readonly<Record<string, { property: string; kind: string }>> = {
+  ServerPool: { property: "virtualization", kind: "Virtualization" },
+  PoolUser: { property: "serverPool", kind: "ServerPool" },
+  Machine: { property: "serverPool", kind: "ServerPool" },
+  MachineUser: { property: "machine", kind: "Machine" },
+};
+
+/** What `check` answers. */
+export interface PluginCheck {
+  /** The checked inputs, secrets wrapped. */
+  inputs: WireProps;
+  /** Every failure, each naming its property. */
+  failures: CheckFailure[];
+}
+
+/** What `diff` answers: the resource's own diff plus the per-property detail. */
+export interface PluginDiff {
+  /** True when anything changed. */
+  changes: boolean;
+  /** The properties whose change replaces the resource. */
+  replaces: string[];
+  /** The replacement deletes the old element first (it holds the same XML key). */
+  deleteBeforeReplace: boolean;
+  /** Every changed property. */
+  diffs: string[];
+  /** What each changed property's change does. */
+  detailed: Record<string, PropertyChange>;
+}
+
+/** What `read` answers; no `id` when the element is gone. */
+export interface PluginRead {
+  /** The ID, when the element is still there. */
+  id?: string;
+  /** What the state records now, secrets wrapped. */
+  properties?: WireProps;
+  /** The inputs as the file has them, secrets wrapped. */
+  inputs?: WireProps;
+}
+
+/** The type name of a `glassfish-ims:index:<Type>` token; INVALID_TYPE for any other token. */
+export function kindOf(token: string): string {
+  const prefix = `${PACKAGE}:index:`;
+  const kind = token.startsWith(prefix) ? token.slice(prefix.length) : "";
+  if (!RESOURCES.some((r) => r.type === kind)) {
+    throw new Error(
+      `resource type ${JSON.stringify(token)} is not served by this plugin: use one of ${RESOURCES.map((r) => `${prefix}${r.type}`).join(", ")}`,
+    );
+  }
+  return kind;
+}
+
+function docOf(kind: string): ResourceDoc {
+  return RESOURCES.find((r) => r.type === kind) as ResourceDoc;
+}
+
+/** The inputs of `kind` that are secret in its field table. */
+function secretInputs(kind: string): string[] {
+  return Object.entries(docOf(kind).fields)
+    .filter(([, f]) => f.secret)
+    .map(([k]) => k);
+}
+
+/** The state properties of `kind` that are secret: secret inputs and outputs. */
+function secretOutputs(kind: string): string[] {
+  const outputs = Object.entries(docOf(kind).outputs)
+    .filter(([, o]) => o.secret)
+    .map(([k]) => k);
+  return [...secretInputs(kind), ...outputs];
+}
+
+/** The key under which a checked element is remembered: kind, file, IMS name. */
+function elementKey(kind: string, file: unknown, name: unknown): string | undefined {
+  if (typeof file !== "string" || typeof name !== "string") return undefined;
+  if (isUnknown(file) || isUnknown(name) || file === "") return undefined;
+  return `${kind}\0${domainPath(file)}\0${name}`;
+}
+
+/**
+ * The resource calls of one plugin process (one deployment). It remembers the elements it
+ * checked, for {@link PARENTS}; everything else is the resource code's.
+ */
+export class PluginProvider {
+  private readonly checked = new Set<string>();
+
+  /** @param ops The operations of each kind: the dynamic mode's `providers`. */
+  constructor(private readonly ops: Readonly<Record<string, ResourceOperations>> = PROVIDERS) {}
+
+  private of(kind: string): ResourceOperations {
+    return this.ops[kind];
+  }
+
+  /**
+   * Validates and normalizes, as the dynamic mode does, after what the SDK would do: `name`
+   * defaults to the resource's name (from `name`, else from the URN).
+   */
+  async check(
+    token: string,
+    urn: string,
+    name: string,
+    oldsWire: WireProps | undefined,
+    newsWire: WireProps | undefined,
+  ): Promise<PluginCheck> {
+    const kind = kindOf(token);
+    const { values: news, secrets } = fromWire(newsWire);
+    const { values: olds } = fromWire(oldsWire);
+    if (news.name === undefined) news.name = name || nameFromUrn(urn);
+    const parent = PARENTS[kind];
+    const parentKey = parent && elementKey(parent.kind, news.domainXml, news[parent.property]);
+    if (parentKey && this.checked.has(parentKey)) news.parentInProgram = true;
+    const r = await this.of(kind).check(olds, news);
+    const key = elementKey(kind, r.inputs.domainXml, r.inputs.name);
+    if (key) this.checked.add(key);
+    const failures = r.failures.map((f) =>
+      parent && f.property === "domainXml" && news.domainXml === undefined
+        ? {
+            property: "domainXml",
+            reason: `domainXml is required: the provider plugin cannot inherit it from ${parent.property} ${JSON.stringify(news[parent.property])} given by name; set domainXml to the parent's (in YAML: domainXml: \${<parent>.domainXml})`,
+          }
+        : f,
+    );
+    return { inputs: toWire(r.inputs, [...secrets, ...secretInputs(kind)]), failures };
+  }
+
+  /** The resource's diff, with every changed property and what its change does. */
+  diff(
+    token: string,
+    id: string,
+    oldsWire: WireProps | undefined,
+    newsWire: WireProps | undefined,
+  ): PluginDiff {
+    const kind = kindOf(token);
+    const olds = fromWire(oldsWire).values;
+    const news = fromWire(newsWire).values;
+    const d = this.of(kind).diff(id, olds, news);
+    const fields = Object.entries(docOf(kind).fields);
+    const keys = fields.filter(([, f]) => f.change !== "none").map(([k]) => k);
+    const chain = fields.filter(([, f]) => f.ancestor).map(([k]) => k);
+    const diffs = d.changes ? changedKeys(keys, olds, news, chain) : [];
+    return { ...d, diffs, detailed: detailOf(diffs, d.replaces) };
+  }
+
+  /** Writes the element; the state's secrets wrapped. */
+  async create(
+    token: string,
+    propsWire: WireProps | undefined,
+  ): Promise<{ id: string; properties: WireProps }> {
+    const kind = kindOf(token);
+    const { values, secrets } = fromWire(propsWire);
+    const r = await this.of(kind).create(values);
+    return { id: r.id, properties: toWire(r.outs, [...secrets, ...secretOutputs(kind)]) };
+  }
+
+  /**
+   * What the file says now. Works from the ID alone (`pulumi import`: no properties), since an
+   * ID names the file and the element.
+   */
+  async read(
+    token: string,
+    id: string,
+    propsWire: WireProps | undefined,
+    inputsWire: WireProps | undefined,
+  ): Promise<PluginRead> {
+    const kind = kindOf(token);
+    const props = fromWire(propsWire);
+    const inputs = fromWire(inputsWire);
+    const r = await this.of(kind).read(id, props.values);
+    if (!r.id) return {};
+    return {
+      id: r.id,
+      properties: toWire(r.props ?? {}, [...props.secrets, ...secretOutputs(kind)]),
+      inputs: toWire(r.inputs ?? {}, [...inputs.secrets, ...secretInputs(kind)]),
+    };
+  }
+
+  /** Rewrites what the resource manages. */
+  async update(
+    token: string,
+    id: string,
+    oldsWire: WireProps | undefined,
+    newsWire: WireProps | undefined,
+  ): Promise<{ properties: WireProps }> {
+    const kind = kindOf(token);
+    const olds = fromWire(oldsWire).values;
+    const { values: news, secrets } = fromWire(newsWire);
+    const r = await this.of(kind).update(id, olds, news);
+    return { properties: toWire(r.outs, [...secrets, ...secretOutputs(kind)]) };
+  }
+
+  /** Removes the element; already gone is fine. */
+  async delete(token: string, id: string, propsWire: WireProps | undefined): Promise<void> {
+    const kind = kindOf(token);
+    await this.of(kind).delete(id, fromWire(propsWire).values);
+  }
+}

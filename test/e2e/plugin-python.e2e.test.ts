@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { tempDomain } from "../integration/tmp";
+import { fixture } from "../unit/helpers";
+import type { TestProject } from "./harness";
+import { ORIGINAL } from "./ims-setup";
+import { ensurePythonHost, pluginProject } from "./plugin-setup";
+
+// The asadmin sequence in Python through the SDK generated from schema.json, on the plugin.
+jest.setTimeout(300_000);
+
+const PROGRAM = path.join(__dirname, "programs", "python-seed");
+/** What the dynamic mode writes for this program (plugin-yaml.e2e.test.ts checks it against a run). */
+const SEEDED = fixture("golden/domain-seeded-no-mac.xml");
+const site = mkdtempSync(path.join(os.tmpdir(), "gf-ims-python-sdk-"));
+const unavailable = ensurePythonHost(site);
+if (unavailable) console.warn(`SKIPPED Python plugin test: ${unavailable}`);
+
+(unavailable ? describe.skip : describe)("a Python program on the provider plugin", () => {
+  const domain = tempDomain(ORIGINAL);
+  let project: TestProject;
+  afterAll(() => {
+    project?.cleanup();
+    domain.cleanup();
+    rmSync(site, { recursive: true, force: true });
+  });
+
+  it("up writes the asadmin sequence as the dynamic mode does, no changes after, destroy restores the file", async () => {
+    project = await pluginProject(PROGRAM);
+    await project.config("domainXml", domain.file);
+    await project.up();
+    expect(domain.read()).toBe(SEEDED);
+    expect(await project.outputs()).toEqual({
+      connectionString: "qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system",
+      officeIp: "10.132.181.57",
+    });
+    expect((await project.ok(["stack", "output", "connectionString"])).stdout.trim()).toBe(
+      "[secret]",
+    );
+    const again = await project.run(["preview", "--expect-no-changes"]);
+    expect(again.code).toBe(0);
+    await project.destroy();
+    expect(domain.read()).toBe(ORIGINAL);
+  });
+});

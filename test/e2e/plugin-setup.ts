@@ -184,3 +184,15 @@ export function nodeSdk(): { dir?: string; reason?: string } {
   if (!sdks.lines) return { reason: sdks.reason };
   return { dir: path.join(sdks.lines[sdks.lines.length - 1], "nodejs", "bin") };
 }
+
+/**
+ * What the seed programs (YAML aside) export once up: the kvm virtualization's connection
+ * string, a secret, and the office machine's address.
+ */
+export async function expectSeedOutputs(p: TestProject): Promise<void> {
+  expect(await p.outputs()).toEqual({
+    connectionString: "qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system",
+    officeIp: "10.132.181.57",
+  });
+  expect((await p.ok(["stack", "output", "connectionString"])).stdout.trim()).toBe("[secret]");
+}

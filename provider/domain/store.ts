@@ -55,9 +55,10 @@ interface CachedRead {
 
 /**
  * A file as this process last read (and checked) or wrote it, by real path: while the file's stat
- * is the same, an edit or a read starts from this text instead of reading, decoding, checking and
- * hashing the file again, and an edit reuses the tree the previous one left (the file's content,
- * machine index included). Kept only for files up to {@link KNOWN_MAX} characters.
+ * and text are the same (it is still read and decoded, which also times the pause after a
+ * write), an edit or a read skips checking, hashing and parsing it again, and an edit reuses the
+ * tree the previous one left (the file's content, machine index included). Kept only for files
+ * up to {@link KNOWN_MAX} characters.
  */
 interface Known {
   /** The file's stat when this text was read or written (see statKey). */
@@ -65,12 +66,6 @@ interface Known {
   text: string;
   encoding: FileEncoding;
   sha256: string;
-  /**
-   * How fast reading and decoding the file went, in milliseconds per byte (the best rate seen),
-   * for the pause after a write: a text that comes from memory is not read, so its read time is
-   * this rate times its size.
-   */
-  msPerByte: number;
   /** True once `text` passed the parser's validation (a text the store wrote always has). */
   validated: boolean;
   /** The tree of `text`, left by the last edit for the next one (an edit takes it). */
@@ -108,9 +103,8 @@ export interface StoreOptions {
    * still holds what it wrote, to catch a program that ignores the lock and had read the file
    * before the rename (its own rename then comes later). By default it waits four times as long
    * as reading and decoding the file took (a measure of the file's size and of how busy the
-   * machine is, which is what another program's read-modify-rename takes too; for a text that
-   * comes from memory, which is not read, the best read rate seen for the file times its size),
-   * at least 10 ms and at most 1 s. See the README's "outside writers".
+   * machine is, which is what another program's read-modify-rename takes too), at least 10 ms and
+   * at most 1 s. See the README's "outside writers".
    */
   settleMs?: number;
   /**
@@ -191,10 +185,8 @@ interface Snapshot extends Origin {
   text: string;
   /** The tree the last edit left, when the file is still what that edit wrote. */
   doc?: XmlDocument;
-  /** How long reading and decoding the file took (estimated when it came from memory). */
+  /** How long reading and decoding the file took. */
   readMs: number;
-  /** The best read rate seen for the file (see Known). */
-  msPerByte: number;
 }
 
 /** Identifies a version of a file by its stat: inode, size, modification and change times. */
@@ -203,9 +195,9 @@ function statKey(st: Stats): string {
 }
 
 /**
- * Reads the file through one descriptor, with the stat of that same descriptor; a file whose stat
- * is what this process last read or wrote comes from memory (see Known), its tree along when
- * `takeTree` (the edit then owns it).
+ * Reads the file through one descriptor, with the stat of that same descriptor. A file whose stat
+ * and text are what this process last read or wrote (see Known) skips the checks, the hash and
+ * the parse: they come from memory, the tree along when `takeTree` (the edit then owns it).
  */
 async function snapshot(real: string, shown: string, takeTree = false): Promise<Snapshot> {
   const started = Date.now();
@@ -218,32 +210,28 @@ async function snapshot(real: string, shown: string, takeTree = false): Promise<
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw new ImsError("FILE_NOT_FOUND", `${shown} is not a regular file`);
-    const known = registry().known.get(real);
-    if (known && known.key === statKey(st)) {
-      const doc = takeTree ? known.doc : undefined;
-      if (takeTree) known.doc = undefined;
-      const { text, encoding, sha256, msPerByte } = known;
-      const readMs = msPerByte * st.size;
-      return { text, encoding, sha256, st, scratch: Buffer.alloc(0), doc, readMs, msPerByte };
-    }
     const bytes = await readWhole(handle);
     const encoding = detectEncoding(bytes, shown);
     const text = decodeFile(bytes, encoding, shown);
     // What any program editing the file must at least do, read and decode it, measures how long
     // another writer's read-modify-rename takes (the pause after a write, see StoreOptions).
     const readMs = Date.now() - started;
-    const msPerByte = Math.min(readMs / Math.max(1, bytes.length), known?.msPerByte ?? Infinity);
-    assertWellFormed(bytes, encoding, shown);
-    const hash = createHash("sha256").update(bytes);
     // The buffer the file was read into, whole, for the edit's next full read (see readWhole).
     const scratch = Buffer.from(
       bytes.buffer,
       bytes.byteOffset,
       bytes.buffer.byteLength - bytes.byteOffset,
     );
-    const sha256 = hash.digest("hex");
-    remember(real, { key: statKey(st), text, encoding, sha256, msPerByte, validated: false });
-    return { text, encoding, sha256, st, scratch, readMs, msPerByte };
+    const known = registry().known.get(real);
+    if (known && known.key === statKey(st) && known.text === text) {
+      const doc = takeTree ? known.doc : undefined;
+      if (takeTree) known.doc = undefined;
+      return { text: known.text, encoding, sha256: known.sha256, st, scratch, doc, readMs };
+    }
+    assertWellFormed(bytes, encoding, shown);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    remember(real, { key: statKey(st), text, encoding, sha256, validated: false });
+    return { text, encoding, sha256, st, scratch, readMs };
   } catch (e) {
     throw isImsError(e) ? e : ioError(shown, e);
   } finally {
@@ -366,11 +354,11 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
       for (let attempt = 1; ; attempt++) {
         // Only the output pieces outlive this call (see stage): the source text dies with them.
         const staged = await snapshot(real, file, true).then((snap) => {
-          const { encoding, sha256, st, scratch, readMs, msPerByte } = snap;
+          const { encoding, sha256, st, scratch, readMs } = snap;
           const origin: Origin = { encoding, sha256, st, scratch };
-          return { origin, readMs, msPerByte, out: stage(snap, real, file, jobs, options) };
+          return { origin, readMs, out: stage(snap, real, file, jobs, options) };
         });
-        const { origin, readMs, msPerByte, out } = staged;
+        const { origin, readMs, out } = staged;
         if (!out) return;
         if ((origin.st.mode & 0o222) === 0) {
           throw new ImsError(
@@ -393,7 +381,6 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
                 text,
                 encoding: origin.encoding,
                 sha256: written.sha256,
-                msPerByte,
                 validated: true,
                 doc: out.doc,
               });

@@ -72,7 +72,7 @@ interface Known {
   doc?: XmlDocument;
 }
 
-/** Larger files are read afresh every time: holding them would double an edit's memory. */
+/** Larger files are not kept: an edit would hold them twice (they are checked and parsed afresh). */
 const KNOWN_MAX = 4 << 20;
 
 interface Registry {

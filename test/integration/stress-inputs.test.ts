@@ -199,5 +199,8 @@ describe("a generated corpus of inputs", () => {
       expect(rejected).toBeGreaterThan(10);
       expect(written).toBeGreaterThan(10);
     },
+    // About 2-4 s on a quiet machine (every written input is a create and a delete, each with
+    // the pause after its write), past Jest's 5 s default on a loaded one.
+    60_000,
   );
 });

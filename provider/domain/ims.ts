@@ -1,6 +1,6 @@
 import { getAttribute } from "./attrs";
 import { appendChild, insertBefore, isBlank, newElement, removeChild } from "./tree";
-import { childElements, type XmlDocument, type XmlElement } from "./xml";
+import { childElements, firstChildElement, type XmlDocument, type XmlElement } from "./xml";
 
 /** The `<virtualizations>` container, a direct child of `<domain>`. */
 export const VIRTUALIZATIONS = "virtualizations";
@@ -9,7 +9,7 @@ export const LIBVIRT_VIRTUALIZATION = "libvirt-virtualization";
 
 /** The `<virtualizations>` element, if the domain has one. */
 export function findVirtualizations(doc: XmlDocument): XmlElement | undefined {
-  return childElements(doc.root, VIRTUALIZATIONS)[0];
+  return firstChildElement(doc.root, VIRTUALIZATIONS);
 }
 
 /** The `<virtualizations>` element, created at the end of `<domain>` when missing. */
@@ -30,17 +30,28 @@ export function ensureVirtualizations(doc: XmlDocument): XmlElement {
 export function addInNameOrder(path: readonly XmlElement[], child: XmlElement): void {
   const parent = path[path.length - 1];
   const name = getAttribute(child, "name") ?? "";
-  const siblings = childElements(parent, child.name);
-  const before = siblings.filter((s) => (getAttribute(s, "name") ?? "") < name).pop();
-  const ref = before ? nextElement(parent, before) : siblings[0];
+  // One pass over the children (a pool may hold thousands of machines): the first sibling of
+  // the kind, and the element right after the last one that sorts before the new name.
+  let first: XmlElement | undefined;
+  let after: XmlElement | undefined;
+  let seekingNext = false;
+  for (const c of parent.children) {
+    if (c.kind !== "element") continue;
+    if (seekingNext) {
+      after = c;
+      seekingNext = false;
+    }
+    if (c.name !== child.name) continue;
+    first ??= c;
+    if ((getAttribute(c, "name") ?? "") < name) {
+      after = undefined;
+      seekingNext = true;
+    }
+  }
+  const hasBefore = seekingNext || after !== undefined;
+  const ref = hasBefore ? after : first;
   if (ref) insertBefore(parent, child, ref);
   else appendChild(path, child);
-}
-
-/** The element after `el` among the children of `parent`, if any. */
-function nextElement(parent: XmlElement, el: XmlElement): XmlElement | undefined {
-  const rest = parent.children.slice(parent.children.indexOf(el) + 1);
-  return rest.find((c): c is XmlElement => c.kind === "element");
 }
 
 /** Removes `<virtualizations>` when nothing is left in it (no children, comments or attributes). */

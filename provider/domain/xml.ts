@@ -343,6 +343,12 @@ export function serializeElement(el: XmlElement): string {
   return out.join("");
 }
 
+/** The first child element of `el` named `name`, if any (stops there: no list is built). */
+export function firstChildElement(el: XmlElement, name: string): XmlElement | undefined {
+  for (const c of el.children) if (c.kind === "element" && c.name === name) return c;
+  return undefined;
+}
+
 /** The element children of `el`, optionally only those named `name`. */
 export function childElements(el: XmlElement, name?: string): XmlElement[] {
   const out: XmlElement[] = [];

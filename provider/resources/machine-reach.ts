@@ -4,7 +4,7 @@ import { getAttribute } from "../domain/attrs";
 import { findMachine, mayHoldName, USER, type PoolLocation } from "../domain/ims";
 import { setCachedIp } from "../domain/ip-cache";
 import { readDomain } from "../domain/store";
-import { childElements, type XmlElement } from "../domain/xml";
+import { firstChildElement, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { verifyConnection, type VirshRunner } from "../libvirt/connect";
 import { programParameters, redactUri } from "../libvirt/credentials";
@@ -31,7 +31,8 @@ export function libvirtUriOf(
 ): string | undefined {
   const template =
     getAttribute(l.virtualization, "connection-string") ?? ELEMENT_DEFAULTS.connectionString;
-  const userEl = (l.machine && childElements(l.machine, USER)[0]) ?? childElements(l.pool, USER)[0];
+  const userEl =
+    (l.machine && firstChildElement(l.machine, USER)) ?? firstChildElement(l.pool, USER);
   const name = userEl && getAttribute(userEl, "name");
   const user = name ? { name, authMethod: getAttribute(userEl, "auth-method") } : undefined;
   try {

@@ -21,7 +21,7 @@ import {
   setText,
   textOf,
 } from "../domain/tree";
-import { childElements, type XmlElement } from "../domain/xml";
+import { childElements, firstChildElement, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { VIRSH, type VirshRunner } from "../libvirt/connect";
 import { isHostIn, normalizeMac } from "../net/address";
@@ -450,7 +450,7 @@ function syncTextChildren(parents: XmlElement[], machine: XmlElement, i: Machine
   let changed = false;
   TEXT_CHILDREN.forEach(({ tag, input }, index) => {
     const want = i[input];
-    const have = childElements(machine, tag)[0];
+    const have = firstChildElement(machine, tag);
     if (want === undefined) {
       if (have) {
         removeChild(machine, have);
@@ -567,7 +567,7 @@ function inputsInFile(old: MachineInputs, l: MachineLocation): MachineInputs {
     FIELDS,
   );
   for (const { tag, input, canonical } of TEXT_CHILDREN) {
-    const el = childElements(l.machine, tag)[0];
+    const el = firstChildElement(l.machine, tag);
     const have = el ? textOf(el) : undefined;
     const normalized = canonical && have !== undefined ? canonical(have) : have;
     if (normalized !== old[input]) inputs[input] = normalized;

@@ -2,7 +2,7 @@ import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import { findMachine, findPool, poolPath, USER } from "../domain/ims";
 import { editDomain, readDomain } from "../domain/store";
 import { appendChild, newElement, removeChild } from "../domain/tree";
-import { childElements, type XmlDocument, type XmlElement } from "../domain/xml";
+import { firstChildElement, type XmlDocument, type XmlElement } from "../domain/xml";
 import { diffOn, digest, editIms, inputsFromFile, pick } from "./common";
 import {
   adoptField,
@@ -238,7 +238,7 @@ function outputsOf(k: UserKind, i: UserInputs, el: XmlElement, restart: boolean)
 }
 
 function userOf(parent: XmlElement): XmlElement | undefined {
-  return childElements(parent, USER)[0];
+  return firstChildElement(parent, USER);
 }
 
 /**

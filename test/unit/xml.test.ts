@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { parseXml, serializeXml, childElements } from "../../provider/domain/xml";
+import { addInNameOrder } from "../../provider/domain/ims";
 import { getAttribute, getAttributes, setAttributes } from "../../provider/domain/attrs";
 import {
   appendChild,
@@ -216,5 +217,36 @@ describe("line endings of new lines", () => {
     removeChild(empty, inner);
     collapseIfEmptied(doc.root, empty);
     expect(serializeXml(doc)).toBe(text);
+  });
+});
+
+describe("placing an element in name order", () => {
+  // The rule, stated the slow way: right after the last sibling of the same kind whose name sorts
+  // before it (before the next element of any kind), else before the first sibling of that kind,
+  // else at the end.
+  function expected(kinds: Array<[string, string]>, name: string): number {
+    const before = kinds.map(([k, n], i) => ({ k, n, i })).filter((s) => s.k === "m" && s.n < name);
+    if (before.length > 0) return before[before.length - 1].i + 1;
+    const first = kinds.findIndex(([k]) => k === "m");
+    return first >= 0 ? first : kinds.length;
+  }
+
+  it("puts it where the rule says, whatever order the siblings are in", () => {
+    const sibling = fc.tuple(fc.constantFrom("m", "other"), fc.constantFrom("a", "c", "e", "g"));
+    fc.assert(
+      fc.property(
+        fc.array(sibling, { maxLength: 8 }),
+        fc.constantFrom("b", "d", "f", "h"),
+        (kinds, name) => {
+          const body = kinds.map(([k, n]) => `\n  <${k} name="${n}"/>`).join("");
+          const doc = parseXml(`<pool>${body}\n</pool>`, "t.xml");
+          addInNameOrder([doc.root], newElement("m", [["name", name]]));
+          const order = childElements(doc.root).map((c) => `${c.name}:${getAttribute(c, "name")}`);
+          const want = kinds.map(([k, n]) => `${k}:${n}`);
+          want.splice(expected(kinds, name), 0, `m:${name}`);
+          expect(order).toEqual(want);
+        },
+      ),
+    );
   });
 });

@@ -54,22 +54,31 @@ interface CachedRead {
 }
 
 /**
- * A file as this process last read (and checked) or wrote it, by real path: while the file's stat
- * and text are the same (it is still read and decoded, which also times the pause after a
+ * A file as this process last read (and checked) or wrote it, by real path: while the file's text
+ * is the same (it is still read and decoded on every use, which also times the pause after a
  * write), an edit or a read skips checking, hashing and parsing it again, and an edit reuses the
- * tree the previous one left (the file's content, machine index included). Kept only for files
- * up to {@link KNOWN_MAX} characters.
+ * tree the previous one left (the file's content, machine index included). Decoding is strict, so
+ * the same text in the same encoding is the same bytes. Kept only for files up to
+ * {@link KNOWN_MAX} characters.
  */
 interface Known {
-  /** The file's stat when this text was read or written (see statKey). */
-  key: string;
   text: string;
   encoding: FileEncoding;
-  sha256: string;
+  /** SHA-256 of the bytes; unset for a text about to be written until the write says it. */
+  sha256?: string;
   /** True once `text` passed the parser's validation (a text the store wrote always has). */
   validated: boolean;
   /** The tree of `text`, left by the last edit for the next one (an edit takes it). */
   doc?: XmlDocument;
+}
+
+/**
+ * The versions of one file kept: the one last found in it (read or written), and the one being
+ * written now (a read meanwhile finds the first, a read once it is renamed into place the second).
+ */
+interface KnownFile {
+  file?: Known;
+  writing?: Known;
 }
 
 /** Larger files are not kept: an edit would hold them twice (they are checked and parsed afresh). */
@@ -78,7 +87,7 @@ const KNOWN_MAX = 4 << 20;
 interface Registry {
   queues: Map<string, Queue>;
   reads: Map<string, CachedRead>;
-  known: Map<string, Known>;
+  known: Map<string, KnownFile>;
 }
 
 // Shared through a global symbol rather than module state: the engine may load this module more
@@ -189,15 +198,15 @@ interface Snapshot extends Origin {
   readMs: number;
 }
 
-/** Identifies a version of a file by its stat: inode, size, modification and change times. */
-function statKey(st: Stats): string {
-  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+/** Whether two encodings write a text as the same bytes (same encoding and byte order mark). */
+function sameEncoding(a: FileEncoding, b: FileEncoding): boolean {
+  return a.name === b.name && a.bom.equals(b.bom);
 }
 
 /**
- * Reads the file through one descriptor, with the stat of that same descriptor. A file whose stat
- * and text are what this process last read or wrote (see Known) skips the checks, the hash and
- * the parse: they come from memory, the tree along when `takeTree` (the edit then owns it).
+ * Reads the file through one descriptor, with the stat of that same descriptor. A file whose text
+ * is what this process last read or wrote (see Known) skips the checks and the parse (and the
+ * hash, once known): they come from memory, the tree along when `takeTree` (the edit then owns it).
  */
 async function snapshot(real: string, shown: string, takeTree = false): Promise<Snapshot> {
   const started = Date.now();
@@ -222,15 +231,16 @@ async function snapshot(real: string, shown: string, takeTree = false): Promise<
       bytes.byteOffset,
       bytes.buffer.byteLength - bytes.byteOffset,
     );
-    const known = registry().known.get(real);
-    if (known && known.key === statKey(st) && known.text === text) {
+    const known = knownAs(real, text, encoding);
+    if (known) {
       const doc = takeTree ? known.doc : undefined;
       if (takeTree) known.doc = undefined;
+      known.sha256 ??= createHash("sha256").update(bytes).digest("hex");
       return { text: known.text, encoding, sha256: known.sha256, st, scratch, doc, readMs };
     }
     assertWellFormed(bytes, encoding, shown);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
-    remember(real, { key: statKey(st), text, encoding, sha256, validated: false });
+    remember(real, { text, encoding, sha256, validated: false });
     return { text, encoding, sha256, st, scratch, readMs };
   } catch (e) {
     throw isImsError(e) ? e : ioError(shown, e);
@@ -239,18 +249,29 @@ async function snapshot(real: string, shown: string, takeTree = false): Promise<
   }
 }
 
-/** Records a version of the file as known (a file too large to hold is forgotten instead). */
-function remember(real: string, known: Known): void {
-  if (known.text.length > KNOWN_MAX) registry().known.delete(real);
-  else registry().known.set(real, known);
+/** The kept version of `real` whose text is `text` (in `encoding`, when given), if any. */
+function knownAs(real: string, text: string, encoding?: FileEncoding): Known | undefined {
+  const kept = registry().known.get(real);
+  return [kept?.writing, kept?.file].find(
+    (k) => k !== undefined && k.text === text && (!encoding || sameEncoding(k.encoding, encoding)),
+  );
+}
+
+/**
+ * Records a version of the file as the one found in it, or (`writing`) as the one being written
+ * (a file too large to hold is forgotten instead).
+ */
+function remember(real: string, known: Known, as: keyof KnownFile = "file"): void {
+  const all = registry().known;
+  if (known.text.length > KNOWN_MAX) all.delete(real);
+  else all.set(real, { ...all.get(real), [as]: known });
 }
 
 /** Parses a snapshot's text, validating it unless it is a known text that passed already. */
 function parseSnapshot(real: string, text: string, file: string): XmlDocument {
-  const known = registry().known.get(real);
-  const same = known !== undefined && known.text === text;
-  const doc = parseDomain(text, file, same && known.validated);
-  if (same) known.validated = true;
+  const known = knownAs(real, text);
+  const doc = parseDomain(text, file, known?.validated === true);
+  if (known) known.validated = true;
   return doc;
 }
 
@@ -331,8 +352,8 @@ function stage(
   const { doc, ok } = applyAll(parse, jobs, snap.doc);
   if (!ok.some((j) => j.outcome?.changed)) {
     // Nothing to write: the tree still is the file, for the next edit.
-    const known = registry().known.get(real);
-    if (known?.text === snap.text && ok.length === jobs.length) known.doc = doc;
+    const known = knownAs(real, snap.text);
+    if (known && ok.length === jobs.length) known.doc = doc;
     return undefined;
   }
   const parts = serializeParts(doc);
@@ -369,22 +390,23 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
         try {
           const settleMs = (): number =>
             options.settleMs ?? Math.min(1000, Math.max(10, 4 * readMs));
-          const written = await writeDomain(real, file, origin, out.parts, { parse, settleMs });
-          registry().known.delete(real);
+          // Known before it is in place: a read that finds this text in the file (from the
+          // rename on, the checks of the next resources during the pause) finds it checked and
+          // parsed. Known by its text, it is harmless when the write does not happen.
           const { text } = out;
-          if (written && text !== undefined) {
-            const st = await fs.stat(real);
-            // Still our inode as written (the checks above just saw it): this is its text.
-            if (BigInt(st.ino) === written.ino && BigInt(st.size) === written.size) {
-              remember(real, {
-                key: statKey(st),
-                text,
-                encoding: origin.encoding,
-                sha256: written.sha256,
-                validated: true,
-                doc: out.doc,
-              });
-            }
+          if (text === undefined) registry().known.delete(real);
+          else
+            remember(
+              real,
+              { text, encoding: origin.encoding, validated: true, doc: out.doc },
+              "writing",
+            );
+          const written = await writeDomain(real, file, origin, out.parts, { parse, settleMs });
+          // In place: the version of the file from now on.
+          const done = registry().known.get(real)?.writing;
+          if (done !== undefined && done.text === text) {
+            done.sha256 = written?.sha256 ?? origin.sha256;
+            registry().known.set(real, { file: done });
           }
           return;
         } catch (e) {

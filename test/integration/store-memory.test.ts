@@ -6,8 +6,8 @@ import { create } from "../../provider/resources/virtualization";
 import { fixture } from "../unit/helpers";
 import { rejection, tempDomain } from "./tmp";
 
-// The store keeps the file as it last read or wrote it (text and edit tree), used while its stat
-// and text are unchanged. These tests change the file behind its back in every way that keeps
+// The store keeps the file as it last read or wrote it (text and edit tree), used while its text
+// is unchanged. These tests change the file behind its back in every way that keeps
 // the path, and check that the next edit and the next read start from the file, not from memory.
 
 let domain: ReturnType<typeof tempDomain>;

@@ -6,10 +6,10 @@
 //
 //   npm run bench:edit                     # BENCH_MACHINES=10000 BENCH_EDITS=200
 //   BENCH_PROFILE=1 npm run bench:edit     # and the top self-time functions (--cpu-prof)
-import { promises as fs, rmSync, statSync } from "fs";
+import { rmSync, statSync } from "fs";
 import { Session } from "inspector";
 import * as machine from "../provider/resources/machine";
-import { machineIp, poolDomain } from "./pool";
+import { durableRewrite, machineIp, poolDomain, seedMachines } from "./pool";
 
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 10000);
 const EDITS = Number(process.env.BENCH_EDITS ?? 200);
@@ -18,20 +18,6 @@ const PROFILE = process.env.BENCH_PROFILE === "1";
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
-
-/** The floor: read the file, write it to a temp file beside it, fsync, rename over it. */
-async function durableRewrite(file: string): Promise<void> {
-  const bytes = await fs.readFile(file);
-  const tmp = `${file}.bench-tmp`;
-  const h = await fs.open(tmp, "w");
-  try {
-    await h.writeFile(bytes);
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  await fs.rename(tmp, file);
 }
 
 async function timed(n: number, f: (k: number) => Promise<unknown>): Promise<number[]> {
@@ -54,17 +40,7 @@ async function main(): Promise<void> {
   const { dir, file } = await poolDomain("gf-ims-bench-edit-");
   try {
     // Seeding goes through the provider's own batching: all at once.
-    await Promise.all(
-      Array.from({ length: MACHINES }, (_, i) =>
-        machine.create({
-          domainXml: file,
-          serverPool: "cloud",
-          name: `m${i}`,
-          ip: machineIp(i),
-          verifyConnection: false,
-        }),
-      ),
-    );
+    await seedMachines(file, MACHINES);
     const size = statSync(file).size;
     const base = await timed(EDITS, () => durableRewrite(file));
     const session = new Session();

@@ -11,7 +11,7 @@
 //   npm run bench:pipeline             # BENCH_MACHINES=5000 BENCH_CREATES=500
 import { promises as fs, rmSync } from "fs";
 import * as machine from "../provider/resources/machine";
-import { machineIp, poolDomain } from "./pool";
+import { durableRewrite, machineIp, poolDomain, seedMachines } from "./pool";
 
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 5000);
 const CREATES = Number(process.env.BENCH_CREATES ?? 500);
@@ -43,18 +43,7 @@ async function pipeline(
 function batchedRewrite(file: string): () => Promise<void> {
   let running: Promise<void> | undefined;
   let next: Promise<void> | undefined;
-  const rewrite = async (): Promise<void> => {
-    const bytes = await fs.readFile(file);
-    const tmp = `${file}.bench-tmp`;
-    const h = await fs.open(tmp, "w");
-    try {
-      await h.writeFile(bytes);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    await fs.rename(tmp, file);
-  };
+  const rewrite = () => durableRewrite(file);
   return () => {
     if (!running) {
       running = rewrite().finally(() => (running = undefined));
@@ -72,17 +61,7 @@ function batchedRewrite(file: string): () => Promise<void> {
 async function main(): Promise<void> {
   const { dir, file } = await poolDomain("gf-ims-bench-pipeline-");
   try {
-    await Promise.all(
-      Array.from({ length: MACHINES }, (_, i) =>
-        machine.create({
-          domainXml: file,
-          serverPool: "cloud",
-          name: `m${i}`,
-          ip: machineIp(i),
-          verifyConnection: false,
-        }),
-      ),
-    );
+    await seedMachines(file, MACHINES);
     const size = (await fs.stat(file)).size;
     const rewrite = batchedRewrite(file);
     const floor = await pipeline(

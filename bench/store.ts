@@ -6,8 +6,7 @@
 //   npm run bench:store
 import { readFileSync, rmSync } from "fs";
 import { parseXml, serializeXml } from "../provider/domain/xml";
-import * as machine from "../provider/resources/machine";
-import { machineIp, poolDomain } from "./pool";
+import { poolDomain, seedMachines } from "./pool";
 
 const N = Number(process.env.BENCH_MACHINES ?? 5000);
 
@@ -19,17 +18,7 @@ async function main(): Promise<void> {
   const { dir, file } = await poolDomain("gf-ims-bench-");
   try {
     const start = process.hrtime.bigint();
-    await Promise.all(
-      Array.from({ length: N }, (_, i) =>
-        machine.create({
-          domainXml: file,
-          serverPool: "cloud",
-          name: `m${i}`,
-          verifyConnection: false,
-          ip: machineIp(i),
-        }),
-      ),
-    );
+    await seedMachines(file, N);
     const edits = ms(start);
     const text = readFileSync(file, "utf8");
     const found = (text.match(/<machines /g) ?? []).length;

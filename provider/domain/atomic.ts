@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "crypto";
-import { constants, promises as fs, renameSync } from "fs";
+import { constants, fstatSync, promises as fs, readSync, renameSync } from "fs";
 import * as path from "path";
 import { ImsError, isImsError } from "../errors";
 
@@ -183,16 +183,22 @@ async function* readHandle(handle: fs.FileHandle, chunk = 1 << 20): AsyncGenerat
  * with some room to spare, which the caller may keep as its next scratch). Reusing one buffer
  * for every full read of an edit keeps a large file from being held several times over while
  * the garbage collector has not yet run.
+ *
+ * It reads synchronously: copying a file from the page cache takes less than a millisecond per
+ * megabyte, and done in libuv's thread pool it would wait behind the `fsync`s of the writes
+ * under way, so that the `check` of the next resource (the engine runs them one after the
+ * other) waited for every write before it, and the time of the read, which sets the pause after
+ * a write (see StoreOptions.settleMs), measured that queue instead of the file and the machine.
  */
-export async function readWhole(handle: fs.FileHandle, scratch?: Buffer): Promise<Buffer> {
-  const size = (await handle.stat()).size;
+export function readWhole(fd: number, scratch?: Buffer): Buffer {
+  const size = fstatSync(fd).size;
   const buf =
     scratch && scratch.length >= size
       ? scratch
       : Buffer.allocUnsafe(size + Math.max(1 << 16, Math.floor(size / 50)));
   let off = 0;
   while (off < size) {
-    const { bytesRead } = await handle.read(buf, off, size - off, off);
+    const bytesRead = readSync(fd, buf, off, size - off, off);
     if (bytesRead === 0) break;
     off += bytesRead;
   }

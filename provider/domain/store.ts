@@ -1,4 +1,4 @@
-import { promises as fs, Stats } from "fs";
+import { closeSync, fstatSync, openSync, realpathSync, statSync, type Stats } from "fs";
 import * as path from "path";
 import { ImsError, isImsError } from "../errors";
 import { createHash } from "crypto";
@@ -150,15 +150,16 @@ function ioError(file: string, e: unknown): ImsError {
  */
 export async function realDomainPath(file: string): Promise<string> {
   try {
-    return await fs.realpath(file);
+    // Synchronous, as the reads are (see readWhole).
+    return realpathSync.native(file);
   } catch (e) {
     throw ioError(file, e);
   }
 }
 
-async function statOrThrow(file: string): Promise<Stats> {
+function statOrThrow(file: string): Stats {
   try {
-    const st = await fs.stat(file);
+    const st = statSync(file);
     if (!st.isFile()) throw new ImsError("FILE_NOT_FOUND", `${file} is not a regular file`);
     return st;
   } catch (e) {
@@ -209,17 +210,18 @@ function sameEncoding(a: FileEncoding, b: FileEncoding): boolean {
  * hash, once known): they come from memory, the tree along when `takeTree` (the edit then owns it).
  */
 async function snapshot(real: string, shown: string, takeTree = false): Promise<Snapshot> {
+  // Synchronous calls (see readWhole): the read does not queue behind the writes' fsyncs.
   const started = Date.now();
-  let handle: fs.FileHandle;
+  let fd: number;
   try {
-    handle = await fs.open(real, "r");
+    fd = openSync(real, "r");
   } catch (e) {
     throw ioError(shown, e);
   }
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) throw new ImsError("FILE_NOT_FOUND", `${shown} is not a regular file`);
-    const bytes = await readWhole(handle);
+    const bytes = readWhole(fd);
     const encoding = detectEncoding(bytes, shown);
     const text = decodeFile(bytes, encoding, shown);
     // What any program editing the file must at least do, read and decode it, measures how long
@@ -245,7 +247,7 @@ async function snapshot(real: string, shown: string, takeTree = false): Promise<
   } catch (e) {
     throw isImsError(e) ? e : ioError(shown, e);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -283,7 +285,7 @@ function parseSnapshot(real: string, text: string, file: string): XmlDocument {
 export async function readDomain(p: string): Promise<DomainRead> {
   const file = domainPath(p);
   const realPath = await realDomainPath(file);
-  const st = await statOrThrow(realPath);
+  const st = statOrThrow(realPath);
   const key = `${realPath}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   const reads = registry().reads;
   const hit = reads.get(file);

@@ -1,5 +1,5 @@
 import { randomBytes } from "crypto";
-import { promises as fs, statSync, type BigIntStats, type Stats } from "fs";
+import { closeSync, openSync, promises as fs, statSync, type BigIntStats, type Stats } from "fs";
 import { ImsError } from "../errors";
 import { hashFile, readChunks, readWhole, writeFileAtomic, type Written } from "./atomic";
 import { encodeParts, type FileEncoding } from "./encoding";
@@ -136,11 +136,11 @@ export async function writeDomain(
       unchanged = true;
       return "skip";
     }
-    const handle = await fs.open(temp.path, "r");
+    const fd = openSync(temp.path, "r");
     try {
-      checks.parse(await readWhole(handle, origin.scratch), origin.encoding);
+      checks.parse(readWhole(fd, origin.scratch), origin.encoding);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     region = await changedBytes(temp.path, real);
     pinned = await keepBackup(real, shown, origin.sha256);

@@ -6,10 +6,11 @@
 //
 // The baseline, measured in the same run on the same file, is the floor of any provider that
 // keeps the file durable with its writes batched the same way: a `check` that reads the file,
-// and creates that share one read + temp write + fsync + rename while another is under way.
+// and creates that share one read + temp write + fsync + rename while another is under way (its
+// reads synchronous, as the provider's are).
 //
 //   npm run bench:pipeline             # BENCH_MACHINES=5000 BENCH_CREATES=500
-import { promises as fs, rmSync } from "fs";
+import { promises as fs, readFileSync, rmSync } from "fs";
 import * as machine from "../provider/resources/machine";
 import { durableRewrite, machineIp, poolDomain, seedMachines } from "./pool";
 
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     const rewrite = batchedRewrite(file);
     const floor = await pipeline(
       CREATES,
-      async () => (await fs.readFile(file), {}),
+      async () => (readFileSync(file), {}),
       () => rewrite(),
     );
     const inputs = (k: number) => ({

@@ -46,9 +46,12 @@ export async function seedMachines(file: string, n: number): Promise<void> {
   );
 }
 
-/** The floor of any durable edit of `file`: read it, write a temp file beside it, fsync, rename. */
+/**
+ * The floor of any durable edit of `file`: read it, write a temp file beside it, fsync, rename.
+ * It reads synchronously, as the provider does (see readWhole in provider/domain/atomic.ts).
+ */
 export async function durableRewrite(file: string): Promise<void> {
-  const bytes = await fs.readFile(file);
+  const bytes = readFileSync(file);
   const tmp = `${file}.bench-tmp`;
   const h = await fs.open(tmp, "w");
   try {

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, realpathSync, statSync, type Stats } from "fs";
+import { closeSync, constants, fstatSync, openSync, realpathSync, statSync, type Stats } from "fs";
 import * as path from "path";
 import { ImsError, isImsError } from "../errors";
 import { createHash } from "crypto";
@@ -210,11 +210,12 @@ function sameEncoding(a: FileEncoding, b: FileEncoding): boolean {
  * hash, once known): they come from memory, the tree along when `takeTree` (the edit then owns it).
  */
 async function snapshot(real: string, shown: string, takeTree = false): Promise<Snapshot> {
-  // Synchronous calls (see readWhole): the read does not queue behind the writes' fsyncs.
+  // Synchronous calls (see readWhole): the read does not queue behind the writes' fsyncs. Opened
+  // without blocking, so a FIFO in the file's place is refused below instead of hanging the process.
   const started = Date.now();
   let fd: number;
   try {
-    fd = openSync(real, "r");
+    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw ioError(shown, e);
   }

@@ -1,3 +1,4 @@
+import { execFileSync } from "child_process";
 import {
   chmodSync,
   chownSync,
@@ -6,6 +7,7 @@ import {
   readFileSync,
   readlinkSync,
   renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -209,6 +211,16 @@ describe("files a domain may hold", () => {
       ),
     );
     expect(domain.read()).toBe(spoiled);
+  });
+
+  it("refuses a FIFO in domain.xml's place at once (its reads are synchronous: one must not hang)", async () => {
+    rmSync(domain.file);
+    execFileSync("mkfifo", [domain.file]);
+    const err = await rejection(create(virt(domain.file, "a")));
+    expect(err.code).toBe("FILE_NOT_FOUND");
+    expect(err.message).toContain(`${domain.file} is not a regular file`);
+    const read = await rejection(readDomain(domain.file));
+    expect(read.code).toBe("FILE_NOT_FOUND");
   });
 
   it.each([

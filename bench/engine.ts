@@ -11,13 +11,16 @@
 //
 //   npm run bench:engine                          # BENCH_N=100,500 BENCH_RUNS=1
 //   BENCH_N=2000 BENCH_OPS=up BENCH_SKIP_CHECKPOINTS=both npm run bench:engine
-//   BENCH_PROFILE=1 ...                           # CPU profiles of program and provider
+//   BENCH_PROFILE=1 ...                           # every run profiled (program and provider)
 //
 // Operations (BENCH_OPS, comma-separated): up (from empty), preview (no change), change (`up`
 // changing one machine's ip), destroy. BENCH_SKIP_CHECKPOINTS: off (default), on, or both.
-// Printed per operation: both wall times, the ratio, the peak RSS of the program and provider
-// processes, and the state size per leaf; with BENCH_PROFILE=1 the top self-time functions of
-// each process.
+// Printed per operation: both wall times, the ratio, issue 12's target for it and whether it was
+// met, the peak RSS of the program and provider processes, and the state size per leaf. When a
+// target is missed, one more run of the floor and glassfish-ims stacks with CPU profilers on
+// (unmeasured: profiling slows it) prints the top self-time functions of each process during
+// each missed operation (BENCH_PROFILE=0: never; BENCH_PROFILE=1: every run profiled, and the
+// profiles of all operations printed, the profilers' cost then in the times).
 import { spawn } from "child_process";
 import {
   mkdirSync,
@@ -42,6 +45,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const OPS = (process.env.BENCH_OPS ?? "up,preview,change,destroy").split(",");
 const CHECKPOINTS = process.env.BENCH_SKIP_CHECKPOINTS ?? "off";
 const PROFILE = process.env.BENCH_PROFILE === "1";
+/** Whether a missed target gets a profiled run (see the top of the file). */
+const PROFILE_MISSED = process.env.BENCH_PROFILE !== "0" && !PROFILE;
+/** Issue 12's targets: glassfish-ims's time over the floor's, per operation. */
+const TARGETS: Record<string, number> = { up: 1.1, preview: 1.05, change: 1.1, destroy: 1.1 };
 /** How the stack's glassfish-ims is installed: `link` (this checkout) or `copy` (as from npm). */
 const INSTALL = process.env.BENCH_INSTALL ?? "copy";
 
@@ -220,16 +227,23 @@ class Stack {
     };
   }
 
-  /** Runs `pulumi args`, sampling the peak RSS (VmHWM) of the processes it starts. */
-  async run(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Measured> {
+  /**
+   * Runs `pulumi args`, sampling the peak RSS (VmHWM) of the processes it starts; with CPU
+   * profilers writing into `profiles` when given (BENCH_PROFILE=1: always, into the stack's).
+   */
+  async run(
+    args: string[],
+    extra: NodeJS.ProcessEnv = {},
+    profiles = PROFILE ? this.profiles : undefined,
+  ): Promise<Measured> {
     const env = { ...this.env, ...extra };
-    if (PROFILE) {
-      mkdirSync(this.profiles, { recursive: true });
+    if (profiles) {
+      mkdirSync(profiles, { recursive: true });
       // The program exits by itself (--cpu-prof writes its profile); the engine ends the provider
       // with a signal, so a preloaded profiler of its own writes that one (see the file).
       const profiler = path.join(ROOT, "bench", "provider-profiler.js");
-      env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${this.profiles} --require ${profiler}`;
-      env.BENCH_PROFILE_DIR = this.profiles;
+      env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profiles} --require ${profiler}`;
+      env.BENCH_PROFILE_DIR = profiles;
     }
     const started = process.hrtime.bigint();
     const child = spawn("pulumi", [...args, "--non-interactive"], {
@@ -301,23 +315,35 @@ async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
     rows.set(op, row);
   };
   const state: Partial<Record<Variant, number>> = {};
+  /**
+   * One stack through the operations, each measured by `add`; `profiled` gives the directory
+   * each operation's profiles go to (the `up` that sets the stack up is always measured).
+   */
+  const through = async (
+    s: Stack,
+    add: (op: string, m: Measured) => void,
+    profiled?: (op: string) => string | undefined,
+  ): Promise<void> => {
+    const run = (op: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
+      s.run(args, extra, profiled ? profiled(op) : undefined);
+    await s.run(["stack", "init", "bench"]);
+    // Not part of any measurement: `up` starts from an empty stack.
+    const up = await run("up", ["up", "--yes", "--skip-preview"]);
+    if (OPS.includes("up")) add("up", up);
+    state[s.variant] = s.stateBytesPerLeaf();
+    if (OPS.includes("preview")) add("preview", await run("preview", ["preview"]));
+    if (OPS.includes("change")) {
+      add("change", await run("change", ["up", "--yes", "--skip-preview"], { BENCH_CHANGE: "1" }));
+    }
+    if (OPS.includes("destroy")) {
+      add("destroy", await run("destroy", ["destroy", "--yes", "--skip-preview"]));
+    }
+  };
   try {
     for (let run = 0; run < RUNS; run++) {
       for (const variant of VARIANTS) {
         const s = new Stack(path.join(base, `run${run}`), variant, n, skipCheckpoints);
-        await s.run(["stack", "init", "bench"]);
-        // Not part of any measurement: `up` starts from an empty stack.
-        const up = await s.run(["up", "--yes", "--skip-preview"]);
-        if (OPS.includes("up")) add("up", variant, up);
-        state[variant] = s.stateBytesPerLeaf();
-        if (OPS.includes("preview")) add("preview", variant, await s.run(["preview"]));
-        if (OPS.includes("change")) {
-          const m = await s.run(["up", "--yes", "--skip-preview"], { BENCH_CHANGE: "1" });
-          add("change", variant, m);
-        }
-        if (OPS.includes("destroy")) {
-          add("destroy", variant, await s.run(["destroy", "--yes", "--skip-preview"]));
-        }
+        await through(s, (op, m) => add(op, variant, m));
       }
     }
     const title = `N=${n}, PULUMI_SKIP_CHECKPOINTS=${skipCheckpoints}, ${RUNS} run(s), glassfish-ims installed as ${INSTALL}`;
@@ -332,6 +358,7 @@ async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
     console.log(
       `|---|${VARIANTS.map(() => "---|").join("")}${withIms ? floors.map(() => "---|").join("") : ""}---|---|`,
     );
+    const missed: string[] = [];
     for (const r of rows.values()) {
       const t = (v: Variant) => median((r.by[v] ?? []).map((m) => m.ms));
       const ratios = withIms
@@ -340,6 +367,14 @@ async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
       console.log(
         `| ${r.op} | ${VARIANTS.map((v) => `${(t(v) / 1000).toFixed(2)} s`).join(" | ")} |${ratios} ${VARIANTS.map((v) => mb(r.by[v], "program")).join(" / ")} MB | ${VARIANTS.map((v) => mb(r.by[v], "provider")).join(" / ")} MB |`,
       );
+      if (withIms && VARIANTS.includes("floor") && TARGETS[r.op] !== undefined) {
+        const ratio = t("ims") / t("floor");
+        const met = ratio <= TARGETS[r.op];
+        if (!met) missed.push(r.op);
+        console.log(
+          `  ${r.op}: ${ratio.toFixed(2)}x the floor, target <= ${TARGETS[r.op].toFixed(2)}x: ${met ? "met" : "MISSED"}`,
+        );
+      }
     }
     const kb = (v: Variant) => ((state[v] ?? 0) / 1024).toFixed(2);
     console.log(
@@ -350,6 +385,24 @@ async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
         const dir = path.join(base, "run0", `${variant}-profiles`);
         console.log(`\nprofiles of ${LABEL[variant]} (all operations):`);
         console.log(summarizeProfiles(dir, 12));
+      }
+    }
+    if (PROFILE_MISSED && missed.length > 0) {
+      // One more run, profiled, for what the missed operations spend (not measured).
+      const dirOf = (v: Variant, op: string) => path.join(base, "profiled", `${v}-profiles-${op}`);
+      for (const variant of ["floor", "ims"] as const) {
+        const s = new Stack(path.join(base, "profiled"), variant, n, skipCheckpoints);
+        await through(
+          s,
+          () => undefined,
+          (op) => dirOf(variant, op),
+        );
+      }
+      for (const op of missed) {
+        for (const variant of ["floor", "ims"] as const) {
+          console.log(`\nmissed ${op}: profiles of ${LABEL[variant]} (a profiled run):`);
+          console.log(summarizeProfiles(dirOf(variant, op), 10));
+        }
       }
     }
   } finally {

@@ -316,8 +316,9 @@ async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
   };
   const state: Partial<Record<Variant, number>> = {};
   /**
-   * One stack through the operations, each measured by `add`; `profiled` gives the directory
-   * each operation's profiles go to (the `up` that sets the stack up is always measured).
+   * One stack through the operations (after the `up` that fills it, which is always run), each
+   * handed to `add`; in a profiled run, `profiled` gives the directory of each operation's
+   * profiles, and the state is not measured.
    */
   const through = async (
     s: Stack,
@@ -330,7 +331,7 @@ async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
     // Not part of any measurement: `up` starts from an empty stack.
     const up = await run("up", ["up", "--yes", "--skip-preview"]);
     if (OPS.includes("up")) add("up", up);
-    state[s.variant] = s.stateBytesPerLeaf();
+    if (!profiled) state[s.variant] = s.stateBytesPerLeaf();
     if (OPS.includes("preview")) add("preview", await run("preview", ["preview"]));
     if (OPS.includes("change")) {
       add("change", await run("change", ["up", "--yes", "--skip-preview"], { BENCH_CHANGE: "1" }));

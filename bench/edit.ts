@@ -17,6 +17,7 @@ import { rmSync, statSync } from "fs";
 import { Session } from "inspector";
 import * as machine from "../provider/resources/machine";
 import { durableRewrite, machineIp, poolDomain, seedMachines } from "./pool";
+import { addSelfTimes, topSelfTimes, type CpuProfile } from "./profile";
 
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 10000);
 const EDITS = Number(process.env.BENCH_EDITS ?? 200);
@@ -44,15 +45,6 @@ function post(s: Session, method: string, params?: object): Promise<unknown> {
   );
 }
 
-interface Profile {
-  nodes: Array<{
-    id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number };
-  }>;
-  samples: number[];
-  timeDeltas: number[];
-}
-
 /** Runs `f` under the CPU profiler; the 15 functions with the most self time, as lines. */
 async function profiled(f: () => Promise<unknown>): Promise<string[]> {
   const session = new Session();
@@ -61,20 +53,8 @@ async function profiled(f: () => Promise<unknown>): Promise<string[]> {
     await post(session, "Profiler.enable");
     await post(session, "Profiler.start");
     await f();
-    const { profile } = (await post(session, "Profiler.stop")) as { profile: Profile };
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-    const self = new Map<string, number>();
-    let total = 0;
-    profile.samples.forEach((id, i) => {
-      const cf = byId.get(id)!.callFrame;
-      const key = `${cf.functionName || "(anonymous)"} ${cf.url.replace(/^.*\/(dist|node_modules)\//, "")}:${cf.lineNumber + 1}`;
-      self.set(key, (self.get(key) ?? 0) + profile.timeDeltas[i]);
-      total += profile.timeDeltas[i];
-    });
-    return [...self]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 15)
-      .map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+    const { profile } = (await post(session, "Profiler.stop")) as { profile: CpuProfile };
+    return topSelfTimes(addSelfTimes(profile), 15);
   } finally {
     session.disconnect();
   }

@@ -9,7 +9,7 @@ interface ProfileNode {
   hitCount?: number;
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
@@ -38,33 +38,51 @@ export function summarizeProfiles(dir: string, top: number): string {
   } catch {
     return "(no profiles)";
   }
-  const totals = new Map<string, { total: number; self: Map<string, number> }>();
+  const totals = new Map<string, SelfTimes>();
   for (const f of files) {
     const p = JSON.parse(readFileSync(path.join(dir, f), "utf8")) as CpuProfile;
     const kind = kindOf(p);
-    const byId = new Map(p.nodes.map((n) => [n.id, n]));
-    const t = totals.get(kind) ?? { total: 0, self: new Map<string, number>() };
-    p.samples.forEach((id, i) => {
-      const n = byId.get(id);
-      const us = p.timeDeltas[i] ?? 0;
-      if (!n) return;
-      const cf = n.callFrame;
-      const key = `${cf.functionName || "(anonymous)"} ${shortUrl(cf.url)}:${cf.lineNumber + 1}`;
-      t.self.set(key, (t.self.get(key) ?? 0) + us);
-      t.total += us;
-    });
-    totals.set(kind, t);
+    totals.set(kind, addSelfTimes(p, totals.get(kind)));
   }
   const out: string[] = [];
   for (const [kind, t] of totals) {
     if (kind === "other") continue;
-    out.push(`${kind}: ${(t.total / 1e6).toFixed(1)} s of samples`);
-    const rows = [...t.self].sort((a, b) => b[1] - a[1]).slice(0, top);
-    for (const [k, us] of rows) {
-      out.push(
-        `  ${((100 * us) / t.total).toFixed(1).padStart(5)}%  ${(us / 1e6).toFixed(2)} s  ${k}`,
-      );
-    }
+    out.push(`${kind}: ${(t.total / 1e6).toFixed(1)} s of samples`, ...topSelfTimes(t, top));
   }
   return out.join("\n");
+}
+
+/** Self time per function (microseconds), and the total sampled. */
+export interface SelfTimes {
+  total: number;
+  self: Map<string, number>;
+}
+
+/** Adds the self time of each function of `p` to `t` (a new tally when not given). */
+export function addSelfTimes(
+  p: CpuProfile,
+  t: SelfTimes = { total: 0, self: new Map() },
+): SelfTimes {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  p.samples.forEach((id, i) => {
+    const n = byId.get(id);
+    const us = p.timeDeltas[i] ?? 0;
+    if (!n) return;
+    const cf = n.callFrame;
+    const key = `${cf.functionName || "(anonymous)"} ${shortUrl(cf.url)}:${cf.lineNumber + 1}`;
+    t.self.set(key, (t.self.get(key) ?? 0) + us);
+    t.total += us;
+  });
+  return t;
+}
+
+/** The `top` functions with the most self time, one line each. */
+export function topSelfTimes(t: SelfTimes, top: number): string[] {
+  return [...t.self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(
+      ([k, us]) =>
+        `  ${((100 * us) / t.total).toFixed(1).padStart(5)}%  ${(us / 1e6).toFixed(2)} s  ${k}`,
+    );
 }

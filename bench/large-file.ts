@@ -35,7 +35,7 @@ export function child(
   file: string,
   benchDir = __dirname,
 ): { ms: number; rssKb: number } {
-  const store = path.join(benchDir, "..", "provider", "domain", "store.js");
+  const store = path.join(benchDir, "..", "provider", "store", "store.js");
   const code =
     mode === "edit"
       ? `const s = require(${JSON.stringify(store)});

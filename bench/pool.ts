@@ -48,7 +48,7 @@ export async function seedMachines(file: string, n: number): Promise<void> {
 
 /**
  * The floor of any durable edit of `file`: read it, write a temp file beside it, fsync, rename.
- * It reads synchronously, as the provider does (see readWhole in provider/domain/atomic.ts).
+ * It reads synchronously, as the provider does (see readWhole in provider/store/local.ts).
  */
 export async function durableRewrite(file: string): Promise<void> {
   const bytes = readFileSync(file);

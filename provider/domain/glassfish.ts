@@ -1,5 +1,3 @@
-import * as fs from "fs";
-import * as path from "path";
 import { ImsError } from "../errors";
 import { getAttribute } from "./attrs";
 import type { XmlDocument } from "./xml";
@@ -98,56 +96,6 @@ export function assertImsSupported(doc: XmlDocument, file: string, allow: boolea
 // Is the domain's DAS running (or starting)?
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The effects DAS detection needs; {@link nodeDasProbe} gives the real ones, tests pass fakes.
- * Synchronous on purpose: the files are in `/proc`, never on a disk, and a scan of a hundred
- * processes takes about 0.5 ms this way against 7 ms through the promise API, on every write.
- * Each method throws when its file does not exist.
- */
-export interface DasProbe {
-  /** A file's text (a pid file, a process's command line). */
-  readFile(p: string): string;
-  /** Entries of a directory; throws when it does not exist (no `/proc`). */
-  readdir(p: string): string[];
-  /** A path with every link resolved, to compare domain directories. */
-  realpath(p: string): string;
-  /** Where a link points (a process's working directory, `/proc/<pid>/cwd`). */
-  readlink(p: string): string;
-  /** True when a process of that id exists (also when it belongs to another user). */
-  isAlive(pid: number): boolean;
-  /** This process's id: never reported as the DAS. */
-  self: number;
-}
-
-/** A DAS found running, and how it was found. */
-export interface RunningDas {
-  /** The DAS's process id. */
-  pid: number;
-  /** `pid-file`: `config/pid` names a live process; `command-line`: a process's arguments name the domain. */
-  foundBy: "pid-file" | "command-line";
-  /** The pid file, or the argument that names the domain. */
-  evidence: string;
-}
-
-/** The real effects: the file system, `/proc` and signal 0. */
-export function nodeDasProbe(): DasProbe {
-  return {
-    readFile: (p) => fs.readFileSync(p, "utf8"),
-    readdir: (p) => fs.readdirSync(p),
-    realpath: (p) => fs.realpathSync(p),
-    readlink: (p) => fs.readlinkSync(p),
-    isAlive: (pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
-      }
-    },
-    self: process.pid,
-  };
-}
-
 /** The pid in a GlassFish `config/pid` file (no newline in it; tolerated), or undefined. */
 export function parsePidFile(text: string): number | undefined {
   const t = text.trim();
@@ -176,68 +124,3 @@ export function domainDirsOf(cmdline: string): { dir: string; arg: string }[] {
   return found;
 }
 
-/** `fn()`, or `fallback` when it throws (a file that is gone, a process that exited). */
-function orElse<T>(fn: () => T, fallback: T): T {
-  try {
-    return fn();
-  } catch {
-    return fallback;
-  }
-}
-
-/** A live process whose command line names the domain whose domain.xml is `real`. */
-function scanProcesses(probe: DasProbe, real: string): RunningDas | undefined {
-  // No /proc (macOS, BSD): the pid file is all there is to go on.
-  const entries = orElse(() => probe.readdir("/proc"), undefined);
-  if (!entries) return undefined;
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === probe.self) continue;
-    // A process that exited meanwhile, or one hidden from us, has no command line to read.
-    const cmdline = orElse(() => probe.readFile(`/proc/${entry}/cmdline`), "");
-    for (const { dir, arg } of domainDirsOf(cmdline)) {
-      const root = path.isAbsolute(dir)
-        ? dir
-        : path.resolve(
-            orElse(() => probe.readlink(`/proc/${entry}/cwd`), "/"),
-            dir,
-          );
-      // GlassFish reads <instance root>/config/domain.xml: compare real files, so a symlinked
-      // domain directory, config directory or domain.xml is matched however it is named.
-      const theirs = orElse(() => probe.realpath(path.join(root, "config", "domain.xml")), "");
-      if (theirs === real) return { pid: Number(entry), foundBy: "command-line", evidence: arg };
-    }
-  }
-  return undefined;
-}
-
-/**
- * Finds the DAS of the domain whose domain.xml is `file`: a live process named by `config/pid`
- * (a pid file left by `kill -9` names a dead process and is ignored), else a live process whose
- * command line names the domain's directory. The second catches a DAS that is starting: GlassFish
- * reads domain.xml seconds before it writes `config/pid`. Where there is no `/proc`, only the pid
- * file is checked.
- */
-export function findRunningDas(
-  file: string,
-  probe: DasProbe = nodeDasProbe(),
-): RunningDas | undefined {
-  const pidFile = path.join(path.dirname(file), "pid");
-  const pid = parsePidFile(orElse(() => probe.readFile(pidFile), ""));
-  if (pid !== undefined && probe.isAlive(pid)) {
-    return { pid, foundBy: "pid-file", evidence: pidFile };
-  }
-  const real = orElse(() => probe.realpath(file), path.resolve(file));
-  return scanProcesses(probe, real);
-}
-
-/** The `DOMAIN_RUNNING` error for a DAS found running. */
-export function domainRunningError(file: string, das: RunningDas): ImsError {
-  const how =
-    das.foundBy === "pid-file"
-      ? `is running (process ${das.pid}, from ${das.evidence})`
-      : `is running or starting (process ${das.pid}, whose command line names the domain: ${das.evidence})`;
-  return new ImsError(
-    "DOMAIN_RUNNING",
-    `the GlassFish domain of ${file} ${how}; it would overwrite domain.xml from its own copy. Stop it first (asadmin stop-domain), then run again`,
-  );
-}

@@ -1,7 +1,7 @@
 // The `glassfish-ims` command (bin/glassfish-ims):
 //   glassfish-ims import-file <domain.xml>   prints the `pulumi import --file` JSON of its IMS elements
 import * as path from "path";
-import { readDomain } from "../domain/store";
+import { readDomain } from "../store/store";
 import { importDocument } from "./import-file";
 
 const USAGE =

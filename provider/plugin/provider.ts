@@ -2,7 +2,7 @@
 // the same `providers[Kind]` operations the dynamic mode uses, and does itself what the
 // TypeScript SDK does for dynamic-mode programs (the IMS name defaulting to the resource name,
 // secrets kept secret). No gRPC here: server.ts converts the messages.
-import { domainPath } from "../domain/store";
+import { domainPath } from "../store/store";
 import { providers as PROVIDERS, type ResourceOperations } from "../index";
 import { changedKeys } from "../resources/common";
 import { isUnknown, type CheckFailure } from "../resources/rules";

@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import { assertImsSupported } from "../domain/glassfish";
-import { domainPath, editDomain, type Edit, type EditOutcome } from "../domain/store";
+import { domainPath, editDomain, type Edit, type EditOutcome } from "../store/store";
 import { getAttributes } from "../domain/attrs";
 import { childElements, serializeElement, type XmlElement } from "../domain/xml";
 import { isUnknown } from "./rules";

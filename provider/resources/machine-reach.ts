@@ -2,8 +2,8 @@
 // libvirt URI, the connectivity check, and the pool's IP cache.
 import { getAttribute } from "../domain/attrs";
 import { findMachine, mayHoldName, USER, type PoolLocation } from "../domain/ims";
-import { setCachedIp } from "../domain/ip-cache";
-import { readDomain } from "../domain/store";
+import { setCachedIp } from "../store/ip-cache";
+import { readDomain } from "../store/store";
 import { firstChildElement, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { verifyConnection, type VirshRunner } from "../libvirt/connect";

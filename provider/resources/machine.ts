@@ -11,7 +11,7 @@ import {
   USER,
   type MachineLocation,
 } from "../domain/ims";
-import { editDomain, readDomain } from "../domain/store";
+import { editDomain, readDomain } from "../store/store";
 import {
   appendChild,
   insertBefore,
@@ -26,7 +26,7 @@ import { ImsError } from "../errors";
 import { VIRSH, type VirshRunner } from "../libvirt/connect";
 import { isHostIn, normalizeMac } from "../net/address";
 import { SYSTEM, type SweepEffects } from "../net/sweep";
-import { setCachedIp } from "../domain/ip-cache";
+import { setCachedIp } from "../store/ip-cache";
 import { diffOn, digest, editIms, inputsFromFile, pick } from "./common";
 import {
   adoptField,

@@ -1,5 +1,5 @@
 import { assertImsSupported } from "../domain/glassfish";
-import { domainPath, readDomain } from "../domain/store";
+import { domainPath, readDomain } from "../store/store";
 import type { XmlDocument } from "../domain/xml";
 import { isImsError } from "../errors";
 import { diffInputs } from "./common";

@@ -10,7 +10,7 @@ import {
   virtualizationPath,
   type PoolLocation,
 } from "../domain/ims";
-import { editDomain, readDomain } from "../domain/store";
+import { editDomain, readDomain } from "../store/store";
 import { appendChild, collapseIfEmptied, newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";

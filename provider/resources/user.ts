@@ -1,6 +1,6 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import { findMachine, findPool, poolPath, USER } from "../domain/ims";
-import { editDomain, readDomain } from "../domain/store";
+import { editDomain, readDomain } from "../store/store";
 import { appendChild, newElement, removeChild } from "../domain/tree";
 import { firstChildElement, type XmlDocument, type XmlElement } from "../domain/xml";
 import { diffOn, digest, editIms, inputsFromFile, pick } from "./common";

@@ -8,7 +8,7 @@ import {
   findVirtualizations,
   LIBVIRT_VIRTUALIZATION,
 } from "../domain/ims";
-import { editDomain, readDomain } from "../domain/store";
+import { editDomain, readDomain } from "../store/store";
 import { newElement, removeChild } from "../domain/tree";
 import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";

@@ -1,7 +1,8 @@
 import { mkdtempSync, readdirSync, rmSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { writeFileAtomic } from "../../provider/domain/atomic";
+import { writeFileAtomic } from "../../provider/store/atomic";
+import { localHost } from "../../provider/store/local";
 import { rejection } from "./tmp";
 
 describe("the atomic writer", () => {
@@ -10,7 +11,11 @@ describe("the atomic writer", () => {
     try {
       const target = path.join(dir, "missing", "domain.xml");
       const err = await rejection(
-        writeFileAtomic(target, [Buffer.from("<domain/>")], { mode: 0o644, uid: 0, gid: 0 }),
+        writeFileAtomic(localHost, target, [Buffer.from("<domain/>")], {
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+        }),
       );
       expect(err.code).toBe("IO_ERROR");
       expect(err.message).toMatch(

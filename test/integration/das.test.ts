@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "child_process";
 import { readdirSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
-import { findRunningDas } from "../../provider/domain/glassfish";
+import { findRunningDas } from "../../provider/store/das";
 import { create } from "../../provider/resources/virtualization";
 import { fixture } from "../unit/helpers";
 import { rejection, tempDomain } from "./tmp";
@@ -57,7 +57,7 @@ describe("a DAS found by its command line", () => {
     symlinkSync(domain.dir, link);
     try {
       const das = await standIn(link);
-      expect(findRunningDas(domain.file)).toEqual({
+      expect(await findRunningDas(domain.file)).toEqual({
         pid: das.pid,
         foundBy: "command-line",
         evidence: `-Dcom.sun.aas.instanceRoot=${link}`,
@@ -71,7 +71,7 @@ describe("a DAS found by its command line", () => {
 
   it("ignores a process naming another domain", async () => {
     await standIn(`${domain.dir}-other`);
-    expect(findRunningDas(domain.file)).toBeUndefined();
+    expect(await findRunningDas(domain.file)).toBeUndefined();
     await create(virt());
     expect(domain.read()).toContain('<libvirt-virtualization name="kvm"');
   });
@@ -79,10 +79,10 @@ describe("a DAS found by its command line", () => {
   it("writes once the DAS is gone, even when kill -9 left its config/pid behind", async () => {
     const das = await standIn(domain.dir);
     writeFileSync(path.join(path.dirname(domain.file), "pid"), String(das.pid));
-    expect(findRunningDas(domain.file)?.foundBy).toBe("pid-file");
+    expect((await findRunningDas(domain.file))?.foundBy).toBe("pid-file");
     das.kill("SIGKILL");
     await exited(das);
-    expect(findRunningDas(domain.file)).toBeUndefined();
+    expect(await findRunningDas(domain.file)).toBeUndefined();
     await create(virt());
     expect(domain.read()).toContain('<libvirt-virtualization name="kvm"');
   });

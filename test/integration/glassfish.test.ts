@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
-import { assertImsSupported, findRunningDas } from "../../provider/domain/glassfish";
-import { readDomain } from "../../provider/domain/store";
+import { assertImsSupported } from "../../provider/domain/glassfish";
+import { findRunningDas } from "../../provider/store/das";
+import { readDomain } from "../../provider/store/store";
 import * as virtualization from "../../provider/resources/virtualization";
 import { create } from "../../provider/resources/virtualization";
 import {
@@ -103,7 +104,7 @@ suite(`a real GlassFish ${GLASSFISH_VERSION} owning the domain`, () => {
     timings.push(`stop-domain ${seconds(result.ms)}`);
     await waitFor("the GlassFish JVM to exit", () => processesOf(domain.dir).length === 0, 30_000);
     expect(existsSync(domain.pidFile)).toBe(false);
-    expect(findRunningDas(domain.file)).toBeUndefined();
+    expect(await findRunningDas(domain.file)).toBeUndefined();
 
     const before = bytes();
     expect(before.toString("utf8")).toMatch(/<domain [^>]*\bversion="7\.0\.21"/);

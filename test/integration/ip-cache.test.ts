@@ -1,6 +1,6 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
-import { ipCachePath, setCachedIp } from "../../provider/domain/ip-cache";
+import { ipCachePath, setCachedIp } from "../../provider/store/ip-cache";
 import { fixture } from "../unit/helpers";
 import { rejection, tempDomain } from "./tmp";
 

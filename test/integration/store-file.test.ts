@@ -14,7 +14,7 @@ import {
 } from "fs";
 import * as path from "path";
 import { setAttributes } from "../../provider/domain/attrs";
-import { editDomain, readDomain } from "../../provider/domain/store";
+import { editDomain, readDomain } from "../../provider/store/store";
 import { create, remove } from "../../provider/resources/virtualization";
 import { fixture } from "../unit/helpers";
 import { rejection, tempDomain } from "./tmp";

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "fs";
 import { findVirtualization, LIBVIRT_VIRTUALIZATION } from "../../provider/domain/ims";
-import { editDomain, readDomain } from "../../provider/domain/store";
+import { editDomain, readDomain } from "../../provider/store/store";
 import { appendChild, newElement } from "../../provider/domain/tree";
 import { create } from "../../provider/resources/virtualization";
 import { fixture } from "../unit/helpers";

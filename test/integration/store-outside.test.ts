@@ -2,7 +2,7 @@ import { spawn } from "child_process";
 import { realpathSync, writeFileSync } from "fs";
 import * as path from "path";
 import { findVirtualization } from "../../provider/domain/ims";
-import { readDomain } from "../../provider/domain/store";
+import { readDomain } from "../../provider/store/store";
 import { fixture } from "../unit/helpers";
 import { tempDomain } from "./tmp";
 

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "child_process";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { editDomain, readDomain } from "../../provider/domain/store";
+import { editDomain, readDomain } from "../../provider/store/store";
 import { findVirtualization } from "../../provider/domain/ims";
 import { create } from "../../provider/resources/virtualization";
 import { fixture } from "../unit/helpers";

@@ -302,7 +302,7 @@ describe("parents given two ways", () => {
 describe("refresh", () => {
   it("writes no file when no MAC machine moved: no domain.xml, no cache, no lock file", async () => {
     const { statSync, readdirSync, readFileSync } = await import("fs");
-    const { ipCachePath } = await import("../../provider/domain/ip-cache");
+    const { ipCachePath } = await import("../../provider/store/ip-cache");
     await seedPool();
     const mac = "02:00:00:00:00:42";
     const lan = fakeNetwork({ [mac]: "10.132.181.42" }).fx;

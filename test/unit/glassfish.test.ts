@@ -3,13 +3,12 @@ import { isImsError } from "../../provider/errors";
 import {
   assertImsSupported,
   domainDirsOf,
-  domainRunningError,
   domainStamp,
-  findRunningDas,
   imsSupport,
   parsePidFile,
-  type DasProbe,
 } from "../../provider/domain/glassfish";
+import { domainRunningError, findRunningDas } from "../../provider/store/das";
+import type { Host } from "../../provider/store/effects";
 import { parseXml } from "../../provider/domain/xml";
 import { fixture } from "./helpers";
 
@@ -144,13 +143,16 @@ describe("finding the DAS", () => {
     expect(domainDirsOf("java\0-Dcom.sun.aas.instanceRoot=\0-domaindir\0")).toEqual([]);
   });
 
-  /** A machine as the probe sees it: files (also /proc/<pid>/cmdline), symlinks, live pids. */
+  /**
+   * A machine as DAS detection sees it: files (also /proc/<pid>/cmdline), symlinks, live pids.
+   * Only the effects detection uses are there; any other call fails the test.
+   */
   function fakeProbe(o: {
     files?: Record<string, string>;
     links?: Record<string, string>;
     alive?: number[];
     proc?: boolean;
-  }): DasProbe & { reads: string[] } {
+  }): Host & { reads: string[] } {
     const files = o.files ?? {};
     const links = o.links ?? {};
     const reads: string[] = [];
@@ -161,33 +163,42 @@ describe("finding the DAS", () => {
       return p;
     };
     const enoent = (p: string) => Object.assign(new Error(`ENOENT ${p}`), { code: "ENOENT" });
-    return {
+    const readFile = (p: string): string => {
+      reads.push(p);
+      const r = resolve(p);
+      if (r in files) return files[r];
+      throw enoent(p);
+    };
+    const host = {
+      id: "fake",
+      label: "",
       reads,
-      readFile: (p) => {
-        reads.push(p);
-        const r = resolve(p);
-        if (r in files) return files[r];
-        throw enoent(p);
-      },
-      readdir: (p) => {
-        if (p !== "/proc" || o.proc === false) throw enoent(p);
-        return [
-          "self",
-          ...Object.keys(files).flatMap((f) => /^\/proc\/(\d+)\//.exec(f)?.[1] ?? []),
-        ];
-      },
-      realpath: (p) => {
+      readFile: async (p: string) => Buffer.from(readFile(p)),
+      realpath: async (p: string) => {
         const r = resolve(path.resolve(p));
         if (r in files) return r;
         throw enoent(p);
       },
-      readlink: (p) => {
-        if (p in links) return links[p];
-        throw enoent(p);
+      processes: {
+        list: async () => {
+          if (o.proc === false) return undefined;
+          const pids = Object.keys(files).flatMap((f) => /^\/proc\/(\d+)\//.exec(f)?.[1] ?? []);
+          return pids.map((pid) => ({
+            pid: Number(pid),
+            cmdline: readFile(`/proc/${pid}/cmdline`),
+          }));
+        },
+        cwd: async (pid: number) => links[`/proc/${pid}/cwd`],
+        isAlive: async (pid: number) => (o.alive ?? []).includes(pid),
+        self: 1,
       },
-      isAlive: (pid) => (o.alive ?? []).includes(pid),
-      self: 1,
     };
+    return new Proxy(host, {
+      get: (t, k) => {
+        if (k in t) return t[k as keyof typeof t];
+        throw new Error(`DAS detection called ${String(k)}`);
+      },
+    }) as unknown as Host & { reads: string[] };
   }
 
   const FILE = "/srv/domains/d1/config/domain.xml";
@@ -198,7 +209,7 @@ describe("finding the DAS", () => {
       files: { [FILE]: "<domain/>", "/srv/domains/d1/config/pid": "42" },
       alive: [42],
     });
-    expect(findRunningDas(FILE, probe)).toEqual({
+    expect(await findRunningDas(FILE, probe)).toEqual({
       pid: 42,
       foundBy: "pid-file",
       evidence: "/srv/domains/d1/config/pid",
@@ -215,14 +226,14 @@ describe("finding the DAS", () => {
       },
       alive: [77],
     });
-    expect(findRunningDas(FILE, probe)).toBeUndefined();
+    expect(await findRunningDas(FILE, probe)).toBeUndefined();
   });
 
   it("finds a starting DAS by its command line before config/pid exists", async () => {
     const probe = fakeProbe({
       files: { [FILE]: "<domain/>", "/proc/77/cmdline": java("/srv/domains/d1") },
     });
-    expect(findRunningDas(FILE, probe)).toEqual({
+    expect(await findRunningDas(FILE, probe)).toEqual({
       pid: 77,
       foundBy: "command-line",
       evidence: "-Dcom.sun.aas.instanceRoot=/srv/domains/d1",
@@ -232,12 +243,14 @@ describe("finding the DAS", () => {
   it("compares real paths: a symlinked domain directory, or a relative one, is the same domain", async () => {
     const files = { [FILE]: "<domain/>", "/proc/77/cmdline": java("/opt/gf/domains/d1") };
     const viaLink = fakeProbe({ files, links: { "/opt/gf/domains": "/srv/domains" } });
-    expect(findRunningDas(FILE, viaLink)?.pid).toBe(77);
+    expect((await findRunningDas(FILE, viaLink))?.pid).toBe(77);
     const relative = fakeProbe({
       files: { [FILE]: "<domain/>", "/proc/78/cmdline": java("domains/d1") },
       links: { "/proc/78/cwd": "/srv" },
     });
-    expect(findRunningDas(FILE, relative)?.evidence).toBe("-Dcom.sun.aas.instanceRoot=domains/d1");
+    expect((await findRunningDas(FILE, relative))?.evidence).toBe(
+      "-Dcom.sun.aas.instanceRoot=domains/d1",
+    );
   });
 
   it("does not take another domain, or itself, for the DAS", async () => {
@@ -249,7 +262,7 @@ describe("finding the DAS", () => {
         "/srv/domains/d10/config/domain.xml": "<domain/>",
       },
     });
-    expect(findRunningDas(FILE, probe)).toBeUndefined();
+    expect(await findRunningDas(FILE, probe)).toBeUndefined();
   });
 
   it("falls back to the pid file alone where there is no /proc", async () => {
@@ -257,7 +270,7 @@ describe("finding the DAS", () => {
       files: { [FILE]: "<domain/>", "/proc/77/cmdline": java("/srv/domains/d1") },
       proc: false,
     });
-    expect(findRunningDas(FILE, probe)).toBeUndefined();
+    expect(await findRunningDas(FILE, probe)).toBeUndefined();
     expect(probe.reads).toEqual(["/srv/domains/d1/config/pid"]);
   });
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "crypto";
-import { constants, fstatSync, promises as fs, readSync, renameSync } from "fs";
 import * as path from "path";
 import { ImsError, isImsError } from "../errors";
+import { errnoOf, shownPath, type Host, type ReadHandle, type RenameGuard } from "./effects";
 
 /** Who owns the written file and with which permission bits. */
 export interface Ownership {
@@ -34,10 +34,11 @@ export interface AtomicWriteOptions extends Ownership {
    */
   beforeRename?: (written: Written) => Promise<"skip" | void>;
   /**
-   * A synchronous check run immediately before the rename, with no await in between (throwing
-   * cancels the write), to leave other writers the smallest window.
+   * The last check, made by the host as close to the rename as it can (see
+   * {@link FileEffects.renameIfUnchanged}): the rename happens only while this file still has
+   * this inode and these times, else the write is cancelled with `onChanged()`'s error.
    */
-  lastCheck?: () => void;
+  lastCheck?: () => { guard: RenameGuard; onChanged: () => Error };
 }
 
 /**
@@ -51,56 +52,51 @@ export interface AtomicWriteOptions extends Ownership {
  * planted temp name) is an `IO_ERROR` naming the file; the checks' own errors pass unchanged.
  */
 export async function writeFileAtomic(
+  host: Host,
   target: string,
   /** The content; each piece is written before the next is asked for, so pieces may share memory. */
   chunks: Iterable<Buffer> | AsyncIterable<Buffer>,
   options: AtomicWriteOptions,
 ): Promise<Written> {
   try {
-    return await write(target, chunks, options);
+    return await write(host, target, chunks, options);
   } catch (e) {
-    if (isImsError(e) || !(e as NodeJS.ErrnoException).code) throw e;
+    if (isImsError(e) || !errnoOf(e)) throw e;
     throw new ImsError(
       "IO_ERROR",
-      `cannot write ${target}: ${(e as Error).message}. Check free space and that the directory is writable by this user; the file was not changed`,
+      `cannot write ${shownPath(host, target)}: ${(e as Error).message}. Check free space and that the directory is writable by this user; the file was not changed`,
       { cause: e },
     );
   }
 }
 
 async function write(
+  host: Host,
   target: string,
   chunks: Iterable<Buffer> | AsyncIterable<Buffer>,
   options: AtomicWriteOptions,
 ): Promise<Written> {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(9).toString("hex")}.tmp`);
-  const handle = await fs.open(
-    tmp,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
+  const handle = await host.createExclusive(tmp, 0o600);
   let written: Written;
   try {
     try {
       const hash = createHash("sha256");
       for await (const chunk of chunks) {
         hash.update(chunk);
-        let off = 0;
-        while (off < chunk.length) {
-          off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
-        }
+        await handle.write(chunk, 0, chunk.length);
       }
       const st = await handle.stat();
       // chown before chmod: changing the owner clears set-id bits.
       if (st.uid !== options.uid || st.gid !== options.gid) await chownAsAllowed(handle, options);
       await handle.chmod(options.mode & 0o7777);
       await handle.sync();
-      const done = await handle.stat({ bigint: true });
+      const done = await handle.stat();
       written = {
         sha256: hash.digest("hex"),
         ino: done.ino,
-        size: done.size,
+        size: BigInt(done.size),
         mtimeNs: done.mtimeNs,
         path: tmp,
       };
@@ -108,17 +104,20 @@ async function write(
       await handle.close();
     }
     if ((await options.beforeRename?.(written)) === "skip") {
-      await fs.unlink(tmp);
+      await host.unlink(tmp);
       return written;
     }
-    // Synchronous on purpose: nothing else runs between the last check and the rename.
-    options.lastCheck?.();
-    renameSync(tmp, target);
+    const last = options.lastCheck?.();
+    if (last) {
+      if (!(await host.renameIfUnchanged(tmp, target, last.guard))) throw last.onChanged();
+    } else {
+      await host.rename(tmp, target);
+    }
   } catch (e) {
-    await fs.unlink(tmp).catch(() => undefined);
+    await host.unlink(tmp).catch(() => undefined);
     throw e;
   }
-  await syncDir(dir);
+  await host.syncDir(dir);
   return written;
 }
 
@@ -127,33 +126,28 @@ async function write(
  * to a group it belongs to, and otherwise keeps its own ids (a rename cannot keep someone else's
  * ownership), which is the best a non-root writer can do.
  */
-async function chownAsAllowed(handle: fs.FileHandle, want: Ownership): Promise<void> {
+async function chownAsAllowed(
+  handle: { chown(uid: number, gid: number): Promise<void> },
+  want: Ownership,
+): Promise<void> {
   try {
     await handle.chown(want.uid, want.gid);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EPERM") throw e;
+    if (errnoOf(e) !== "EPERM") throw e;
     await handle.chown(-1, want.gid).catch(() => undefined);
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const dh = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY).catch(() => undefined);
-  if (!dh) return;
-  try {
-    await dh.sync();
-  } catch {
-    // Some file systems refuse fsync on a directory; the rename is still atomic there.
-  } finally {
-    await dh.close();
   }
 }
 
 /**
  * The bytes of `file` piece by piece (each valid until the next is asked for), read through one
- * descriptor opened without following a symlink at `file` itself (for copying it).
+ * handle opened without following a symlink at `file` itself (for copying it).
  */
-export async function* readChunks(file: string, chunk = 1 << 20): AsyncGenerator<Buffer> {
-  const handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+export async function* readChunks(
+  host: Host,
+  file: string,
+  chunk = 1 << 20,
+): AsyncGenerator<Buffer> {
+  const handle = await host.openRead(file, { nofollow: true });
   try {
     yield* readHandle(handle, chunk);
   } finally {
@@ -165,53 +159,26 @@ export async function* readChunks(file: string, chunk = 1 << 20): AsyncGenerator
  * The bytes of an open file from its start, piece by piece. The pieces share one buffer: each is
  * valid until the next is asked for (garbage-free for large files).
  */
-async function* readHandle(handle: fs.FileHandle, chunk = 1 << 20): AsyncGenerator<Buffer> {
+async function* readHandle(handle: ReadHandle, chunk = 1 << 20): AsyncGenerator<Buffer> {
   // No larger than the file: a buffer per read of a small file, not a megabyte (large buffers
   // live outside the heap, and allocating one per write makes the garbage collector run often).
   const size = (await handle.stat()).size;
   const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunk, size)));
   for (let pos = 0; ;) {
-    const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+    const bytesRead = await handle.read(buf, 0, buf.length, pos);
     if (bytesRead === 0) return;
     pos += bytesRead;
     yield buf.subarray(0, bytesRead);
   }
 }
 
-/**
- * The whole content of an open file, read into `scratch` when it fits (else into a new buffer
- * with some room to spare, which the caller may keep as its next scratch). Reusing one buffer
- * for every full read of an edit keeps a large file from being held several times over while
- * the garbage collector has not yet run.
- *
- * It reads synchronously: copying a file from the page cache takes less than a millisecond per
- * megabyte, and done in libuv's thread pool it would wait behind the `fsync`s of the writes
- * under way, so that the `check` of the next resource (the engine runs them one after the
- * other) waited for every write before it, and the time of the read, which sets the pause after
- * a write (see StoreOptions.settleMs), measured that queue instead of the file and the machine.
- */
-export function readWhole(fd: number, scratch?: Buffer): Buffer {
-  const size = fstatSync(fd).size;
-  const buf =
-    scratch && scratch.length >= size
-      ? scratch
-      : Buffer.allocUnsafe(size + Math.max(1 << 16, Math.floor(size / 50)));
-  let off = 0;
-  while (off < size) {
-    const bytesRead = readSync(fd, buf, off, size - off, off);
-    if (bytesRead === 0) break;
-    off += bytesRead;
-  }
-  return buf.subarray(0, off);
-}
-
 /** SHA-256 of a file's content, read in pieces (`undefined` when it does not exist). */
-export async function hashFile(file: string): Promise<string | undefined> {
+export async function hashFile(host: Host, file: string): Promise<string | undefined> {
   const hash = createHash("sha256");
   try {
-    for await (const chunk of readChunks(file)) hash.update(chunk);
+    for await (const chunk of readChunks(host, file)) hash.update(chunk);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (errnoOf(e) === "ENOENT") return undefined;
     throw e;
   }
   return hash.digest("hex");

@@ -1,7 +1,8 @@
-import { constants, promises as fs } from "fs";
 import * as path from "path";
 import { ImsError } from "../errors";
 import { writeFileAtomic } from "./atomic";
+import { errnoOf, type Host } from "./effects";
+import { localHost } from "./local";
 import { withFileLock } from "./lock";
 import { domainPath } from "./store";
 
@@ -33,27 +34,22 @@ function unsafe(p: string): ImsError {
 }
 
 /** Creates `dir` (one level) unless it exists; refuses a symlink in its place. */
-async function realDir(dir: string): Promise<void> {
-  const st = await fs.lstat(dir).catch(() => undefined);
-  if (st?.isSymbolicLink()) throw unsafe(dir);
+async function realDir(host: Host, dir: string): Promise<void> {
+  const st = await host.lstat(dir).catch(() => undefined);
+  if (st?.isSymbolicLink) throw unsafe(dir);
   if (!st)
-    await fs.mkdir(dir, { mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== "EEXIST") throw e;
+    await host.mkdir(dir, 0o755).catch((e: unknown) => {
+      if (errnoOf(e) !== "EEXIST") throw e;
     });
-  if ((await fs.lstat(dir)).isSymbolicLink()) throw unsafe(dir);
+  if ((await host.lstat(dir)).isSymbolicLink) throw unsafe(dir);
 }
 
 /** The cache's text, read without following a symlink; "" when it does not exist. */
-async function readCache(file: string): Promise<string> {
+async function readCache(host: Host, file: string): Promise<string> {
   try {
-    const h = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      return await h.readFile("utf8");
-    } finally {
-      await h.close();
-    }
+    return (await host.readFile(file, { nofollow: true })).toString("utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoOf(e);
     if (code === "ENOENT") return "";
     if (code === "ELOOP") throw unsafe(file);
     throw e;
@@ -78,6 +74,7 @@ export async function setCachedIp(
   pool: string,
   machine: string,
   ip: string | undefined,
+  host: Host = localHost,
 ): Promise<void> {
   const file = ipCachePath(domainXml, pool);
   if (!SAFE_NAME.test(machine)) {
@@ -87,28 +84,28 @@ export async function setCachedIp(
     );
   }
   const cacheDir = path.dirname(file);
-  const st = await fs.lstat(file).catch(() => undefined);
-  if (st?.isSymbolicLink()) throw unsafe(file);
+  const st = await host.lstat(file).catch(() => undefined);
+  if (st?.isSymbolicLink) throw unsafe(file);
   if (ip === undefined && !st) return;
   // A line that is already right costs one read: no lock file, no write (refresh looks again for
   // every MAC machine, and writes only where an address moved).
-  if (st && lineOf(await readCache(file), machine) === ip) return;
-  await realDir(path.dirname(cacheDir));
-  await realDir(cacheDir);
-  await withFileLock(file, async () => {
-    const text = await readCache(file);
+  if (st && lineOf(await readCache(host, file), machine) === ip) return;
+  await realDir(host, path.dirname(cacheDir));
+  await realDir(host, cacheDir);
+  await withFileLock(host, file, async () => {
+    const text = await readCache(host, file);
     const lines = text.split("\n").filter((l) => l !== "" && !l.startsWith(`${machine}=`));
     if (ip !== undefined) lines.push(`${machine}=${ip}`);
     const out = lines.length ? `${lines.join("\n")}\n` : "";
     if (out === text) return;
-    const now = await fs.lstat(file).catch(() => undefined);
-    if (now?.isSymbolicLink()) throw unsafe(file);
+    const now = await host.lstat(file).catch(() => undefined);
+    if (now?.isSymbolicLink) throw unsafe(file);
     const owner = now ?? {
       mode: 0o644,
       uid: process.getuid?.() ?? 0,
       gid: process.getgid?.() ?? 0,
     };
-    await writeFileAtomic(file, [Buffer.from(out, "utf8")], {
+    await writeFileAtomic(host, file, [Buffer.from(out, "utf8")], {
       mode: owner.mode,
       uid: owner.uid,
       gid: owner.gid,

@@ -1,13 +1,13 @@
-import { closeSync, constants, fstatSync, openSync, realpathSync, statSync, type Stats } from "fs";
+import { createHash } from "crypto";
 import * as path from "path";
 import { ImsError, isImsError } from "../errors";
-import { createHash } from "crypto";
-import { readWhole } from "./atomic";
-import { assertWellFormed, recheck } from "./check";
-import { decodeFile, detectEncoding, type FileEncoding } from "./encoding";
-import { domainRunningError, findRunningDas } from "./glassfish";
+import { assertWellFormed, recheck } from "../domain/check";
+import { decodeFile, detectEncoding, type FileEncoding } from "../domain/encoding";
+import { parseXml, serializeParts, type XmlDocument } from "../domain/xml";
+import { domainRunningError, findRunningDas } from "./das";
+import { shownPath, type FileStat, type Host } from "./effects";
+import { localHost } from "./local";
 import { withFileLock, type LockOptions } from "./lock";
-import { parseXml, serializeParts, type XmlDocument } from "./xml";
 import { writeDomain, type Origin } from "./write-domain";
 
 /** What one edit did: its value, and whether it changed the document. */
@@ -34,6 +34,40 @@ interface Job {
 interface Queue {
   pending: Job[];
   running: boolean;
+}
+
+/**
+ * A domain.xml on a host: where the store reads and edits it. A plain path is a file on this
+ * machine.
+ */
+export interface DomainFile {
+  /** The host that holds the file (see effects.ts). */
+  host: Host;
+  /** The file's absolute path on that host. */
+  path: string;
+}
+
+/** A domain.xml as the store's callers name it: a local path, or a file on a host. */
+export type DomainLocation = string | DomainFile;
+
+/** A located file: its host, its absolute path there, how messages show it, and its cache key. */
+interface Target {
+  host: Host;
+  file: string;
+  shown: string;
+  /** The key of its queue and cached read: the path, prefixed with the host's id when remote. */
+  key: string;
+}
+
+function target(p: DomainLocation): Target {
+  const host = typeof p === "string" ? localHost : p.host;
+  const file = typeof p === "string" ? domainPath(p) : path.posix.resolve("/", p.path);
+  return { host, file, shown: shownPath(host, file), key: keyOf(host, file) };
+}
+
+/** The key of a file of `host` in the registry's maps (a local file's is its path, as before). */
+function keyOf(host: Host, file: string): string {
+  return host.id === localHost.id ? file : `${host.id}\0${file}`;
 }
 
 /** A parsed domain.xml as {@link readDomain} gives it. */
@@ -148,23 +182,27 @@ function ioError(file: string, e: unknown): ImsError {
  * lock, the `.bak` and the temp files all land beside the file GlassFish reads, and the link
  * stays a link.
  */
-export async function realDomainPath(file: string): Promise<string> {
+export async function realDomainPath(p: DomainLocation): Promise<string> {
+  const { host, file, shown } = target(p);
+  return realOf(host, file, shown);
+}
+
+async function realOf(host: Host, file: string, shown: string): Promise<string> {
   try {
-    // Synchronous, as the reads are (see readWhole).
-    return realpathSync.native(file);
+    return await host.realpath(file);
   } catch (e) {
-    throw ioError(file, e);
+    throw ioError(shown, e);
   }
 }
 
-function statOrThrow(file: string): Stats {
+async function statOrThrow(host: Host, file: string, shown: string): Promise<FileStat> {
   try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new ImsError("FILE_NOT_FOUND", `${file} is not a regular file`);
+    const st = await host.stat(file);
+    if (!st.isFile) throw new ImsError("FILE_NOT_FOUND", `${shown} is not a regular file`);
     return st;
   } catch (e) {
     if (isImsError(e)) throw e;
-    throw ioError(file, e);
+    throw ioError(shown, e);
   }
 }
 
@@ -180,14 +218,15 @@ function parseDomain(text: string, file: string, validated = false): XmlDocument
 }
 
 /**
- * Fails when the GlassFish domain that owns `file` is running or starting: its `config/pid`
+ * Fails when the GlassFish domain that owns the file is running or starting: its `config/pid`
  * (beside domain.xml) names a live process, or a live process's command line names the domain
- * (see {@link findRunningDas}). A running DAS holds its own copy of the configuration and would
- * overwrite any edit.
+ * (see {@link findRunningDas}), on the file's host. A running DAS holds its own copy of the
+ * configuration and would overwrite any edit.
  */
-export async function assertDomainStopped(file: string): Promise<void> {
-  const das = findRunningDas(file);
-  if (das) throw domainRunningError(file, das);
+export async function assertDomainStopped(p: DomainLocation): Promise<void> {
+  const { host, file } = target(p);
+  const das = await findRunningDas(file, host);
+  if (das) throw domainRunningError(file, das, host.label ? host : undefined);
 }
 
 /** One read of the real file: its text, and what the write needs to know of it. */
@@ -205,36 +244,43 @@ function sameEncoding(a: FileEncoding, b: FileEncoding): boolean {
 }
 
 /**
- * Reads the file through one descriptor, with the stat of that same descriptor. A file whose text
- * is what this process last read or wrote (see Known) skips the checks and the parse (and the
- * hash, once known): they come from memory, the tree along when `takeTree` (the edit then owns it).
+ * Reads the file whole, with the stat of the same open file. A file whose text is what this
+ * process last read or wrote (see Known) skips the checks and the parse (and the hash, once
+ * known): they come from memory, the tree along when `takeTree` (the edit then owns it).
  */
-async function snapshot(real: string, shown: string, takeTree = false): Promise<Snapshot> {
-  // Synchronous calls (see readWhole): the read does not queue behind the writes' fsyncs. Opened
-  // without blocking, so a FIFO in the file's place is refused below instead of hanging the process.
+async function snapshot(
+  host: Host,
+  real: string,
+  shown: string,
+  takeTree = false,
+): Promise<Snapshot> {
+  // The local host reads synchronously (see local.ts): the read does not queue behind the
+  // writes' fsyncs. It opens without blocking, so a FIFO in the file's place is refused below
+  // instead of hanging the process.
   const started = Date.now();
-  let fd: number;
+  const rk = keyOf(host, real);
+  let read: { st: FileStat; bytes?: Buffer };
   try {
-    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+    read = await host.readRegular(real);
   } catch (e) {
     throw ioError(shown, e);
   }
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new ImsError("FILE_NOT_FOUND", `${shown} is not a regular file`);
-    const bytes = readWhole(fd);
+    const { st, bytes } = read;
+    if (!st.isFile || !bytes)
+      throw new ImsError("FILE_NOT_FOUND", `${shown} is not a regular file`);
     const encoding = detectEncoding(bytes, shown);
     const text = decodeFile(bytes, encoding, shown);
     // What any program editing the file must at least do, read and decode it, measures how long
     // another writer's read-modify-rename takes (the pause after a write, see StoreOptions).
     const readMs = Date.now() - started;
-    // The buffer the file was read into, whole, for the edit's next full read (see readWhole).
+    // The buffer the file was read into, whole, for the edit's next full read (see readWhole in local.ts).
     const scratch = Buffer.from(
       bytes.buffer,
       bytes.byteOffset,
       bytes.buffer.byteLength - bytes.byteOffset,
     );
-    const known = knownAs(real, text, encoding);
+    const known = knownAs(rk, text, encoding);
     if (known) {
       const doc = takeTree ? known.doc : undefined;
       if (takeTree) known.doc = undefined;
@@ -243,36 +289,34 @@ async function snapshot(real: string, shown: string, takeTree = false): Promise<
     }
     assertWellFormed(bytes, encoding, shown);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
-    remember(real, { text, encoding, sha256, validated: false });
+    remember(rk, { text, encoding, sha256, validated: false });
     return { text, encoding, sha256, st, scratch, readMs };
   } catch (e) {
     throw isImsError(e) ? e : ioError(shown, e);
-  } finally {
-    closeSync(fd);
   }
 }
 
-/** The kept version of `real` whose text is `text` (in `encoding`, when given), if any. */
-function knownAs(real: string, text: string, encoding?: FileEncoding): Known | undefined {
-  const kept = registry().known.get(real);
+/** The kept version of the file `rk` whose text is `text` (in `encoding`, when given), if any. */
+function knownAs(rk: string, text: string, encoding?: FileEncoding): Known | undefined {
+  const kept = registry().known.get(rk);
   return [kept?.writing, kept?.file].find(
     (k) => k !== undefined && k.text === text && (!encoding || sameEncoding(k.encoding, encoding)),
   );
 }
 
 /**
- * Records a version of the file as the one found in it, or (`writing`) as the one being written
- * (a file too large to hold is forgotten instead).
+ * Records a version of the file `rk` as the one found in it, or (`writing`) as the one being
+ * written (a file too large to hold is forgotten instead).
  */
-function remember(real: string, known: Known, as: keyof KnownFile = "file"): void {
+function remember(rk: string, known: Known, as: keyof KnownFile = "file"): void {
   const all = registry().known;
-  if (known.text.length > KNOWN_MAX) all.delete(real);
-  else all.set(real, { ...all.get(real), [as]: known });
+  if (known.text.length > KNOWN_MAX) all.delete(rk);
+  else all.set(rk, { ...all.get(rk), [as]: known });
 }
 
 /** Parses a snapshot's text, validating it unless it is a known text that passed already. */
-function parseSnapshot(real: string, text: string, file: string): XmlDocument {
-  const known = knownAs(real, text);
+function parseSnapshot(rk: string, text: string, file: string): XmlDocument {
+  const known = knownAs(rk, text);
   const doc = parseDomain(text, file, known?.validated === true);
   if (known) known.validated = true;
   return doc;
@@ -283,22 +327,23 @@ function parseSnapshot(real: string, text: string, file: string): XmlDocument {
  * say. Concurrent readers of an unchanged file share one parse, so a refresh of thousands of
  * resources reads the file once. The result must not be modified.
  */
-export async function readDomain(p: string): Promise<DomainRead> {
-  const file = domainPath(p);
-  const realPath = await realDomainPath(file);
-  const st = statOrThrow(realPath);
-  const key = `${realPath}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+export async function readDomain(p: DomainLocation): Promise<DomainRead> {
+  const { host, file, shown, key: fileKey } = target(p);
+  const realPath = await realOf(host, file, shown);
+  const st = await statOrThrow(host, realPath, shown);
+  const key = `${realPath}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   const reads = registry().reads;
-  const hit = reads.get(file);
+  const hit = reads.get(fileKey);
   if (hit && hit.key === key) return hit.doc;
-  const doc = snapshot(realPath, file).then(({ text, encoding }) => ({
-    doc: parseSnapshot(realPath, text, file),
+  const rk = keyOf(host, realPath);
+  const doc = snapshot(host, realPath, shown).then(({ text, encoding }) => ({
+    doc: parseSnapshot(rk, text, shown),
     text,
     encoding,
     realPath,
   }));
-  reads.set(file, { key, doc });
-  doc.catch(() => reads.delete(file));
+  reads.set(fileKey, { key, doc });
+  doc.catch(() => reads.delete(fileKey));
   return doc;
 }
 
@@ -346,16 +391,16 @@ interface Staged {
  */
 function stage(
   snap: Snapshot,
-  real: string,
+  rk: string,
   file: string,
   jobs: Job[],
   options: StoreOptions,
 ): Staged | undefined {
-  const parse = () => parseSnapshot(real, snap.text, file);
+  const parse = () => parseSnapshot(rk, snap.text, file);
   const { doc, ok } = applyAll(parse, jobs, snap.doc);
   if (!ok.some((j) => j.outcome?.changed)) {
     // Nothing to write: the tree still is the file, for the next edit.
-    const known = knownAs(real, snap.text);
+    const known = knownAs(rk, snap.text);
     if (known && ok.length === jobs.length) known.doc = doc;
     return undefined;
   }
@@ -366,21 +411,24 @@ function stage(
   return { parts: [text], doc, text };
 }
 
-async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promise<void> {
-  const real = await realDomainPath(file);
+async function runBatch(t: Target, jobs: Job[], options: StoreOptions): Promise<void> {
+  const { host, shown: file } = t;
+  const real = await realOf(host, t.file, file);
+  const rk = keyOf(host, real);
   const attempts = options.attempts ?? 10;
   const parse = (bytes: Buffer, encoding: FileEncoding): void =>
     recheck(bytes, encoding, file, (text) => parseDomain(text, file));
   await withFileLock(
+    host,
     real,
     async () => {
-      await assertDomainStopped(file);
+      await assertDomainStopped({ host, path: t.file });
       for (let attempt = 1; ; attempt++) {
         // Only the output pieces outlive this call (see stage): the source text dies with them.
-        const staged = await snapshot(real, file, true).then((snap) => {
+        const staged = await snapshot(host, real, file, true).then((snap) => {
           const { encoding, sha256, st, scratch, readMs } = snap;
           const origin: Origin = { encoding, sha256, st, scratch };
-          return { origin, readMs, out: stage(snap, real, file, jobs, options) };
+          return { origin, readMs, out: stage(snap, rk, file, jobs, options) };
         });
         const { origin, readMs, out } = staged;
         if (!out) return;
@@ -397,23 +445,26 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
           // rename on, the checks of the next resources during the pause) finds it checked and
           // parsed. Known by its text, it is harmless when the write does not happen.
           const { text } = out;
-          if (text === undefined) registry().known.delete(real);
+          if (text === undefined) registry().known.delete(rk);
           else
             remember(
-              real,
+              rk,
               { text, encoding: origin.encoding, validated: true, doc: out.doc },
               "writing",
             );
-          const written = await writeDomain(real, file, origin, out.parts, { parse, settleMs });
+          const written = await writeDomain(host, real, file, origin, out.parts, {
+            parse,
+            settleMs,
+          });
           // In place: the version of the file from now on.
-          const done = registry().known.get(real)?.writing;
+          const done = registry().known.get(rk)?.writing;
           if (done !== undefined && done.text === text) {
             done.sha256 = written?.sha256 ?? origin.sha256;
-            registry().known.set(real, { file: done });
+            registry().known.set(rk, { file: done });
           }
           return;
         } catch (e) {
-          registry().known.delete(real);
+          registry().known.delete(rk);
           if (!isImsError(e, "CONCURRENT_MODIFICATION") || attempt >= attempts) throw e;
         }
       }
@@ -422,11 +473,11 @@ async function runBatch(file: string, jobs: Job[], options: StoreOptions): Promi
   );
 }
 
-async function drain(file: string, queue: Queue, options: StoreOptions): Promise<void> {
+async function drain(t: Target, queue: Queue, options: StoreOptions): Promise<void> {
   while (queue.pending.length > 0) {
     const jobs = queue.pending.splice(0);
     try {
-      await runBatch(file, jobs, options);
+      await runBatch(t, jobs, options);
       for (const job of jobs) {
         if (job.error !== undefined || !job.outcome) job.reject(job.error);
         else job.resolve(job.outcome);
@@ -444,18 +495,20 @@ async function drain(file: string, queue: Queue, options: StoreOptions): Promise
  * under way are applied together in the next batch: one read, one parse and one write serve them
  * all. The write goes to a temporary file that is synced and renamed over the original, whose
  * previous content is kept as `domain.xml.bak`. When the edit throws, the file is not changed.
+ * `p` is a local path or a file on another host (see {@link DomainFile}): the same steps run
+ * there, through its effects.
  */
 export function editDomain<T>(
-  p: string,
+  p: DomainLocation,
   edit: Edit<T>,
   options: StoreOptions = {},
 ): Promise<EditOutcome<T>> {
-  const file = domainPath(p);
+  const t = target(p);
   const queues = registry().queues;
-  let queue = queues.get(file);
+  let queue = queues.get(t.key);
   if (!queue) {
     queue = { pending: [], running: false };
-    queues.set(file, queue);
+    queues.set(t.key, queue);
   }
   const q = queue;
   return new Promise<EditOutcome<T>>((resolve, reject) => {
@@ -463,7 +516,7 @@ export function editDomain<T>(
     if (!q.running) {
       q.running = true;
       // Let the edits of the same engine step wave join this batch.
-      setImmediate(() => void drain(file, q, options));
+      setImmediate(() => void drain(t, q, options));
     }
   });
 }

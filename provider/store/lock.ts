@@ -1,6 +1,6 @@
-import { promises as fs } from "fs";
 import * as os from "os";
 import { ImsError } from "../errors";
+import { errnoOf, shownPath, type Host } from "./effects";
 
 /** How long to wait for a lock and when a held lock counts as abandoned. */
 export interface LockOptions {
@@ -33,19 +33,21 @@ function alive(pid: number): boolean {
 }
 
 async function readHolder(
+  host: Host,
   lock: string,
 ): Promise<{ raw: string; holder?: Holder; mtimeMs: number } | undefined> {
   try {
-    const [raw, st] = await Promise.all([fs.readFile(lock, "utf8"), fs.stat(lock)]);
+    const [bytes, st] = await Promise.all([host.readFile(lock), host.stat(lock)]);
+    const raw = bytes.toString("utf8");
     let holder: Holder | undefined;
     try {
       holder = JSON.parse(raw) as Holder;
     } catch {
       holder = undefined;
     }
-    return { raw, holder, mtimeMs: st.mtimeMs };
+    return { raw, holder, mtimeMs: Number(st.mtimeNs / 1_000_000n) };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (errnoOf(e) === "ENOENT") return undefined;
     throw e;
   }
 }
@@ -59,24 +61,29 @@ function isStale(h: { holder?: Holder; mtimeMs: number }, staleMs: number): bool
  * Breaks an abandoned lock without ever deleting a fresh one: the file is renamed aside first,
  * and put back if it turns out to be another one than the one judged stale.
  */
-async function breakStale(lock: string, staleRaw: string): Promise<void> {
+async function breakStale(host: Host, lock: string, staleRaw: string): Promise<void> {
   const aside = `${lock}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
-    await fs.rename(lock, aside);
+    await host.rename(lock, aside);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    if (errnoOf(e) === "ENOENT") return;
     throw e;
   }
-  const raw = await fs.readFile(aside, "utf8").catch(() => staleRaw);
-  if (raw !== staleRaw) await fs.link(aside, lock).catch(() => undefined);
-  await fs.unlink(aside).catch(() => undefined);
+  const raw = await host
+    .readFile(aside)
+    .then((b) => b.toString("utf8"))
+    .catch(() => staleRaw);
+  if (raw !== staleRaw) await host.link(aside, lock).catch(() => undefined);
+  await host.unlink(aside).catch(() => undefined);
 }
 
 /**
- * Runs `fn` while holding `<file>.lock`, a lock that works across processes (exclusive create)
- * and recovers from holders that died. Released in all cases.
+ * Runs `fn` while holding `<file>.lock` on `host`, a lock that works across processes (exclusive
+ * create) and recovers from holders that died. Released in all cases. The holder named in the
+ * lock is this process on the machine that runs it (for a remote file, not the file's host).
  */
 export async function withFileLock<T>(
+  host: Host,
   file: string,
   fn: () => Promise<T>,
   options: LockOptions = {},
@@ -93,19 +100,20 @@ export async function withFileLock<T>(
   let delay = 5;
   for (;;) {
     try {
-      await fs.writeFile(lock, me, { flag: "wx" });
+      await host.writeExclusive(lock, me);
       break;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== "EEXIST") {
-        throw new ImsError("IO_ERROR", `cannot create lock file ${lock}: ${(e as Error).message}`, {
-          cause: e,
-        });
+      if (errnoOf(e) !== "EEXIST") {
+        throw new ImsError(
+          "IO_ERROR",
+          `cannot create lock file ${shownPath(host, lock)}: ${(e as Error).message}`,
+          { cause: e },
+        );
       }
     }
-    const current = await readHolder(lock);
+    const current = await readHolder(host, lock);
     if (current && isStale(current, staleMs)) {
-      await breakStale(lock, current.raw);
+      await breakStale(host, lock, current.raw);
       continue;
     }
     if (Date.now() > deadline) {
@@ -114,7 +122,7 @@ export async function withFileLock<T>(
         : "an unknown process";
       throw new ImsError(
         "LOCK_TIMEOUT",
-        `${file} is locked by ${who} (${lock}); waited ${timeoutMs} ms. If no such process runs, delete ${lock}`,
+        `${shownPath(host, file)} is locked by ${who} (${lock}); waited ${timeoutMs} ms. If no such process runs, delete ${lock}`,
       );
     }
     await new Promise((r) => setTimeout(r, delay));
@@ -124,7 +132,7 @@ export async function withFileLock<T>(
     () => {
       const now = new Date();
       // lutimes: a link planted in place of the lock must not have its target touched.
-      fs.lutimes(lock, now, now).catch(() => undefined);
+      host.lutimes(lock, now).catch(() => undefined);
     },
     Math.max(staleMs / 3, 10),
   );
@@ -133,7 +141,7 @@ export async function withFileLock<T>(
     return await fn();
   } finally {
     clearInterval(heartbeat);
-    const current = await readHolder(lock).catch(() => undefined);
-    if (current?.raw === me) await fs.unlink(lock).catch(() => undefined);
+    const current = await readHolder(host, lock).catch(() => undefined);
+    if (current?.raw === me) await host.unlink(lock).catch(() => undefined);
   }
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from "crypto";
-import { closeSync, openSync, promises as fs, statSync, type BigIntStats, type Stats } from "fs";
 import { ImsError } from "../errors";
-import { hashFile, readChunks, readWhole, writeFileAtomic, type Written } from "./atomic";
-import { encodeParts, type FileEncoding } from "./encoding";
+import { encodeParts, type FileEncoding } from "../domain/encoding";
+import { hashFile, readChunks, writeFileAtomic, type Written } from "./atomic";
+import { errnoOf, type FileStat, type Host, type ReadHandle } from "./effects";
 
 /** What the edit started from: the real file's encoding, a hash of its bytes, and its stat. */
 export interface Origin {
@@ -11,8 +11,8 @@ export interface Origin {
   /** The hash of the bytes read, compared again just before the rename. */
   sha256: string;
   /** The file's stat when it was read (inode, mode, owner). */
-  st: Stats;
-  /** The buffer the file was read into, reused to read the temp file back (see readWhole). */
+  st: FileStat;
+  /** The buffer the file was read into, reused to read the temp file back (see readRegular). */
   scratch: Buffer;
 }
 
@@ -37,12 +37,12 @@ function concurrent(file: string, what: string): ImsError {
 
 /** Reads `len` bytes of an open file at `pos` into `buf`. */
 async function bytesAt(
-  handle: fs.FileHandle,
+  handle: ReadHandle,
   pos: number,
   len: number,
   buf = Buffer.alloc(len),
 ): Promise<Buffer> {
-  const { bytesRead } = await handle.read(buf, 0, len, pos);
+  const bytesRead = await handle.read(buf, 0, len, pos);
   return buf.subarray(0, bytesRead);
 }
 
@@ -76,8 +76,8 @@ function sameSuffix(a: Buffer, b: Buffer, len: number): number {
  * The bytes of `written` that differ from `original`, with 64 bytes of context each side,
  * found by comparing both files from each end in pieces (neither is held whole).
  */
-async function changedBytes(written: string, original: string): Promise<Buffer> {
-  const [w, o] = await Promise.all([fs.open(written, "r"), fs.open(original, "r")]);
+async function changedBytes(host: Host, written: string, original: string): Promise<Buffer> {
+  const [w, o] = await Promise.all([host.openRead(written), host.openRead(original)]);
   try {
     const [ws, os] = [(await w.stat()).size, (await o.stat()).size];
     const max = Math.min(ws, os);
@@ -121,6 +121,7 @@ async function changedBytes(written: string, original: string): Promise<Buffer> 
  * equals the file (no write).
  */
 export async function writeDomain(
+  host: Host,
   real: string,
   shown: string,
   origin: Origin,
@@ -130,29 +131,25 @@ export async function writeDomain(
   const owner = { mode: origin.st.mode, uid: origin.st.uid, gid: origin.st.gid };
   let region: Buffer | undefined;
   let unchanged = false;
-  let pinned: BigIntStats | undefined;
+  let pinned: FileStat | undefined;
   const beforeRename = async (temp: Written): Promise<"skip" | void> => {
     if (temp.sha256 === origin.sha256) {
       unchanged = true;
       return "skip";
     }
-    const fd = openSync(temp.path, "r");
-    try {
-      checks.parse(readWhole(fd, origin.scratch), origin.encoding);
-    } finally {
-      closeSync(fd);
-    }
-    region = await changedBytes(temp.path, real);
-    pinned = await keepBackup(real, shown, origin.sha256);
+    const { bytes } = await host.readRegular(temp.path, origin.scratch);
+    checks.parse(bytes ?? Buffer.alloc(0), origin.encoding);
+    region = await changedBytes(host, temp.path, real);
+    pinned = await keepBackup(host, real, shown, origin.sha256);
   };
-  const lastCheck = (): void => {
-    const now = statSync(real, { bigint: true });
+  const changed = () => concurrent(shown, "changed during the edit");
+  const lastCheck = () => {
     const was = pinned;
-    if (!was || now.ino !== was.ino || now.mtimeNs !== was.mtimeNs || now.ctimeNs !== was.ctimeNs) {
-      throw concurrent(shown, "changed during the edit");
-    }
+    if (!was) throw changed();
+    const { ino, mtimeNs, ctimeNs } = was;
+    return { guard: { path: real, ino, mtimeNs, ctimeNs }, onChanged: changed };
   };
-  const written = await writeFileAtomic(real, encodeParts(parts, origin.encoding), {
+  const written = await writeFileAtomic(host, real, encodeParts(parts, origin.encoding), {
     ...owner,
     beforeRename,
     lastCheck,
@@ -160,12 +157,16 @@ export async function writeDomain(
   if (unchanged) return undefined;
   const landed = async (): Promise<boolean> => {
     // Still the inode written, untouched since (an in-place write changes size or mtime).
-    const st = await fs.stat(real, { bigint: true }).catch(() => undefined);
-    if (st?.ino === written.ino && st.size === written.size && st.mtimeNs === written.mtimeNs) {
+    const st = await host.stat(real).catch(() => undefined);
+    if (
+      st?.ino === written.ino &&
+      BigInt(st.size) === written.size &&
+      st.mtimeNs === written.mtimeNs
+    ) {
       return true;
     }
     // Replaced since: fine when the newer version was made on top of this edit.
-    const now = await fs.readFile(real).catch(() => undefined);
+    const now = await host.readFile(real).catch(() => undefined);
     return now !== undefined && region !== undefined && now.includes(region);
   };
   const lost = () => concurrent(shown, "was overwritten right after this edit was written");
@@ -178,17 +179,18 @@ export async function writeDomain(
   return written;
 }
 
-function errno(e: unknown): string {
-  return (e as NodeJS.ErrnoException).code ?? "";
-}
-
 /** {@link keepBackup} where hard links are refused: a checked copy, with the original's owner. */
-async function copyBackup(real: string, shown: string, sha256: string): Promise<BigIntStats> {
-  const st = await fs.stat(real, { bigint: true });
-  await writeFileAtomic(`${real}.bak`, readChunks(real), {
-    mode: Number(st.mode),
-    uid: Number(st.uid),
-    gid: Number(st.gid),
+async function copyBackup(
+  host: Host,
+  real: string,
+  shown: string,
+  sha256: string,
+): Promise<FileStat> {
+  const st = await host.stat(real);
+  await writeFileAtomic(host, `${real}.bak`, readChunks(host, real), {
+    mode: st.mode,
+    uid: st.uid,
+    gid: st.gid,
     beforeRename: async (bak) => {
       if (bak.sha256 !== sha256) throw concurrent(shown, "changed during the edit");
     },
@@ -204,30 +206,35 @@ async function copyBackup(real: string, shown: string, sha256: string): Promise<
  * is the microseconds between that synchronous stat and the rename (rename(2) is not
  * compare-and-swap: that window cannot be closed).
  */
-async function keepBackup(real: string, shown: string, sha256: string): Promise<BigIntStats> {
+async function keepBackup(
+  host: Host,
+  real: string,
+  shown: string,
+  sha256: string,
+): Promise<FileStat> {
   const pin = `${real}.${randomBytes(9).toString("hex")}.bak-tmp`;
   const bak = `${real}.bak`;
   try {
-    await fs.link(real, pin);
+    await host.link(real, pin);
   } catch (e) {
     // No hard links here (some file systems; protected_hardlinks for a file of another user):
     // copy instead, as the atomic writer does every file.
     // link(2) fails with ENOENT when a rename replaces the file at that very moment.
-    if (errno(e) === "ENOENT") throw concurrent(shown, "changed during the edit");
-    if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "EXDEV", "EMLINK"].includes(errno(e))) throw e;
-    return copyBackup(real, shown, sha256);
+    if (errnoOf(e) === "ENOENT") throw concurrent(shown, "changed during the edit");
+    if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "EXDEV", "EMLINK"].includes(errnoOf(e))) throw e;
+    return copyBackup(host, real, shown, sha256);
   }
   try {
-    await fs.rename(pin, bak);
+    await host.rename(pin, bak);
     // rename(2) does nothing when `.bak` already is this inode (a redo): drop the pin then.
-    await fs.unlink(pin).catch(() => undefined);
+    await host.unlink(pin).catch(() => undefined);
     // Stat after the link count changes (they change ctime), hash after the stat: a write after
     // this point changes ctime, which the last check sees.
-    const pinned = await fs.stat(bak, { bigint: true });
-    if ((await hashFile(bak)) !== sha256) throw concurrent(shown, "changed during the edit");
+    const pinned = await host.stat(bak);
+    if ((await hashFile(host, bak)) !== sha256) throw concurrent(shown, "changed during the edit");
     return pinned;
   } catch (e) {
-    await fs.unlink(pin).catch(() => undefined);
+    await host.unlink(pin).catch(() => undefined);
     throw e;
   }
 }

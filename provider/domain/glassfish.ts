@@ -123,4 +123,3 @@ export function domainDirsOf(cmdline: string): { dir: string; arg: string }[] {
   });
   return found;
 }
-

@@ -129,6 +129,23 @@ export interface ProcessEffects {
   self?: number;
 }
 
+/** What a command run on a host did. */
+export interface HostRun {
+  /** Exit status (127 when it could not be started, 1 when it was ended). */
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** True when it was ended at its time bound. */
+  timedOut: boolean;
+}
+
+/** Runs a program on a host: an argument array, never a shell string built from input. */
+export type HostRunner = (
+  command: string,
+  args: readonly string[],
+  options: { timeoutMs: number; env?: Record<string, string> },
+) => Promise<HostRun>;
+
 /** One host the store edits files on: this machine, or a DAS host over SSH. */
 export interface Host extends FileEffects {
   /**
@@ -140,6 +157,11 @@ export interface Host extends FileEffects {
   readonly label: string;
   /** Its process table. */
   readonly processes: ProcessEffects;
+  /**
+   * Runs a program there, with a hard time bound (`asadmin`, `virsh`, `ip`: whatever must act
+   * from the DAS host itself). `env` adds to the host's environment.
+   */
+  readonly run: HostRunner;
 }
 
 /** `file` as messages show it: `root@das:22:/path` on a remote host, the path on this one. */

@@ -8,11 +8,13 @@
 // millisecond per megabyte. The fs functions are called through the module object, so a test can
 // wrap them (test/integration/store-outside.test.ts times the window before each rename).
 import * as fs from "fs";
+import { runBounded } from "../libvirt/connect";
 import type {
   FileEffects,
   FileStat,
   Host,
   HostProcess,
+  HostRunner,
   ProcessEffects,
   ReadHandle,
   WriteHandle,
@@ -206,10 +208,15 @@ export const localProcesses: ProcessEffects = {
   },
 };
 
+/** Runs a program on this machine in its own process group, ended with it at the bound. */
+export const localRun: HostRunner = (command, args, { timeoutMs, env }) =>
+  runBounded(command, args, timeoutMs, env ? { ...process.env, ...env } : process.env);
+
 /** This machine, as the store's {@link Host}. */
 export const localHost: Host = {
   id: "local",
   label: "",
   ...localFiles,
   processes: localProcesses,
+  run: localRun,
 };

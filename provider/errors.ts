@@ -23,6 +23,7 @@ export type ImsErrorCode =
   | "PARENT_NOT_FOUND"
   | "PLATFORM_UNSUPPORTED"
   | "SSH_AUTH"
+  | "SSH_ERROR"
   | "SSH_HOST_KEY"
   | "SWEEP_FAILED"
   | "SWEEP_TOO_LARGE"

@@ -1,0 +1,615 @@
+// One SSH session per DAS host per process, shared by every caller: dialing (direct or through
+// a bastion) with host-key verification, the errors a user can act on, and commands and SFTP
+// over the session.
+import { createHash } from "crypto";
+import { connect as tcpConnect, type Socket } from "net";
+import type { Duplex } from "stream";
+import { Client, utils, type ClientChannel, type ConnectConfig, type SFTPWrapper } from "ssh2";
+import { ImsError, type ImsErrorCode } from "../errors";
+import {
+  connectionFailures,
+  connectionLabel,
+  normalizeConnection,
+  secretValues,
+  type DasConnection,
+  type NormalizedConnection,
+} from "./connection";
+import {
+  fingerprint,
+  hostKeyAlgorithms,
+  keyLine,
+  knownHostName,
+  trustedKeys,
+  verifyHostKey,
+  blobType,
+  type Verdict,
+} from "./host-key";
+import { shellCommand } from "./quote";
+import { remoteFs, type RemoteFs } from "./sftp";
+
+export type { RemoteFs, RemoteFsError, RemoteHandle, RemoteStats, OpenFlags } from "./sftp";
+
+/** What a remote command did. */
+export interface ExecResult {
+  /** Exit status; null when it was ended by a signal. */
+  code: number | null;
+  /** The signal's name (`KILL`, `TERM`...) when a signal ended it. */
+  signal?: string;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+/** Options of one remote command. */
+export interface ExecOptions {
+  /** Written to the command's standard input, which is then closed. */
+  stdin?: Buffer | string;
+  /**
+   * After this long the command is sent SIGKILL, its channel is closed and the call fails with
+   * `SSH_ERROR`.
+   * @default 600000
+   */
+  timeoutMs?: number;
+}
+
+/** A DAS host reached over SSH: commands and files, over one shared session. */
+export interface RemoteHost {
+  /** `user@host:port` (holds no secret). */
+  readonly label: string;
+  /**
+   * Runs `argv` on the host. The arguments reach the program exactly as given: each is quoted
+   * for the remote login shell, which must be a POSIX shell.
+   */
+  exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Runs `sh -c <sh> -- args...`: in the script, `$1`... are `args`. */
+  script(sh: string, args: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** The host's files, over the session's one SFTP channel. */
+  sftp(): Promise<RemoteFs>;
+}
+
+type Conn = NormalizedConnection;
+type Rejection = Exclude<Verdict, { ok: true }>;
+
+/** An open session is closed after this long without any request. */
+const IDLE_MS = 60_000;
+/** One SFTP request's time bound. */
+const SFTP_TIMEOUT_MS = 120_000;
+const EXEC_TIMEOUT_MS = 600_000;
+
+interface Session {
+  readonly key: string;
+  readonly conn: Conn;
+  readonly label: string;
+  readonly client: Client;
+  /** The TCP socket of a direct dial: referenced only while requests run. */
+  readonly socket?: Socket;
+  /** The bastion session this one is tunnelled through. */
+  readonly bastion?: Session;
+  readonly serial: number;
+  dead: boolean;
+  busy: number;
+  idle?: NodeJS.Timeout;
+  sftp?: Promise<SFTPWrapper>;
+}
+
+interface Registry {
+  sessions: Map<string, Promise<Session>>;
+  /** Sessions opened by this process so far (for benchmarks and tests). */
+  opened: number;
+  exitHook: boolean;
+}
+
+// Shared through a global symbol rather than module state: the engine may load this module more
+// than once (one copy per serialized provider), and all copies must share one session per host.
+const REGISTRY = Symbol.for("glassfish-ims.ssh-sessions.v1");
+
+function registry(): Registry {
+  const g = globalThis as unknown as Record<symbol, Registry | undefined>;
+  let r = g[REGISTRY];
+  if (!r) {
+    r = { sessions: new Map(), opened: 0, exitHook: false };
+    g[REGISTRY] = r;
+  }
+  if (!r.exitHook) {
+    r.exitHook = true;
+    process.once("exit", () => closeAllSessions());
+  }
+  return r;
+}
+
+/** How many SSH sessions this process has opened (every copy of this module counted). */
+export function sessionsOpened(): number {
+  return registry().opened;
+}
+
+/** Ends every open session of this process. */
+export function closeAllSessions(): void {
+  const r = registry();
+  for (const p of r.sessions.values()) p.then(end, () => undefined);
+  r.sessions.clear();
+}
+
+function end(s: Session): void {
+  s.dead = true;
+  if (s.idle) clearTimeout(s.idle);
+  s.client.end();
+  s.socket?.destroy();
+  const r = registry();
+  const cur = r.sessions.get(s.key);
+  if (cur)
+    cur.then(
+      (x) => x === s && r.sessions.get(s.key) === cur && r.sessions.delete(s.key),
+      () => undefined,
+    );
+}
+
+function hold(s: Session): () => void {
+  s.busy++;
+  if (s.idle) clearTimeout(s.idle);
+  s.idle = undefined;
+  s.socket?.ref();
+  const releaseBastion = s.bastion ? hold(s.bastion) : undefined;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    releaseBastion?.();
+    if (--s.busy > 0 || s.dead) return;
+    // Idle: the session must not keep the process alive, and is closed after a while.
+    s.socket?.unref();
+    s.idle = setTimeout(() => end(s), IDLE_MS);
+    s.idle.unref();
+  };
+}
+
+/** Replaces every secret, and every long line of one (a key's base64 lines), with `***`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  const pieces = secrets
+    .flatMap((s) => [s, ...s.split(/\r?\n/).filter((l) => l.trim().length >= 8)])
+    .filter((p) => p.length > 0)
+    .sort((a, b) => b.length - a.length);
+  for (const p of pieces) out = out.split(p).join("***");
+  return out;
+}
+
+/** A low-level error with its message redacted, safe to chain as `cause`. */
+function safeCause(e: unknown, secrets: readonly string[]): Error {
+  const src = e as { message?: unknown; code?: unknown; level?: unknown };
+  const c = new Error(redact(String(src?.message ?? e), secrets)) as Error &
+    Record<string, unknown>;
+  if (src?.code !== undefined) c.code = src.code;
+  if (src?.level !== undefined) c.level = src.level;
+  c.stack = `${c.name}: ${c.message}`;
+  return c;
+}
+
+/** Why one dial failed, and whether another dial may help. */
+interface DialFailure {
+  code: ImsErrorCode;
+  message: string;
+  retry: boolean;
+  cause?: unknown;
+}
+
+function isDialFailure(e: unknown): e is DialFailure {
+  return typeof e === "object" && e !== null && "retry" in e && "code" in e;
+}
+
+function hostKeyFailure(c: Conn, label: string, presented: Buffer, v: Rejection): DialFailure {
+  const type = blobType(presented) ?? "ssh-?";
+  const line = keyLine({ type, blob: presented });
+  const fp = fingerprint(presented);
+  const pin = `set connection.hostKey to "${line}" or add the line "${knownHostName(c.host, c.port)} ${line}" to connection.knownHosts`;
+  const file = type.startsWith("ecdsa") ? "ecdsa" : type === "ssh-dss" ? "dsa" : type.slice(4);
+  const check = `compare with \`ssh-keygen -lf /etc/ssh/ssh_host_${file}_key.pub\` run on the DAS host`;
+  let message = "";
+  if (v.reason === "unknown")
+    message = `the host key of ${label} is not known: it presented ${type} ${fp}. If that is the DAS host's key (${check}), ${pin}; connection.insecureIgnoreHostKey: true skips the check (not recommended)`;
+  else if (v.reason === "revoked")
+    message = `${label} presented ${type} ${fp}, a key connection.knownHosts marks @revoked: refusing it`;
+  else if (v.reason === "changed")
+    message = `the host key of ${label} has CHANGED: it presented ${type} ${fp}, but the pinned key is ${v.expected.map((k) => `${k.type} ${fingerprint(k.blob)}`).join(", ")}. Someone may be intercepting the connection, or the host was reinstalled; only if the change is expected (${check}), ${pin}`;
+  return { code: "SSH_HOST_KEY", message, retry: false };
+}
+
+function authMethods(c: Conn, agent: string | undefined): string[] {
+  const m: string[] = [];
+  if (c.privateKey) m.push("publickey (connection.privateKey)");
+  if (agent)
+    m.push(c.agentSocketPath ? "agent (connection.agentSocketPath)" : "agent (SSH_AUTH_SOCK)");
+  if (c.password) m.push("password (connection.password)");
+  return m;
+}
+
+/** The private key, checked before any dial: a wrong passphrase is not a network problem. */
+function readKey(c: Conn, label: string): DialFailure | undefined {
+  if (!c.privateKey) return undefined;
+  const parsed = utils.parseKey(c.privateKey, c.privateKeyPassword);
+  if (!(parsed instanceof Error)) return undefined;
+  const secrets = secretValues(c);
+  const encrypted = /encrypted|passphrase|decrypt/i.test(parsed.message);
+  const message = c.privateKeyPassword
+    ? encrypted
+      ? `connection.privateKeyPassword does not decrypt connection.privateKey (for ${label}): check the passphrase`
+      : `connection.privateKey (for ${label}) cannot be read: ${redact(parsed.message, secrets)}; give an OpenSSH, PEM or PuTTY private key`
+    : encrypted
+      ? `connection.privateKey (for ${label}) is encrypted: set connection.privateKeyPassword to its passphrase`
+      : `connection.privateKey (for ${label}) cannot be read: ${redact(parsed.message, secrets)}; give an OpenSSH, PEM or PuTTY private key`;
+  return { code: "SSH_AUTH", message, retry: false, cause: safeCause(parsed, secrets) };
+}
+
+function socketFailure(c: Conn, label: string, e: NodeJS.ErrnoException): DialFailure {
+  const secrets = secretValues(c);
+  const cause = safeCause(e, secrets);
+  const reason = (e as { reason?: unknown }).reason;
+  if (e.code === "ECONNREFUSED" || (reason === 2 && /refused/i.test(e.message)))
+    return {
+      code: "CONNECTION_REFUSED",
+      message: `${label} refused the connection: is sshd running on the DAS host and listening on port ${c.port}? Check connection.host and connection.port`,
+      retry: true,
+      cause,
+    };
+  if (e.code === "ENOTFOUND" || e.code === "EAI_AGAIN")
+    return {
+      code: "SSH_ERROR",
+      message: `the DAS host name ${JSON.stringify(c.host)} does not resolve (${e.code}): check connection.host`,
+      retry: e.code === "EAI_AGAIN",
+      cause,
+    };
+  if (e.code === "ENETUNREACH" || e.code === "EHOSTUNREACH")
+    return {
+      code: "SSH_ERROR",
+      message: `${label} is unreachable from here (${e.code}: no route to it): check connection.host, or reach it through a bastion with connection.proxy`,
+      retry: true,
+      cause,
+    };
+  return {
+    code: "SSH_ERROR",
+    message: `the SSH connection to ${label} failed: ${redact(e.message, secrets)}`,
+    retry: true,
+    cause,
+  };
+}
+
+/** One TCP (or tunnelled) connection and SSH handshake, bounded by `perDialTimeout`. */
+function dialOnce(
+  c: Conn,
+  key: string,
+  label: string,
+  bastion: Session | undefined,
+): Promise<Session> {
+  const agent = c.agentSocketPath ?? process.env.SSH_AUTH_SOCK;
+  const secrets = secretValues(c);
+  const timeoutMs = c.perDialTimeout * 1000;
+  return new Promise<Session>((resolve, reject) => {
+    const client = new Client();
+    let socket: Socket | undefined;
+    let stream: Duplex | undefined;
+    let settled = false;
+    let verdict: { presented: Buffer; v: Rejection } | undefined;
+    let phase: "connect" | "handshake" = "connect";
+    const fail = (f: DialFailure) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      client.removeAllListeners("ready");
+      client.end();
+      socket?.destroy();
+      stream?.destroy();
+      reject(f);
+    };
+    const timer = setTimeout(
+      () =>
+        fail({
+          code: "CONNECT_TIMEOUT",
+          message:
+            phase === "connect"
+              ? `no answer from ${label} within ${c.perDialTimeout} s`
+              : `${label} accepted the connection but the SSH handshake did not finish within ${c.perDialTimeout} s`,
+          retry: true,
+        }),
+      timeoutMs,
+    );
+    client.on("error", (e: Error & { level?: string }) => {
+      if (verdict) return fail(hostKeyFailure(c, label, verdict.presented, verdict.v));
+      if (e.level === "client-authentication")
+        return fail({
+          code: "SSH_AUTH",
+          message: `${label} refused every credential tried (${authMethods(c, agent).join(", ") || "none given: set connection.privateKey, connection.password or connection.agentSocketPath"}): check connection.user and the credentials; a key's public half must be in the user's authorized_keys on the DAS host`,
+          retry: false,
+          cause: safeCause(e, secrets),
+        });
+      if (e.level === "agent")
+        return fail({
+          code: "SSH_AUTH",
+          message: `the ssh agent at ${agent} could not be used for ${label}: ${redact(e.message, secrets)}`,
+          retry: false,
+          cause: safeCause(e, secrets),
+        });
+      fail(socketFailure(c, label, e as NodeJS.ErrnoException));
+    });
+    client.on("close", () =>
+      fail(
+        verdict
+          ? hostKeyFailure(c, label, verdict.presented, verdict.v)
+          : {
+              code: "SSH_ERROR",
+              message: `${label} closed the connection during the SSH handshake: is it an SSH server, and does it allow connection.user?`,
+              retry: true,
+            },
+      ),
+    );
+    client.on("keyboard-interactive", (_n, _i, _l, prompts, finish) =>
+      finish(prompts.map(() => c.password ?? "")),
+    );
+    client.once("ready", () => {
+      if (settled) return client.end();
+      settled = true;
+      clearTimeout(timer);
+      const r = registry();
+      const s: Session = {
+        key,
+        conn: c,
+        label,
+        client,
+        socket,
+        bastion,
+        serial: ++r.opened,
+        dead: false,
+        busy: 0,
+      };
+      client.removeAllListeners("close");
+      client.removeAllListeners("error");
+      // After the handshake an error or a close means the session is gone: the next request
+      // dials again.
+      client.on("error", () => end(s));
+      client.on("close", () => end(s));
+      resolve(s);
+    });
+
+    const pinned = trustedKeys(c, c.host, c.port).keys;
+    const config: ConnectConfig = {
+      username: c.user,
+      readyTimeout: 0,
+      keepaliveInterval: 0,
+      authHandler: [
+        ...(c.privateKey ? ["publickey"] : []),
+        ...(agent ? ["agent"] : []),
+        ...(c.password ? ["password", "keyboard-interactive"] : []),
+      ] as never,
+      tryKeyboard: c.password !== undefined,
+      algorithms: { serverHostKey: hostKeyAlgorithms(pinned) as never },
+      hostVerifier: (presented: Buffer) => {
+        const v = verifyHostKey(presented, c, c.host, c.port);
+        if (v.ok) return true;
+        verdict = { presented: Buffer.from(presented), v };
+        return false;
+      },
+    };
+    if (c.privateKey) config.privateKey = c.privateKey;
+    if (c.privateKeyPassword) config.passphrase = c.privateKeyPassword;
+    if (c.password) config.password = c.password;
+    if (agent) config.agent = agent;
+
+    const start = (sock: Duplex) => {
+      if (settled) return sock.destroy();
+      phase = "handshake";
+      try {
+        client.connect({ ...config, sock: sock as never });
+      } catch (e) {
+        fail({
+          code: "SSH_AUTH",
+          message: `the SSH client refused the settings for ${label}: ${redact(String((e as Error).message), secrets)}`,
+          retry: false,
+          cause: safeCause(e, secrets),
+        });
+      }
+    };
+    if (bastion) {
+      const release = hold(bastion);
+      bastion.client.forwardOut("127.0.0.1", 0, c.host, c.port, (err, ch) => {
+        release();
+        if (err) return fail(socketFailure(c, label, err as NodeJS.ErrnoException));
+        stream = ch;
+        start(ch);
+      });
+    } else {
+      socket = tcpConnect({ host: c.host, port: c.port });
+      socket.once("error", (e: NodeJS.ErrnoException) => fail(socketFailure(c, label, e)));
+      socket.once("connect", () => start(socket as Socket));
+    }
+  });
+}
+
+function keyOf(c: Conn): string {
+  return createHash("sha256").update(JSON.stringify(c)).digest("hex");
+}
+
+/** Dials until a session is up or `dialErrorLimit` dials failed. */
+async function open(c: Conn, key: string): Promise<Session> {
+  const label = connectionLabel(c);
+  const bad = readKey(c, label);
+  if (bad) throw new ImsError(bad.code, bad.message, { cause: bad.cause });
+  let last: DialFailure | undefined;
+  for (let dial = 1; dial <= c.dialErrorLimit; dial++) {
+    if (dial > 1) await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** (dial - 2), 5000)));
+    try {
+      const bastion = c.proxy ? await acquire(c.proxy) : undefined;
+      return await dialOnce(c, key, label, bastion);
+    } catch (e) {
+      if (!isDialFailure(e)) throw e;
+      last = e;
+      if (!e.retry) break;
+    }
+  }
+  const f = last as DialFailure;
+  const dials =
+    f.retry && c.dialErrorLimit > 1
+      ? ` (after ${c.dialErrorLimit} dials of at most ${c.perDialTimeout} s: connection.dialErrorLimit, connection.perDialTimeout)`
+      : f.code === "CONNECT_TIMEOUT"
+        ? ` (connection.perDialTimeout ${c.perDialTimeout}, connection.dialErrorLimit ${c.dialErrorLimit})`
+        : "";
+  throw new ImsError(f.code, `${f.message}${dials}`, f.cause ? { cause: f.cause } : undefined);
+}
+
+/** The live session of a connection: the shared one, or a new one when there is none or it died. */
+async function acquire(c: Conn): Promise<Session> {
+  const r = registry();
+  const key = keyOf(c);
+  const cur = r.sessions.get(key);
+  if (cur) {
+    const s = await cur.catch(() => undefined);
+    if (s && !s.dead) return s;
+    if (r.sessions.get(key) !== cur) return acquire(c);
+  }
+  const p = open(c, key);
+  r.sessions.set(key, p);
+  p.catch(() => r.sessions.get(key) === p && r.sessions.delete(key));
+  return p;
+}
+
+function execOnce(s: Session, command: string, opts: ExecOptions): Promise<ExecResult> {
+  const timeoutMs = opts.timeoutMs ?? EXEC_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    s.client.exec(command, (err: Error | undefined, ch: ClientChannel) => {
+      if (err) return reject(Object.assign(err, { notStarted: true }));
+      const out: Buffer[] = [];
+      const errOut: Buffer[] = [];
+      let code: number | null = null;
+      let signal: string | undefined;
+      const timer = setTimeout(() => {
+        ch.signal("KILL");
+        ch.close();
+        reject(
+          new ImsError(
+            "SSH_ERROR",
+            `a command on ${s.label} did not finish within ${timeoutMs} ms; it was sent SIGKILL`,
+          ),
+        );
+      }, timeoutMs);
+      ch.on("data", (d: Buffer) => out.push(d));
+      ch.stderr.on("data", (d: Buffer) => errOut.push(d));
+      ch.on("exit", (c: number | null, sig?: string) => {
+        code = typeof c === "number" ? c : null;
+        if (sig) signal = sig;
+      });
+      ch.on("close", () => {
+        clearTimeout(timer);
+        if (code === null && signal === undefined && s.dead)
+          return reject(
+            new ImsError(
+              "SSH_ERROR",
+              `the SSH session to ${s.label} ended while a command ran: its outcome is unknown`,
+            ),
+          );
+        resolve({
+          code,
+          ...(signal ? { signal } : {}),
+          stdout: Buffer.concat(out),
+          stderr: Buffer.concat(errOut),
+        });
+      });
+      ch.end(opts.stdin);
+    });
+  });
+}
+
+function openSftp(s: Session): Promise<SFTPWrapper> {
+  if (!s.sftp) {
+    s.sftp = new Promise<SFTPWrapper>((resolve, reject) =>
+      s.client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp))),
+    );
+    s.sftp.then(
+      (sftp) => sftp.on("close", () => (s.sftp = undefined)),
+      () => (s.sftp = undefined),
+    );
+  }
+  return s.sftp;
+}
+
+/**
+ * The DAS host of a connection. All callers in this process share one SSH session per
+ * connection (and one per bastion); it is dialed on first use, dialed again once when a request
+ * finds it dead, no longer keeps the process alive when idle, is closed after a minute without
+ * requests and when the process exits. Fails like the dial: `SSH_HOST_KEY`, `SSH_AUTH`,
+ * `CONNECTION_REFUSED`, `CONNECT_TIMEOUT`, `SSH_ERROR`, or `INVALID_INPUT` for a connection
+ * {@link connectionFailures} rejects. No message holds a credential.
+ */
+export async function remoteHost(connection: DasConnection): Promise<RemoteHost> {
+  const failures = connectionFailures(connection);
+  if (failures.length)
+    throw new ImsError("INVALID_INPUT", failures.map((f) => f.reason).join("; "));
+  const c = normalizeConnection(connection);
+  const label = connectionLabel(c);
+  await acquire(c);
+
+  // A request that finds the session dead, or whose channel could not be opened because it just
+  // died, runs once more on a new session; one already started is never repeated.
+  async function withSession<T>(fn: (s: Session) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const s = await acquire(c);
+      const release = hold(s);
+      try {
+        return await fn(s);
+      } catch (e) {
+        const unsent = (e as { notStarted?: boolean }).notStarted === true;
+        if (unsent) end(s);
+        if (!unsent || attempt > 1)
+          throw unsent
+            ? new ImsError(
+                "SSH_ERROR",
+                `the SSH session to ${label} failed: ${redact((e as Error).message, secretValues(c))}`,
+                { cause: safeCause(e, secretValues(c)) },
+              )
+            : e;
+      } finally {
+        release();
+      }
+    }
+  }
+
+  const run = (command: string, opts: ExecOptions = {}) =>
+    withSession((s) => execOnce(s, command, opts));
+  const argvCheck = (argv: readonly string[]) => {
+    if (argv.length === 0 || argv.some((a) => typeof a !== "string" || a.includes("\0")))
+      throw new ImsError(
+        "INVALID_INPUT",
+        "a remote command needs a non-empty argv of strings without NUL characters",
+      );
+  };
+  let fs: RemoteFs | undefined;
+  return {
+    label,
+    exec(argv, opts) {
+      argvCheck(argv);
+      return run(shellCommand(argv), opts);
+    },
+    script(sh, args, opts) {
+      const argv = ["sh", "-c", sh, "--", ...args];
+      argvCheck(argv);
+      return run(shellCommand(argv), opts);
+    },
+    async sftp() {
+      await withSession(async (s) => {
+        try {
+          await openSftp(s);
+        } catch (e) {
+          throw new ImsError(
+            "SSH_ERROR",
+            `${label} has no SFTP subsystem (${redact((e as Error).message, secretValues(c))}): enable "Subsystem sftp internal-sftp" in the DAS host's sshd_config`,
+          );
+        }
+      });
+      fs ??= remoteFs({
+        get: () =>
+          withSession(async (s) => ({
+            sftp: await openSftp(s),
+            hold: () => hold(s),
+            kill: () => end(s),
+          })),
+        timeoutMs: SFTP_TIMEOUT_MS,
+      });
+      return fs;
+    },
+  };
+}

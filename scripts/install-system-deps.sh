@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need when they are missing and this runs as root with
 # apt-get: the network lab (iproute2, nftables, arp-scan, fping) and libvirt connections (virsh
-# from libvirt-clients, ssh and sshd, libvirtd with its QEMU driver). Run by `npm test` before
+# from libvirt-clients, ssh and sshd, libvirtd with its QEMU driver; the remote DAS host's sshd
+# and, for its password user, openssl). Run by `npm test` before
 # every run, so a machine that has them pays one dpkg-query (a few ms); the demo asks for
 # libvirt-clients only (`install-system-deps.sh libvirt-clients`). Java and Maven serve the real
 # GlassFish and the conformance tests. Never fails: where it cannot
 # install, the tests that need a missing package skip, and test/preflight.ts says which.
 set -uo pipefail
-packages=(iproute2 nftables arp-scan fping libvirt-clients openssh-client openssh-server
+packages=(iproute2 nftables arp-scan fping libvirt-clients openssh-client openssh-server openssl
   libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 openjdk-17-jdk-headless maven)
 [ $# -eq 0 ] || packages=("$@")
 

@@ -2,6 +2,7 @@
 // why (each skipping file repeats its own reason). It reads the same checks the test files use.
 import { spawnSync } from "child_process";
 import { existsSync } from "fs";
+import { dasHostUnavailable } from "./lab/das-host";
 import { labUnavailable } from "./lab/lab";
 import { libvirtdUnavailable } from "./lab/libvirtd";
 import { yamlHostUnavailable } from "./e2e/plugin-setup";
@@ -32,6 +33,8 @@ export function skips(): string[] {
   else if (!existsSync("/usr/sbin/sshd") || process.getuid?.() !== 0)
     out.push("libvirt connections over ssh to a test sshd: need root and openssh-server");
   if (lab) out.push(`network lab tests (MAC discovery, remote libvirt): ${lab}`);
+  const dasHost = lab ? undefined : dasHostUnavailable();
+  if (lab ?? dasHost) out.push(`remote DAS host over SSH (sshd in a namespace): ${lab ?? dasHost}`);
   if (libvirtd)
     out.push(
       `real libvirtd tests: ${libvirtd}${libvirtd.includes("not installed") ? " (npm test installs it when run as root)" : ""}`,

@@ -74,6 +74,11 @@ const IDLE_MS = 60_000;
 /** One SFTP request's time bound. */
 const SFTP_TIMEOUT_MS = 120_000;
 const EXEC_TIMEOUT_MS = 600_000;
+/**
+ * Commands running at once on one session. OpenSSH allows 10 channels per connection by default
+ * (`MaxSessions`); the SFTP channel takes one, and one is left spare. Further commands wait.
+ */
+const MAX_EXEC_CHANNELS = 8;
 
 interface Session {
   readonly key: string;
@@ -89,6 +94,9 @@ interface Session {
   busy: number;
   idle?: NodeJS.Timeout;
   sftp?: Promise<SFTPWrapper>;
+  /** Commands running now, and those waiting for a channel. */
+  channels: number;
+  waiting: Array<() => void>;
 }
 
 interface Registry {
@@ -357,6 +365,8 @@ function dialOnce(
         serial: ++r.opened,
         dead: false,
         busy: 0,
+        channels: 0,
+        waiting: [],
       };
       client.removeAllListeners("close");
       client.removeAllListeners("error");
@@ -468,7 +478,18 @@ async function acquire(c: Conn): Promise<Session> {
   return p;
 }
 
-function execOnce(s: Session, command: string, opts: ExecOptions): Promise<ExecResult> {
+async function execOnce(s: Session, command: string, opts: ExecOptions): Promise<ExecResult> {
+  if (s.channels >= MAX_EXEC_CHANNELS) await new Promise<void>((r) => s.waiting.push(r));
+  s.channels++;
+  try {
+    return await execChannel(s, command, opts);
+  } finally {
+    s.channels--;
+    s.waiting.shift()?.();
+  }
+}
+
+function execChannel(s: Session, command: string, opts: ExecOptions): Promise<ExecResult> {
   const timeoutMs = opts.timeoutMs ?? EXEC_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     s.client.exec(command, (err: Error | undefined, ch: ClientChannel) => {

@@ -197,10 +197,11 @@ async function posixCode(
     );
     if (exists) return "EEXIST";
   }
-  const vfs = await call<{ flag: number }>((cb) =>
+  // ssh2 names the field f_flag; it is a number or a bigint depending on its options.
+  const vfs = await call<{ f_flag: number | bigint }>((cb) =>
     sftp.ext_openssh_statvfs(parentOf(path), cb as never),
   ).catch(() => undefined);
-  return vfs && (vfs.flag & ST_RDONLY) !== 0 ? "EROFS" : "EIO";
+  return vfs && (Number(vfs.f_flag) & ST_RDONLY) !== 0 ? "EROFS" : "EIO";
 }
 
 /** A {@link RemoteFs} over the session's SFTP channel. */

@@ -1,7 +1,7 @@
 // Runs a piece of test code against provider/remote inside the lab's CI namespace and prints its
 // outcome as JSON on the last line:
 //   ip netns exec <ci> node test/lab/run-remote.js < {"code": "...", "vars": {...}}
-// `code` is the body of an async function of (remote, vars): remote is dist/provider/remote/
+// `code` is the body of an async function of (remote, vars, require): remote is dist/provider/remote/
 // session. The process must end by itself (an idle session must not keep it alive).
 // It refuses to run in the machine's own network namespace (see guard.js).
 const path = require("path");
@@ -14,7 +14,7 @@ process.stdin.on("data", (d) => (input += d));
 process.stdin.on("end", () => {
   const { code, vars } = JSON.parse(input);
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
-  new AsyncFunction("remote", "vars", code)(remote, vars).then(
+  new AsyncFunction("remote", "vars", "require", code)(remote, vars, require).then(
     (value) => console.log(JSON.stringify({ value: value === undefined ? null : value })),
     (e) =>
       console.log(

@@ -26,6 +26,7 @@ import {
 } from "./host-key";
 import { shellCommand } from "./quote";
 import { remoteFs, type RemoteFs } from "./sftp";
+import { fitsShell, RemoteShell, SHELL_LOOP, type ShellStream } from "./shell";
 
 export type { RemoteFs, RemoteFsError, RemoteHandle, RemoteStats, OpenFlags } from "./sftp";
 
@@ -94,6 +95,8 @@ interface Session {
   busy: number;
   idle?: NodeJS.Timeout;
   sftp?: Promise<SFTPWrapper>;
+  /** The long-lived shell that runs short scripts (see shell.ts). */
+  shell?: Promise<RemoteShell>;
   /** Commands running now, and those waiting for a channel. */
   channels: number;
   waiting: Array<() => void>;
@@ -535,6 +538,31 @@ function execChannel(s: Session, command: string, opts: ExecOptions): Promise<Ex
   });
 }
 
+/** The session's shell for short scripts, opened on first use and again once it died. */
+function openShell(s: Session): Promise<RemoteShell> {
+  const cur = s.shell;
+  if (cur) {
+    return cur.then((sh) => (sh.dead ? ((s.shell = undefined), openShell(s)) : sh));
+  }
+  const lost = (why: "closed" | "timeout", ms: number) =>
+    new ImsError(
+      "SSH_ERROR",
+      why === "timeout"
+        ? `a command on ${s.label} did not finish within ${ms} ms; its shell was closed`
+        : `the SSH session to ${s.label} ended while a command ran: its outcome is unknown`,
+    );
+  const p = new Promise<RemoteShell>((resolve, reject) =>
+    s.client.exec(shellCommand(["sh", "-c", SHELL_LOOP]), (err, ch) =>
+      err
+        ? reject(Object.assign(err, { notStarted: true }))
+        : resolve(new RemoteShell(ch as unknown as ShellStream, lost)),
+    ),
+  );
+  s.shell = p;
+  p.catch(() => s.shell === p && (s.shell = undefined));
+  return p;
+}
+
 function openSftp(s: Session): Promise<SFTPWrapper> {
   if (!s.sftp) {
     s.sftp = new Promise<SFTPWrapper>((resolve, reject) =>
@@ -608,6 +636,11 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
     script(sh, args, opts) {
       const argv = ["sh", "-c", sh, "--", ...args];
       argvCheck(argv);
+      // One-line scripts without input run in the session's shell: one round trip, no channel.
+      if (opts?.stdin === undefined && fitsShell(sh, args)) {
+        const timeoutMs = opts?.timeoutMs ?? EXEC_TIMEOUT_MS;
+        return withSession(async (s) => (await openShell(s)).run(sh, args, timeoutMs));
+      }
       return run(shellCommand(argv), opts);
     },
     async sftp() {

@@ -119,7 +119,10 @@ export interface HostProcess {
 
 /** The process table of one host, for DAS detection. */
 export interface ProcessEffects {
-  /** Every process of the host that can be seen, or undefined where there is no `/proc`. */
+  /**
+   * The processes of the host that can be seen (a host may leave out those whose command line
+   * names no domain directory: they cannot be the DAS), or undefined where there is no `/proc`.
+   */
   list(): Promise<HostProcess[] | undefined>;
   /** A process's working directory, or undefined when it cannot be read. */
   cwd(pid: number): Promise<string | undefined>;

@@ -109,11 +109,13 @@ function sentence(doc: string): string {
 }
 
 function schemaType(type: FieldType): Record<string, unknown> {
+  if (type === "connection") return { $ref: "#/types/glassfish-ims:index:Connection" };
   return type === "string[]" ? { type: "array", items: { type: "string" } } : { type };
 }
 
 function inSchema(f: FieldDoc): boolean {
-  return (f.exposure ?? "argument") !== "internal";
+  const exposure = f.exposure ?? "argument";
+  return exposure !== "internal" && exposure !== "dynamic";
 }
 
 function fieldProperty(f: FieldDoc, asInput: boolean): Record<string, unknown> {

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  connectionOf,
+  type DasConnectionArgs,
   asParent,
   brand,
   parentInProgram,
@@ -8,6 +10,7 @@ import {
   type ParentRef,
 } from "./brand";
 import type { ServerPool } from "./serverPool";
+import { withSecretOutputs } from "./secrets";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
 
 /** Inputs of a {@link Machine}. Give exactly one way to reach it: localhost, `ip` or `mac`. */
@@ -85,6 +88,8 @@ export interface MachineArgs extends GlassFishArgs {
 export class Machine extends pulumi.dynamic.Resource {
   /** Path of the domain.xml. */
   declare readonly domainXml: pulumi.Output<string>;
+  /** The DAS host that holds the domain.xml, if it is not this machine. Secret. */
+  declare readonly connection: pulumi.Output<DasConnectionArgs | undefined>;
   /** IMS name of the virtualization, when the pool was given as a resource. */
   declare readonly virtualization: pulumi.Output<string | undefined>;
   /** IMS name of the pool. */
@@ -152,6 +157,7 @@ export class Machine extends pulumi.dynamic.Resource {
           allowUriCommand: args.allowUriCommand,
           adopt: args.adopt,
           allowUnsupportedGlassFish: args.allowUnsupportedGlassFish,
+          connection: connectionOf(args, pool),
           parentInProgram: parentInProgram(pool, opts),
         }),
         ipAddress: undefined,
@@ -166,7 +172,7 @@ export class Machine extends pulumi.dynamic.Resource {
         connectionError: undefined,
         ...COMMON_OUTPUTS,
       },
-      opts,
+      withSecretOutputs(opts, ["connection"]),
       MODULE,
       "Machine",
     );

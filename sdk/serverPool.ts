@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  connectionOf,
+  type DasConnectionArgs,
   asParent,
   brand,
   parentInProgram,
@@ -7,6 +9,7 @@ import {
   type GlassFishArgs,
   type ParentRef,
 } from "./brand";
+import { withSecretOutputs } from "./secrets";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
 import type { Virtualization } from "./virtualization";
 
@@ -43,6 +46,8 @@ export interface ServerPoolArgs extends GlassFishArgs {
 export class ServerPool extends pulumi.dynamic.Resource {
   /** Path of the domain.xml. */
   declare readonly domainXml: pulumi.Output<string>;
+  /** The DAS host that holds the domain.xml, if it is not this machine. Secret. */
+  declare readonly connection: pulumi.Output<DasConnectionArgs | undefined>;
   /** IMS name of the virtualization. */
   declare readonly virtualization: pulumi.Output<string>;
   /** IMS name of the pool. */
@@ -84,6 +89,7 @@ export class ServerPool extends pulumi.dynamic.Resource {
         ...setOnly({
           adopt: args.adopt,
           allowUnsupportedGlassFish: args.allowUnsupportedGlassFish,
+          connection: connectionOf(args, parent),
           parentInProgram: parentInProgram(parent, opts),
         }),
         dasAddress: undefined,
@@ -91,7 +97,7 @@ export class ServerPool extends pulumi.dynamic.Resource {
         dasResolution: undefined,
         ...COMMON_OUTPUTS,
       },
-      opts,
+      withSecretOutputs(opts, ["connection"]),
       MODULE,
       "ServerPool",
     );

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  connectionOf,
+  type DasConnectionArgs,
   asParent,
   brand,
   parentInProgram,
@@ -9,6 +11,7 @@ import {
 } from "./brand";
 import type { Machine } from "./machine";
 import type { ServerPool } from "./serverPool";
+import { withSecretOutputs } from "./secrets";
 import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
 
 /** The unix account IMS uses on the machines; what both user resources write. */
@@ -54,6 +57,8 @@ export interface MachineUserArgs extends UserArgs {
 abstract class UserResource extends pulumi.dynamic.Resource {
   /** Path of the domain.xml. */
   declare readonly domainXml: pulumi.Output<string>;
+  /** The DAS host that holds the domain.xml, if it is not this machine. Secret. */
+  declare readonly connection: pulumi.Output<DasConnectionArgs | undefined>;
   /** Unix user name. */
   declare readonly name: pulumi.Output<string>;
   /** Unix user id. */
@@ -105,9 +110,12 @@ export class PoolUser extends UserResource {
         virtualization: pool?.virtualization,
         serverPool: pool ? pool.name : args.serverPool,
         ...userProps(args, name),
-        ...setOnly({ parentInProgram: parentInProgram(pool, opts) }),
+        ...setOnly({
+          connection: connectionOf(args, pool),
+          parentInProgram: parentInProgram(pool, opts),
+        }),
       },
-      opts,
+      withSecretOutputs(opts, ["connection"]),
       MODULE,
       "PoolUser",
     );
@@ -142,9 +150,12 @@ export class MachineUser extends UserResource {
         serverPool: machine ? machine.serverPool : args.serverPool,
         machine: machine ? machine.name : args.machine,
         ...userProps(args, name),
-        ...setOnly({ parentInProgram: parentInProgram(machine, opts) }),
+        ...setOnly({
+          connection: connectionOf(args, machine),
+          parentInProgram: parentInProgram(machine, opts),
+        }),
       },
-      opts,
+      withSecretOutputs(opts, ["connection"]),
       MODULE,
       "MachineUser",
     );

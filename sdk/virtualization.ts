@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { brand, type GlassFishArgs } from "./brand";
+import { brand, connectionOf, type DasConnectionArgs, type GlassFishArgs } from "./brand";
 import { withSecretOutputs } from "./secrets";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
 
 /** The emulator presets of a virtualization (see the README's table). */
 export type Emulator = "kvm" | "qemu" | "xen" | "test";
@@ -69,6 +69,8 @@ export class Virtualization extends pulumi.dynamic.Resource {
   declare readonly templateCacheSize: pulumi.Output<number | undefined>;
   /** The template cache refresh rate as set, if it was. */
   declare readonly templateCacheRefreshRate: pulumi.Output<number | undefined>;
+  /** The DAS host that holds the domain.xml, if it is not this machine. Secret. */
+  declare readonly connection: pulumi.Output<DasConnectionArgs | undefined>;
   /** The emulator path GlassFish will use ("" for `test`). */
   declare readonly effectiveEmulatorPath: pulumi.Output<string>;
   /** The connection-string template GlassFish will use. Secret: it may carry credentials. */
@@ -90,12 +92,13 @@ export class Virtualization extends pulumi.dynamic.Resource {
       {
         ...args,
         name: args.name ?? name,
+        ...setOnly({ connection: connectionOf(args) }),
         effectiveEmulatorPath: undefined,
         effectiveConnectionString: undefined,
         ...COMMON_OUTPUTS,
       },
       // The template may carry credentials, and refresh reads it from the file: always secret.
-      withSecretOutputs(opts, ["connectionString", "effectiveConnectionString"]),
+      withSecretOutputs(opts, ["connectionString", "effectiveConnectionString", "connection"]),
       MODULE,
       "Virtualization",
     );

@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as path from "path";
 import { assertImsSupported } from "../domain/glassfish";
 import { domainPath, editDomain, type Edit, type EditOutcome } from "../store/store";
+import { dasIdentity, domainAt, type Located } from "./das-host";
 import { getAttributes } from "../domain/attrs";
 import { childElements, serializeElement, type XmlElement } from "../domain/xml";
 import { isUnknown } from "./rules";
@@ -41,11 +42,17 @@ export function diffInputs(
   chain: readonly string[] = [],
 ): DiffResult {
   const changed = changedKeys(keys, olds, news, chain);
-  const replaces = changed.filter((k) => replaceOn.includes(k));
+  // Another DAS host is another file: the element is made there anew (new credentials for the
+  // same host only update the state).
+  const moved = (k: string) =>
+    k === "connection" && dasIdentity(olds.connection) !== dasIdentity(news.connection);
+  const replaces = changed.filter((k) => replaceOn.includes(k) || moved(k));
   const collides =
     replaces.length > 0 &&
     !isUnknown(news.domainXml) &&
     !isUnknown(news.name) &&
+    !isUnknown(news.connection) &&
+    dasIdentity(olds.connection) === dasIdentity(news.connection) &&
     domainPath(String(olds.domainXml)) === domainPath(String(news.domainXml)) &&
     olds.name === news.name;
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: collides };
@@ -201,10 +208,10 @@ export function normalizeInputs(
  * configuration out is always safe.
  */
 export function editIms<T>(
-  i: { domainXml: string; allowUnsupportedGlassFish?: boolean },
+  i: Located & { allowUnsupportedGlassFish?: boolean },
   edit: Edit<T>,
 ): Promise<EditOutcome<T>> {
-  return editDomain(i.domainXml, (doc) => {
+  return editDomain(domainAt(i), (doc) => {
     assertImsSupported(doc, i.domainXml, i.allowUnsupportedGlassFish === true);
     return edit(doc);
   });

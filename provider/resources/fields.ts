@@ -1,22 +1,25 @@
 // One declaration per field: each resource states its inputs once, in a field table, and its
 // diff keys, replace list, check rules and attribute mapping are derived here from that table
 // (the schema and the README tables too, see ../schema.ts).
+import type { DasConnection } from "../remote/connection";
 import { integerOrRaw, normalizeInputs, trimmed, type AttributeField } from "./common";
 import { booleanRule, isUnknown, runRules, type CheckFailure, type Rule } from "./rules";
 
 /** The kinds of value a field holds, as the package schema names them. */
-export type FieldType = "string" | "integer" | "boolean" | "string[]";
+export type FieldType = "string" | "integer" | "boolean" | "string[]" | "connection";
 
 /** The {@link FieldType} of a TypeScript value type (never when none fits). */
-export type TypeName<V> = [V] extends [boolean]
-  ? "boolean"
-  : [V] extends [number]
-    ? "integer"
-    : [V] extends [string]
-      ? "string"
-      : [V] extends [readonly string[]]
-        ? "string[]"
-        : never;
+export type TypeName<V> = [V] extends [DasConnection]
+  ? "connection"
+  : [V] extends [boolean]
+    ? "boolean"
+    : [V] extends [number]
+      ? "integer"
+      : [V] extends [string]
+        ? "string"
+        : [V] extends [readonly string[]]
+          ? "string[]"
+          : never;
 
 /** A field written as an attribute of the resource's element. */
 export interface AttributePlace {
@@ -59,9 +62,10 @@ export type Change = "replace" | "update" | "none";
 /**
  * Who gives the field. `argument`: the program (a member of the SDK's `Args`). `parent`: the SDK,
  * from the parent resource (an ancestor's name). `internal`: the SDK, for `check` only; neither
- * documented nor in the schema.
+ * documented nor in the schema. `dynamic`: the program in the dynamic mode (the plugin takes it
+ * as provider configuration), so not in the schema's resource inputs.
  */
-export type Exposure = "argument" | "parent" | "internal";
+export type Exposure = "argument" | "parent" | "internal" | "dynamic";
 
 /** One input of a resource, declared once. `T` is the resource's inputs, `V` the field's type. */
 export interface Field<T, V> {

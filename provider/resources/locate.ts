@@ -1,4 +1,5 @@
 import { getAttribute } from "../domain/attrs";
+import type { DasConnection } from "../remote/connection";
 import {
   describe,
   findMachine,
@@ -133,6 +134,8 @@ export interface ReadTarget {
   name: string;
   /** True when the state had neither: every value must come from the file. */
   fromId: boolean;
+  /** The DAS host, as the state records it (an ID alone names a file on this machine). */
+  connection?: DasConnection;
 }
 
 /**
@@ -141,12 +144,13 @@ export interface ReadTarget {
  */
 export function readTarget(
   id: string,
-  props: { domainXml?: string; name?: string },
+  props: { domainXml?: string; name?: string; connection?: DasConnection },
   kind: ParsedId["kind"],
   user = false,
 ): ReadTarget {
   if (props.domainXml !== undefined && props.name !== undefined) {
-    return { domainXml: props.domainXml, name: props.name, fromId: false };
+    const { domainXml, name, connection } = props;
+    return { domainXml, name, fromId: false, ...(connection ? { connection } : {}) };
   }
   const parsed = parseId(id);
   if (parsed.kind !== kind || parsed.user !== user) {

@@ -1,4 +1,6 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
+import type { DasConnection } from "../remote/connection";
+import { connectionField, domainAt, hostOf } from "./das-host";
 import {
   addMachine,
   describe,
@@ -94,6 +96,8 @@ export interface MachineInputs {
   adopt?: boolean;
   /** Write IMS configuration even into a domain stamped by a GlassFish without IMS. */
   allowUnsupportedGlassFish?: boolean;
+  /** The DAS host that holds domainXml; absent: this machine. */
+  connection?: DasConnection;
   /** Set by the SDK when the parent comes from the program (it may not be in the file at preview). */
   parentInProgram?: boolean;
 }
@@ -281,6 +285,7 @@ export const SPEC: ResourceSpec<MachineInputs, OutputsOnly<MachineOutputs, Machi
       exposure: "internal",
     },
     allowUnsupportedGlassFish: allowUnsupportedField(),
+    connection: connectionField(),
     parentInProgram: parentInProgramField(),
   },
   outputs: {
@@ -590,7 +595,7 @@ export async function read(
   virsh: VirshRunner = VIRSH,
 ): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
   const ref = readTarget(id, props, "machines");
-  const { doc } = await readDomain(ref.domainXml);
+  const { doc } = await readDomain(domainAt(ref));
   const l = findMachine(doc, ref.name);
   if (!l) return {};
   const old = !ref.fromId
@@ -618,7 +623,7 @@ export async function read(
 
 /** Removes the machine; refused while it holds a user or elements this stack does not manage. */
 export async function remove(_id: string, props: MachineOutputs): Promise<void> {
-  await editDomain(props.domainXml, (doc) => {
+  await editDomain(domainAt(props), (doc) => {
     const l = findMachine(doc, props.name);
     if (!l) return { value: undefined, changed: false };
     const known = TEXT_CHILDREN.map((t) => t.tag);
@@ -633,5 +638,5 @@ export async function remove(_id: string, props: MachineOutputs): Promise<void> 
     return { value: undefined, changed: true };
   });
   if (props.resolvedBy === "mac")
-    await setCachedIp(props.domainXml, props.serverPool, props.name, undefined);
+    await setCachedIp(props.domainXml, props.serverPool, props.name, undefined, hostOf(props));
 }

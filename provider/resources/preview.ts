@@ -1,4 +1,6 @@
 import { assertImsSupported } from "../domain/glassfish";
+import { connectionFailures, type DasConnection } from "../remote/connection";
+import { dasIdentity, domainAt } from "./das-host";
 import { domainPath, readDomain } from "../store/store";
 import type { XmlDocument } from "../domain/xml";
 import { isImsError } from "../errors";
@@ -56,13 +58,18 @@ export async function checkAgainstFile(
 ): Promise<CheckFailure[]> {
   const file = inputs.domainXml;
   if (typeof file !== "string" || isUnknown(file)) return [];
+  // The file is on the DAS host the connection names: read there once the connection is known
+  // and valid (its own rule reports it otherwise).
+  const connection = inputs.connection as DasConnection | undefined;
+  if (isUnknown(connection)) return [];
+  if (connection !== undefined && connectionFailures(connection).length > 0) return [];
   const fresh = olds.name === undefined || olds.domainXml === undefined;
   const d = fresh ? undefined : diffInputs(spec.keys, spec.replaceOn, olds, inputs, spec.chain);
   if (d && !d.changes) return [];
   const creating = d === undefined || d.replaces.length > 0;
   // The engine checks a replacement twice, the second time without olds (for fresh defaults):
   // the old element still holds the name then, so the first check notes that it is ours.
-  const key = `${spec.kind}\0${domainPath(file)}\0${String(inputs[spec.keyedBy ?? "name"])}`;
+  const key = `${spec.kind}\0${dasIdentity(connection)}\0${domainPath(file)}\0${String(inputs[spec.keyedBy ?? "name"])}`;
   const replacing = registry();
   if (d?.deleteBeforeReplace) replacing.add(key);
   // Used once: a later fresh check of the same name is a create like any other.
@@ -70,7 +77,7 @@ export async function checkAgainstFile(
   let doc: XmlDocument;
   let text: string;
   try {
-    ({ doc, text } = await readDomain(file));
+    ({ doc, text } = await readDomain(domainAt({ domainXml: file, connection })));
   } catch (e) {
     if (!isImsError(e)) throw e;
     return [{ property: "domainXml", reason: e.message }];

@@ -1,4 +1,6 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
+import type { DasConnection } from "../remote/connection";
+import { connectionField, domainAt } from "./das-host";
 import {
   addInNameOrder,
   describe,
@@ -58,6 +60,8 @@ export interface ServerPoolInputs {
   adopt?: boolean;
   /** Write IMS configuration even into a domain stamped by a GlassFish without IMS. */
   allowUnsupportedGlassFish?: boolean;
+  /** The DAS host that holds domainXml; absent: this machine. */
+  connection?: DasConnection;
   /** Set by the SDK when the parent comes from the program (it may not be in the file at preview). */
   parentInProgram?: boolean;
 }
@@ -135,6 +139,7 @@ export const SPEC: ResourceSpec<
     },
     adopt: adoptField("`<server-pool>`"),
     allowUnsupportedGlassFish: allowUnsupportedField(),
+    connection: connectionField(),
     parentInProgram: parentInProgramField(),
   },
   outputs: {
@@ -287,7 +292,7 @@ export async function read(
   fx: SweepEffects = SYSTEM,
 ): Promise<{ id?: string; props?: ServerPoolOutputs; inputs?: ServerPoolInputs }> {
   const ref = readTarget(id, props, "server-pool");
-  const { doc } = await readDomain(ref.domainXml);
+  const { doc } = await readDomain(domainAt(ref));
   const l = findPool(doc, ref.name);
   if (!l) return {};
   // From the ID alone, every value comes from the file (an empty start differs from all of them).
@@ -309,7 +314,7 @@ export async function read(
  * stack is deleted before its pool), since those are not this resource's to delete.
  */
 export async function remove(_id: string, props: ServerPoolOutputs): Promise<void> {
-  await editDomain(props.domainXml, (doc) => {
+  await editDomain(domainAt(props), (doc) => {
     const l = findPool(doc, props.name);
     if (!l) return { value: undefined, changed: false };
     const held = childElements(l.pool).filter(

@@ -1,4 +1,6 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
+import type { DasConnection } from "../remote/connection";
+import { connectionField, domainAt } from "./das-host";
 import { findMachine, findPool, poolPath, USER } from "../domain/ims";
 import { editDomain, readDomain } from "../store/store";
 import { appendChild, newElement, removeChild } from "../domain/tree";
@@ -45,6 +47,8 @@ export interface UserInputs {
   adopt?: boolean;
   /** Write IMS configuration even into a domain stamped by a GlassFish without IMS. */
   allowUnsupportedGlassFish?: boolean;
+  /** The DAS host that holds domainXml; absent: this machine. */
+  connection?: DasConnection;
   /** Set by the SDK when the parent comes from the program (it may not be in the file at preview). */
   parentInProgram?: boolean;
 }
@@ -125,6 +129,7 @@ function userFields(parent: string): FieldTable<Omit<PoolUserInputs, "serverPool
       doc: "take over a user that is already set instead of failing with ALREADY_EXISTS",
     },
     allowUnsupportedGlassFish: allowUnsupportedField(),
+    connection: connectionField(),
     parentInProgram: parentInProgramField(),
   };
 }
@@ -371,7 +376,7 @@ function makeProvider(k: UserKind) {
     let old: UserInputs = known
       ? (pick(props as UserInputs, keys.stored) as UserInputs)
       : { domainXml: ref.domainXml, [k.parentKey]: ref.name, name: "", userId: -1, groupId: -1 };
-    const { doc } = await readDomain(old.domainXml);
+    const { doc } = await readDomain(domainAt(old));
     const parent = k.findParent(doc, old);
     const user = parent && userOf(parent);
     if (!user || getAttribute(user, "name") === undefined) return {};
@@ -382,7 +387,7 @@ function makeProvider(k: UserKind) {
 
   /** A pool's `<user>` is mandatory: it is emptied; a machine's is removed. */
   const remove = async (_id: string, props: UserOutputs): Promise<void> => {
-    await editDomain(props.domainXml, (doc) => {
+    await editDomain(domainAt(props), (doc) => {
       const parent = k.findParent(doc, props);
       const user = parent && userOf(parent);
       if (!parent || !user) return { value: undefined, changed: false };

@@ -1,4 +1,6 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
+import type { DasConnection } from "../remote/connection";
+import { connectionField, domainAt } from "./das-host";
 import {
   addInNameOrder,
   describe,
@@ -51,6 +53,8 @@ export interface VirtualizationInputs {
   adopt?: boolean;
   /** Write IMS configuration even into a domain stamped by a GlassFish without IMS. */
   allowUnsupportedGlassFish?: boolean;
+  /** The DAS host that holds domainXml; absent: this machine. */
+  connection?: DasConnection;
 }
 
 /** What a `Virtualization` records in the state. */
@@ -151,6 +155,7 @@ export const SPEC: ResourceSpec<
     },
     adopt: adoptField("`<libvirt-virtualization>`"),
     allowUnsupportedGlassFish: allowUnsupportedField(),
+    connection: connectionField(),
   },
   outputs: {
     effectiveEmulatorPath: {
@@ -306,7 +311,7 @@ export async function read(
   props: Partial<VirtualizationOutputs>,
 ): Promise<{ id?: string; props?: VirtualizationOutputs; inputs?: VirtualizationInputs }> {
   const ref = readTarget(id, props, "virtualization");
-  const { doc } = await readDomain(ref.domainXml);
+  const { doc } = await readDomain(domainAt(ref));
   const el = findVirtualization(doc, ref.name);
   if (!el || el.name !== LIBVIRT_VIRTUALIZATION) return {};
   // From the ID alone, the inputs are what the file says, starting from the preset it matches.
@@ -336,7 +341,7 @@ function presetOf(el: XmlElement): Emulator {
  * not manage (server pools, templates, ...) is refused, naming them.
  */
 export async function remove(_id: string, props: VirtualizationOutputs): Promise<void> {
-  await editDomain(props.domainXml, (doc) => {
+  await editDomain(domainAt(props), (doc) => {
     const el = findVirtualization(doc, props.name);
     if (!el || el.name !== LIBVIRT_VIRTUALIZATION) return { value: undefined, changed: false };
     const held = childElements(el);

@@ -188,8 +188,12 @@ describe("the SDK (sdk/*.ts) against the field tables", () => {
   }, 60_000);
 
   const docOf = (type: string) => RESOURCES.find((r) => r.type === type) as ResourceDoc;
+  // The dynamic mode's classes take the `dynamic` fields as arguments too (the plugin takes them
+  // as provider configuration).
   const argumentsOf = (r: ResourceDoc) =>
-    Object.entries(r.fields).filter(([, f]) => (f.exposure ?? "argument") === "argument");
+    Object.entries(r.fields).filter(([, f]) =>
+      ["argument", "dynamic"].includes(f.exposure ?? "argument"),
+    );
 
   test.each(TYPES)("%sArgs has exactly the table's arguments, optional where it is", (type) => {
     const expected = Object.fromEntries(

@@ -169,6 +169,55 @@ export interface PackageInfo {
   license: string;
 }
 
+/** The token of the connection object type. */
+const CONNECTION_TYPE = `${PACKAGE}:index:Connection`;
+
+/** The connection's fields: type and one line each, for the schema (secrets marked). */
+const CONNECTION_FIELDS: ReadonlyArray<[string, Record<string, unknown>, string]> = [
+  ["host", { type: "string" }, "host name or address of the DAS host"],
+  ["port", { type: "integer" }, "SSH port. Default: 22"],
+  ["user", { type: "string" }, "user to log in as. Default: root"],
+  ["privateKey", { type: "string", secret: true }, "private key (its content, OpenSSH or PEM)"],
+  ["privateKeyPassword", { type: "string", secret: true }, "passphrase of privateKey"],
+  ["password", { type: "string", secret: true }, "password of user"],
+  [
+    "agentSocketPath",
+    { type: "string" },
+    "ssh-agent socket. Default: SSH_AUTH_SOCK when no key or password is given",
+  ],
+  ["proxy", { $ref: `#/types/${CONNECTION_TYPE}` }, "a bastion to dial the host through"],
+  ["dialErrorLimit", { type: "integer" }, "dials tried before failing. Default: 10"],
+  ["perDialTimeout", { type: "integer" }, "seconds one dial may take. Default: 15"],
+  ["hostKey", { type: "string" }, "the host's public key(s), authorized_keys format"],
+  ["knownHosts", { type: "string" }, "known_hosts content naming the host"],
+  [
+    "insecureIgnoreHostKey",
+    { type: "boolean" },
+    "accept any host key: an explicit opt-out of host-key verification. Default: false",
+  ],
+];
+
+function connectionType(): Record<string, unknown> {
+  return {
+    type: "object",
+    description:
+      "How to reach the DAS host that holds domain.xml over SSH. Host keys are verified by default: pin hostKey or knownHosts.",
+    properties: Object.fromEntries(
+      CONNECTION_FIELDS.map(([name, type, doc]) => [name, { ...type, description: sentence(doc) }]),
+    ),
+    required: ["host"],
+  };
+}
+
+const CONNECTION_CONFIG = {
+  connection: {
+    $ref: `#/types/${CONNECTION_TYPE}`,
+    description:
+      "The DAS host that holds every resource's domain.xml, reached over SSH (absent: this machine). One explicit provider per DAS host.",
+    secret: true,
+  },
+};
+
 /** The Pulumi package schema of every resource (`schema.json`). */
 export function packageSchema(
   pkg: PackageInfo,
@@ -186,6 +235,12 @@ export function packageSchema(
       python: { respectSchemaVersion: true },
       go: { importBasePath: GO_IMPORT_PATH, respectSchemaVersion: true },
     },
+    config: { variables: CONNECTION_CONFIG },
+    provider: {
+      description: "The provider of one DAS host's domain.xml files.",
+      inputProperties: CONNECTION_CONFIG,
+    },
+    types: { [CONNECTION_TYPE]: connectionType() },
     resources: Object.fromEntries(
       resources.map((r) => [`${PACKAGE}:index:${r.type}`, resourceSchema(r)]),
     ),

@@ -2,6 +2,7 @@
 // the same `providers[Kind]` operations the dynamic mode uses, and does itself what the
 // TypeScript SDK does for dynamic-mode programs (the IMS name defaulting to the resource name,
 // secrets kept secret). No gRPC here: server.ts converts the messages.
+import { connectionFailures, type DasConnection } from "../remote/connection";
 import { domainPath } from "../store/store";
 import { providers as PROVIDERS, type ResourceOperations } from "../index";
 import { changedKeys } from "../resources/common";
@@ -61,6 +62,26 @@ export interface PluginRead {
   inputs?: WireProps;
 }
 
+/**
+ * The provider's `connection` configuration as the engine sends it: an object, or the JSON text
+ * of one (config values reach older engines as strings); undefined when it is not set.
+ */
+export function connectionConfig(config: WireProps | undefined): unknown {
+  const raw = fromWire(config).values.connection;
+  if (typeof raw !== "string") return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/** Every failure of the provider configuration (`connection`), at once, naming the property. */
+export function configFailures(config: WireProps | undefined): CheckFailure[] {
+  const c = connectionConfig(config);
+  return c === undefined ? [] : connectionFailures(c, "connection");
+}
+
 /** The type name of a `glassfish-ims:index:<Type>` token; INVALID_TYPE for any other token. */
 export function kindOf(token: string): string {
   const prefix = `${PACKAGE}:index:`;
@@ -105,12 +126,31 @@ function elementKey(kind: string, file: unknown, name: unknown): string | undefi
  */
 export class PluginProvider {
   private readonly checked = new Set<string>();
+  /** The DAS host of every resource of this provider (its `connection` configuration). */
+  private connection?: DasConnection;
 
   /** @param ops The operations of each kind: the dynamic mode's `providers`. */
   constructor(private readonly ops: Readonly<Record<string, ResourceOperations>> = PROVIDERS) {}
 
   private of(kind: string): ResourceOperations {
     return this.ops[kind];
+  }
+
+  /**
+   * Takes the provider configuration: the DAS host every resource's domain.xml is on. It reaches
+   * the resource code as the `connection` input the dynamic mode has, and is never part of what
+   * the engine records for a resource (the provider's own state holds it, as a secret).
+   */
+  configure(config: WireProps | undefined): void {
+    const failures = configFailures(config);
+    if (failures.length) throw new Error(failures.map((f) => f.reason).join("; "));
+    const c = connectionConfig(config);
+    this.connection = c === undefined ? undefined : (c as DasConnection);
+  }
+
+  /** `values` with the configured connection, for the resource code. */
+  private withConnection(values: Record<string, unknown>): Record<string, unknown> {
+    return this.connection ? { ...values, connection: this.connection } : values;
   }
 
   /**
@@ -131,7 +171,8 @@ export class PluginProvider {
     const parent = PARENTS[kind];
     const parentKey = parent && elementKey(parent.kind, news.domainXml, news[parent.property]);
     if (parentKey && this.checked.has(parentKey)) news.parentInProgram = true;
-    const r = await this.of(kind).check(olds, news);
+    const r = await this.of(kind).check(this.withConnection(olds), this.withConnection(news));
+    delete r.inputs.connection;
     const key = elementKey(kind, r.inputs.domainXml, r.inputs.name);
     if (key) this.checked.add(key);
     const failures = r.failures.map((f) =>
@@ -170,8 +211,11 @@ export class PluginProvider {
   ): Promise<{ id: string; properties: WireProps }> {
     const kind = kindOf(token);
     const { values, secrets } = fromWire(propsWire);
-    const r = await this.of(kind).create(values);
-    return { id: r.id, properties: toWire(r.outs, [...secrets, ...secretOutputs(kind)]) };
+    const r = await this.of(kind).create(this.withConnection(values));
+    return {
+      id: r.id,
+      properties: toWire(withoutConnection(r.outs), [...secrets, ...secretOutputs(kind)]),
+    };
   }
 
   /**
@@ -187,12 +231,15 @@ export class PluginProvider {
     const kind = kindOf(token);
     const props = fromWire(propsWire);
     const inputs = fromWire(inputsWire);
-    const r = await this.of(kind).read(id, props.values);
+    const r = await this.of(kind).read(id, this.withConnection(props.values));
     if (!r.id) return {};
     return {
       id: r.id,
-      properties: toWire(r.props ?? {}, [...props.secrets, ...secretOutputs(kind)]),
-      inputs: toWire(r.inputs ?? {}, [...inputs.secrets, ...secretInputs(kind)]),
+      properties: toWire(withoutConnection(r.props ?? {}), [
+        ...props.secrets,
+        ...secretOutputs(kind),
+      ]),
+      inputs: toWire(withoutConnection(r.inputs ?? {}), [...inputs.secrets, ...secretInputs(kind)]),
     };
   }
 
@@ -206,13 +253,22 @@ export class PluginProvider {
     const kind = kindOf(token);
     const olds = fromWire(oldsWire).values;
     const { values: news, secrets } = fromWire(newsWire);
-    const r = await this.of(kind).update(id, olds, news);
-    return { properties: toWire(r.outs, [...secrets, ...secretOutputs(kind)]) };
+    const r = await this.of(kind).update(id, this.withConnection(olds), this.withConnection(news));
+    return {
+      properties: toWire(withoutConnection(r.outs), [...secrets, ...secretOutputs(kind)]),
+    };
   }
 
   /** Removes the element; already gone is fine. */
   async delete(token: string, id: string, propsWire: WireProps | undefined): Promise<void> {
     const kind = kindOf(token);
-    await this.of(kind).delete(id, fromWire(propsWire).values);
+    await this.of(kind).delete(id, this.withConnection(fromWire(propsWire).values));
   }
+}
+
+/** A resource's values without the connection, which is the provider's configuration here. */
+function withoutConnection(values: object): Record<string, unknown> {
+  const out = { ...(values as Record<string, unknown>) };
+  delete out.connection;
+  return out;
 }

@@ -10,7 +10,7 @@ import * as path from "path";
 import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
-import { PluginProvider, type PluginDiff } from "./provider";
+import { configFailures, PluginProvider, type PluginDiff } from "./provider";
 import type { WireProps } from "./wire";
 
 /** The package root (schema.json, package.json), from dist/provider/plugin or provider/plugin. */
@@ -99,8 +99,16 @@ export function handlers(
     getSchema: unary(() =>
       new pb.GetSchemaResponse().setSchema(readFileSync(path.join(root, "schema.json"), "utf8")),
     ),
-    // The provider has no configuration: what the engine sends is taken as it is.
-    checkConfig: unary((req: pb.CheckRequest) => new pb.CheckResponse().setInputs(req.getNews())),
+    // The one configuration is `connection` (the DAS host): checked at preview like any input.
+    checkConfig: unary((req: pb.CheckRequest) =>
+      new pb.CheckResponse()
+        .setInputs(req.getNews())
+        .setFailuresList(
+          configFailures(props(req.getNews())).map((f) =>
+            new pb.CheckFailure().setProperty(f.property).setReason(f.reason),
+          ),
+        ),
+    ),
     diffConfig: unary((req: pb.DiffRequest) => {
       const same =
         JSON.stringify(props(req.getOlds()) ?? {}) === JSON.stringify(props(req.getNews()) ?? {});
@@ -108,13 +116,14 @@ export function handlers(
         same ? pb.DiffResponse.DiffChanges.DIFF_NONE : pb.DiffResponse.DiffChanges.DIFF_SOME,
       );
     }),
-    configure: unary(() =>
-      new pb.ConfigureResponse()
+    configure: unary((req: pb.ConfigureRequest) => {
+      provider.configure(props(req.getArgs()) ?? configVariables(req.getVariablesMap()));
+      return new pb.ConfigureResponse()
         .setAcceptsecrets(true)
         .setSupportspreview(false)
         .setAcceptresources(false)
-        .setAcceptoutputs(false),
-    ),
+        .setAcceptoutputs(false);
+    }),
     check: unary(async (req: pb.CheckRequest) => {
       const r = await provider.check(
         req.getType() || typeFromUrn(req.getUrn()),
@@ -181,6 +190,13 @@ export function handlers(
     // Every operation ends within its own time bounds; there is nothing to interrupt.
     cancel: unary(() => new emptyPb.Empty()),
   };
+}
+
+/** Configure's older form: `glassfish-ims:config:<key>` to text. */
+function configVariables(vars: { forEach(fn: (v: string, k: string) => void): void }): WireProps {
+  const out: WireProps = {};
+  vars.forEach((v, k) => (out[k.slice(k.lastIndexOf(":") + 1)] = v));
+  return out;
 }
 
 /** The type token in a URN (`...::<qualified type>::<name>`; the last type of a parent chain). */

@@ -53,8 +53,12 @@ export function ensureYamlHost(): string | undefined {
 }
 
 /** A copy of `program` (a Pulumi YAML project) whose plugin path points at this checkout's plugin. */
-export async function pluginProject(program: string, stack = "e2e"): Promise<TestProject> {
-  const p = await TestProject.create(program, stack);
+export async function pluginProject(
+  program: string,
+  stack = "e2e",
+  wrap?: (argv: string[]) => string[],
+): Promise<TestProject> {
+  const p = await TestProject.create(program, stack, wrap);
   const file = path.join(p.dir, "Pulumi.yaml");
   const text = readFileSync(file, "utf8");
   if (!text.includes("path: ../../../../bin"))

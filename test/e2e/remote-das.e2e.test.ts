@@ -1,0 +1,105 @@
+import { existsSync, readdirSync, readFileSync } from "fs";
+import * as path from "path";
+import { DAS_IP, DasHostLab, dasHostUnavailable } from "../lab/das-host";
+import { fixture } from "../unit/helpers";
+import type { TestProject } from "./harness";
+import { ORIGINAL } from "./ims-setup";
+import { changedSteps, ensureYamlHost, pluginProject, type DetailedStep } from "./plugin-setup";
+
+// The seed's asadmin sequence as a Pulumi YAML program on the provider plugin, on a DAS host that
+// is another host: a network namespace with its own mount namespace (its /srv exists only
+// there), a real sshd, reached from a "CI" namespace where the pulumi CLI runs. The host
+// namespace sees neither the DAS host's files nor its address.
+jest.setTimeout(600_000);
+
+const PROGRAM = path.join(__dirname, "programs", "yaml-remote");
+const FILE = "/srv/glassfish/domains/domain1/config/domain.xml";
+const unavailable = ensureYamlHost() ?? dasHostUnavailable();
+if (unavailable) console.warn(`SKIPPED remote DAS e2e tests: ${unavailable}`);
+
+(unavailable ? describe.skip : describe)("the asadmin sequence on a remote DAS over SSH", () => {
+  let lab: DasHostLab;
+  let project: TestProject;
+  const remote = () => lab.readFile(FILE).toString("utf8");
+  const preview = async () => {
+    const r = await project.ok(["preview", "--json", "--diff"]);
+    return JSON.parse(r.stdout) as { steps: DetailedStep[]; changeSummary: Record<string, number> };
+  };
+
+  beforeAll(async () => {
+    lab = await DasHostLab.create();
+    lab.putFile(FILE, ORIGINAL);
+    // Every CLI run (and so the engine, the plugin and its SSH session) is inside the CI namespace.
+    project = await pluginProject(PROGRAM, "e2e", (argv) => [
+      "ip",
+      "netns",
+      "exec",
+      lab.ci,
+      ...argv,
+    ]);
+    await project.config("domainXml", FILE);
+    await project.config("dasHost", DAS_IP);
+    await project.config("hostKey", lab.hostKey);
+    const key64 = Buffer.from(lab.key.privateKey).toString("base64");
+    await project.ok(["config", "set", "--secret", "privateKeyBase64", key64]);
+  });
+  afterAll(async () => {
+    if (project) {
+      await project.run(["destroy", "--yes", "--skip-preview"]);
+      project.cleanup();
+    }
+    lab?.destroySync();
+  });
+
+  it("keeps the domain on the DAS host only: the host namespace has no such file", () => {
+    expect(existsSync(FILE)).toBe(false);
+    expect(remote()).toBe(ORIGINAL);
+  });
+
+  it("previews one create per resource and writes nothing on the DAS host", async () => {
+    const planned = await preview();
+    expect(planned.changeSummary.create).toBe(8);
+    expect(remote()).toBe(ORIGINAL);
+  });
+
+  it("up writes on the DAS host the bytes the local plugin writes for the same program", async () => {
+    await project.up();
+    expect(remote()).toBe(fixture("golden/domain-seeded-no-mac.xml"));
+    // The version before the last write is kept as .bak, and no temp, pin or lock file is left.
+    expect(lab.dasShell('ls -A "$(dirname "$1")"', FILE).trim().split("\n").sort()).toEqual([
+      "domain.xml",
+      "domain.xml.bak",
+    ]);
+  });
+
+  it("a preview after up changes nothing", async () => {
+    const planned = await preview();
+    expect(Object.keys(changedSteps(planned.steps))).toEqual([]);
+    expect(planned.changeSummary.same).toBe(8);
+  });
+
+  it("refresh finds a hand edit made on the DAS host, and up repairs it", async () => {
+    lab.dasShell(`sed -i 's/sub-net="10.132.181.0\\/24"/sub-net="10.132.182.0\\/24"/' "$1"`, FILE);
+    const refreshed = await project.ok(["refresh", "--yes", "--diff"]);
+    expect(refreshed.stdout).toContain("10.132.182.0/24");
+    await project.up();
+    expect(remote()).toBe(fixture("golden/domain-seeded-no-mac.xml"));
+  });
+
+  it("never writes the private key into the state or the CLI's output", async () => {
+    const exported = await project.ok(["stack", "export", "--show-secrets=false"]);
+    const key64 = Buffer.from(lab.key.privateKey).toString("base64");
+    const body = [...lab.key.privateKey.split("\n").filter((l) => l.length > 20), key64];
+    const stateFiles = readdirSync(project.stateDir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(path.join(e.parentPath, e.name), "utf8"));
+    for (const text of [exported.stdout, exported.stderr, ...stateFiles]) {
+      for (const line of body) expect(text).not.toContain(line);
+    }
+  });
+
+  it("destroy gives the DAS host its original bytes back", async () => {
+    await project.ok(["destroy", "--yes", "--skip-preview"]);
+    expect(remote()).toBe(ORIGINAL);
+  });
+});

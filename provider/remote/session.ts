@@ -106,6 +106,8 @@ interface Registry {
   sessions: Map<string, Promise<Session>>;
   /** Sessions opened by this process so far (for benchmarks and tests). */
   opened: number;
+  /** Requests sent over them so far: SFTP requests, shell scripts and commands. */
+  requests: number;
   exitHook: boolean;
 }
 
@@ -117,7 +119,7 @@ function registry(): Registry {
   const g = globalThis as unknown as Record<symbol, Registry | undefined>;
   let r = g[REGISTRY];
   if (!r) {
-    r = { sessions: new Map(), opened: 0, exitHook: false };
+    r = { sessions: new Map(), opened: 0, requests: 0, exitHook: false };
     g[REGISTRY] = r;
   }
   if (!r.exitHook) {
@@ -130,6 +132,11 @@ function registry(): Registry {
 /** How many SSH sessions this process has opened (every copy of this module counted). */
 export function sessionsOpened(): number {
   return registry().opened;
+}
+
+/** How many requests (SFTP, shell scripts, commands) this process sent over its sessions. */
+export function requestsSent(): number {
+  return registry().requests;
 }
 
 /** Ends every open session of this process. */
@@ -595,6 +602,7 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
   // A request that finds the session dead, or whose channel could not be opened because it just
   // died, runs once more on a new session; one already started is never repeated.
   async function withSession<T>(fn: (s: Session) => Promise<T>): Promise<T> {
+    registry().requests++;
     for (let attempt = 1; ; attempt++) {
       const s = await acquire(c);
       const release = hold(s);
@@ -658,7 +666,7 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
         get: () =>
           withSession(async (s) => ({
             sftp: await openSftp(s),
-            hold: () => hold(s),
+            hold: () => (registry().requests++, hold(s)),
             kill: () => end(s),
           })),
         timeoutMs: SFTP_TIMEOUT_MS,

@@ -384,9 +384,16 @@ export class DasHostLab {
     return children === "" ? [] : children.split(/\s+/).map(Number);
   }
 
-  /** Kills the sshd children serving open sessions (the connection drops, the listener stays). */
+  /**
+   * Kills the sshd processes serving open sessions (each one's monitor and the session process
+   * under it): the connections drop at once, the listener stays.
+   */
   killSessions(): number {
-    const pids = this.sessionPids();
+    const children = (p: number) => {
+      const list = readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim();
+      return list === "" ? [] : list.split(/\s+/).map(Number);
+    };
+    const pids = this.sessionPids().flatMap((p) => [p, ...children(p)]);
     for (const p of pids) process.kill(p, "SIGKILL");
     return pids.length;
   }

@@ -109,6 +109,11 @@ if (unavailable) console.warn(`SKIPPED ssh session tests: ${unavailable}`);
     );
   });
 
+  it("gets the pinned key from a host that has several (ECDSA pinned, ed25519 preferred)", async () => {
+    const r = await connectAndRun({ ...key(), hostKey: lab.ecdsaHostKey });
+    expect(r.value).toMatchObject({ code: 0, out: "root\n" });
+  });
+
   it("verifies against a hashed known_hosts entry in [host]:port form", async () => {
     const file = `${lab.dir}/known_hosts`;
     writeFileSync(file, `[${DAS_IP}]:2222 ${lab.hostKey}\n`);

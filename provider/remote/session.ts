@@ -46,7 +46,8 @@ export interface ExecOptions {
   stdin?: Buffer | string;
   /**
    * After this long the command is sent SIGKILL, its channel is closed and the call fails with
-   * `SSH_ERROR`.
+   * `SSH_ERROR`. OpenSSH 9.2 was seen to leave the process running (no pty, so no SIGHUP): bound
+   * long commands on the remote side too.
    * @default 600000
    */
   timeoutMs?: number;
@@ -100,6 +101,9 @@ interface Session {
   /** Commands running now, and those waiting for a channel. */
   channels: number;
   waiting: Array<() => void>;
+  /** Settles when the session ends. */
+  ended: Promise<void>;
+  markEnded: () => void;
 }
 
 interface Registry {
@@ -148,6 +152,7 @@ export function closeAllSessions(): void {
 
 function end(s: Session): void {
   s.dead = true;
+  s.markEnded();
   if (s.idle) clearTimeout(s.idle);
   s.client.end();
   s.socket?.destroy();
@@ -377,7 +382,10 @@ function dialOnce(
         busy: 0,
         channels: 0,
         waiting: [],
+        ended: Promise.resolve(),
+        markEnded: () => undefined,
       };
+      s.ended = new Promise<void>((r) => (s.markEnded = r));
       client.removeAllListeners("close");
       client.removeAllListeners("error");
       // After the handshake an error or a close means the session is gone: the next request
@@ -488,6 +496,21 @@ async function acquire(c: Conn): Promise<Session> {
   return p;
 }
 
+/**
+ * Sends SIGKILL to a command (the "signal" channel request). ssh2's `signal()` sends nothing once
+ * standard input was closed (the channel is no longer "writable"), although the request is
+ * still valid then, so the request goes out through the channel's protocol directly.
+ */
+function killChannel(ch: ClientChannel): void {
+  const c = ch as unknown as {
+    outgoing?: { id: number; state: string };
+    _client?: { _protocol?: { signal(id: number, name: string): void } };
+  };
+  if (c.outgoing?.state === "open" && c._client?._protocol) {
+    c._client._protocol.signal(c.outgoing.id, "KILL");
+  } else ch.signal("KILL");
+}
+
 async function execOnce(s: Session, command: string, opts: ExecOptions): Promise<ExecResult> {
   if (s.channels >= MAX_EXEC_CHANNELS) await new Promise<void>((r) => s.waiting.push(r));
   s.channels++;
@@ -509,12 +532,12 @@ function execChannel(s: Session, command: string, opts: ExecOptions): Promise<Ex
       let code: number | null = null;
       let signal: string | undefined;
       const timer = setTimeout(() => {
-        ch.signal("KILL");
+        killChannel(ch);
         ch.close();
         reject(
           new ImsError(
             "SSH_ERROR",
-            `a command on ${s.label} did not finish within ${timeoutMs} ms; it was sent SIGKILL`,
+            `a command on ${s.label} did not finish within ${timeoutMs} ms: it was sent SIGKILL and its channel closed, but an SSH server may leave it running`,
           ),
         );
       }, timeoutMs);
@@ -526,7 +549,8 @@ function execChannel(s: Session, command: string, opts: ExecOptions): Promise<Ex
       });
       ch.on("close", () => {
         clearTimeout(timer);
-        if (code === null && signal === undefined && s.dead)
+        // No exit status and no signal: the session ended under the command.
+        if (code === null && signal === undefined)
           return reject(
             new ImsError(
               "SSH_ERROR",
@@ -668,6 +692,7 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
             sftp: await openSftp(s),
             hold: () => (registry().requests++, hold(s)),
             kill: () => end(s),
+            ended: s.ended,
           })),
         timeoutMs: SFTP_TIMEOUT_MS,
       });

@@ -99,6 +99,8 @@ export interface SftpChannelRef {
   hold(): () => void;
   /** Ends the session (a request timed out: its state is unknown). */
   kill(): void;
+  /** Settles when the session ends: its channel then answers nothing more. */
+  ended: Promise<void>;
 }
 
 /** How the facade reaches its session. */
@@ -224,8 +226,11 @@ export function remoteFs(channel: SftpChannel): RemoteFs {
           reject(fsError(syscall, path, "ETIMEDOUT", `no answer within ${channel.timeoutMs} ms`));
         }, channel.timeoutMs);
       });
+      const ended = ref.ended.then(() => {
+        throw fsError(syscall, path, "ECONNRESET", "the SSH session ended");
+      });
       try {
-        return await Promise.race([request, timeout]);
+        return await Promise.race([request, timeout, ended]);
       } catch (e) {
         if ((e as RemoteFsError).syscall) throw e;
         const status = (e as { code?: unknown }).code;

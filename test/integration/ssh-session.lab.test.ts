@@ -109,6 +109,11 @@ if (unavailable) console.warn(`SKIPPED ssh session tests: ${unavailable}`);
     );
   });
 
+  it("gets the pinned key from a host that has several (ECDSA pinned, ed25519 preferred)", async () => {
+    const r = await connectAndRun({ ...key(), hostKey: lab.ecdsaHostKey });
+    expect(r.value).toMatchObject({ code: 0, out: "root\n" });
+  });
+
   it("verifies against a hashed known_hosts entry in [host]:port form", async () => {
     const file = `${lab.dir}/known_hosts`;
     writeFileSync(file, `[${DAS_IP}]:2222 ${lab.hostKey}\n`);
@@ -167,6 +172,21 @@ if (unavailable) console.warn(`SKIPPED ssh session tests: ${unavailable}`);
     expect(lab.acceptedLogins("bastion").length).toBe(bastionLogins + 1);
   });
 
+  it("reports CONNECTION_REFUSED when the bastion cannot connect to the target port", async () => {
+    const r = await connectAndRun({
+      host: DAS_BEHIND_BASTION_IP,
+      port: 2200,
+      privateKey: lab.key.privateKey,
+      hostKey: lab.hostKey,
+      dialErrorLimit: 1,
+      proxy: { host: BASTION_IP, privateKey: lab.key.privateKey, hostKey: lab.bastionHostKey },
+    });
+    expect(r.error?.code).toBe("CONNECTION_REFUSED");
+    expect(r.error?.message).toContain(
+      `root@${DAS_BEHIND_BASTION_IP}:2200 via root@${BASTION_IP}:22 refused the connection`,
+    );
+  });
+
   it("shares one session among 50 calls from separate callers (counted by the server)", async () => {
     const before = lab.acceptedLogins().length;
     const r = await run(
@@ -183,6 +203,10 @@ if (unavailable) console.warn(`SKIPPED ssh session tests: ${unavailable}`);
       opened: 1,
     });
     expect(lab.acceptedLogins().length - before).toBe(1);
+    // The runner ended by itself and its session with it: no session is left on the server.
+    for (let i = 0; i < 50 && lab.sessionPids().length > 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(lab.sessionPids()).toEqual([]);
   });
 
   it("dials again once when the session's sshd child was killed", async () => {
@@ -190,18 +214,64 @@ if (unavailable) console.warn(`SKIPPED ssh session tests: ${unavailable}`);
     const r = await run(
       `const h = await remote.remoteHost(vars.c);
        const first = (await h.exec(["echo", "one"])).stdout.toString();
-       const pid = vars.listener;
-       const kids = require("fs").readFileSync("/proc/" + pid + "/task/" + pid + "/children", "utf8").trim().split(/\\s+/);
-       for (const k of kids) process.kill(Number(k), "SIGKILL");
+       ${killSessions}
        await new Promise((r) => setTimeout(r, 200));
        const second = (await h.exec(["echo", "two"])).stdout.toString();
        const fs = await h.sftp();
-       return { first, second, size: (await fs.stat("/srv/ro/file")).size, opened: remote.sessionsOpened(), killed: kids.length };`,
+       return { first, second, size: (await fs.stat("/srv/ro/file")).size, opened: remote.sessionsOpened(), killed: doomed.length > 0 };`,
       { c: key(), listener: lab.dasPid() },
     );
     expect(r.error).toBeUndefined();
-    expect(r.value).toEqual({ first: "one\n", second: "two\n", size: 10, opened: 2, killed: 1 });
+    expect(r.value).toEqual({ first: "one\n", second: "two\n", size: 10, opened: 2, killed: true });
     expect(lab.acceptedLogins().length - before).toBe(2);
+  });
+
+  // Kills the sshd processes of every open session (its privsep monitor and the session process
+  // under it), as a crash of the DAS host's sshd would: the connection drops at once.
+  const killSessions = `const kids = (p) => require("fs").readFileSync("/proc/" + p + "/task/" + p + "/children", "utf8").trim().split(/\\s+/).filter(Boolean).map(Number);
+       const doomed = kids(vars.listener).flatMap((k) => [k, ...kids(k)]);
+       for (const k of doomed) process.kill(k, "SIGKILL");`;
+
+  it("runs a request that finds the session just killed on a new one; a stale handle gets ECONNRESET", async () => {
+    const r = await run(
+      `const h = await remote.remoteHost(vars.c);
+       const fs = await h.sftp();
+       const fh = await fs.open("/srv/ro/file", "r");
+       ${killSessions}
+       const second = (await h.exec(["echo", "two"])).stdout.toString();
+       const stale = await fs.fstat(fh).then(() => "ok", (e) => e.code);
+       return { second, stale, size: (await fs.stat("/srv/ro/file")).size, opened: remote.sessionsOpened() };`,
+      { c: key(), listener: lab.dasPid() },
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.value).toEqual({ second: "two\n", stale: "ECONNRESET", size: 10, opened: 2 });
+  });
+
+  it("fails a command whose session is cut while it runs, saying its outcome is unknown", async () => {
+    const r = await run(
+      `const h = await remote.remoteHost(vars.c);
+       const running = h.exec(["sleep", "5"]);
+       await new Promise((r) => setTimeout(r, 500));
+       ${killSessions}
+       return await running;`,
+      { c: key(), listener: lab.dasPid() },
+    );
+    expect(r.error?.code).toBe("SSH_ERROR");
+    expect(r.error?.message).toContain(
+      `the SSH session to root@${DAS_IP}:22 ended while a command ran: its outcome is unknown`,
+    );
+  });
+
+  it("fails a command past its timeoutMs with SSH_ERROR", async () => {
+    const r = await run(
+      `const h = await remote.remoteHost(vars.c);
+       return await h.exec(["sleep", "3"], { timeoutMs: 500 });`,
+      { c: key() },
+    );
+    expect(r.error?.code).toBe("SSH_ERROR");
+    expect(r.error?.message).toContain(
+      `a command on root@${DAS_IP}:22 did not finish within 500 ms: it was sent SIGKILL and its channel closed, but an SSH server may leave it running`,
+    );
   });
 
   it("passes every argument through exactly: spaces, quotes, $(), backticks, newlines, globs", async () => {

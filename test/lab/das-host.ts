@@ -69,8 +69,8 @@ function sh(argv: readonly string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
 }
 
-function keygen(file: string, passphrase = "", comment = "gfims-lab"): LabKey {
-  sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", comment, "-f", file]);
+function keygen(file: string, passphrase = "", comment = "gfims-lab", type = "ed25519"): LabKey {
+  sh(["ssh-keygen", "-q", "-t", type, "-N", passphrase, "-C", comment, "-f", file]);
   return {
     file,
     privateKey: readFileSync(file, "utf8"),
@@ -98,6 +98,8 @@ export class DasHostLab {
   readonly dir: string;
   /** The DAS host's host key (public line, `ssh-ed25519 AAAA…`). */
   hostKey = "";
+  /** The DAS host's second host key, an ECDSA one (`ecdsa-sha2-nistp256 AAAA…`). */
+  ecdsaHostKey = "";
   /** A client key in the DAS root's authorized_keys. */
   key!: LabKey;
   /** A client key with a passphrase, also authorized. */
@@ -168,6 +170,8 @@ export class DasHostLab {
     this.strangerKey = keygen(this.f("stranger_key"));
     const host = keygen(this.f("host_key"), "", "das-host");
     this.hostKey = host.publicKey.split(" ").slice(0, 2).join(" ");
+    const ecdsa = keygen(this.f("host_key_ecdsa"), "", "das-host", "ecdsa");
+    this.ecdsaHostKey = ecdsa.publicKey.split(" ").slice(0, 2).join(" ");
     writeFileSync(
       this.f("authorized_keys"),
       `${this.key.publicKey}\n${this.keyWithPassphrase.publicKey}\n`,
@@ -190,6 +194,7 @@ export class DasHostLab {
         `ListenAddress ${DAS_IP}:22`,
         `ListenAddress ${DAS_IP}:2222`,
         `HostKey ${this.f("host_key")}`,
+        `HostKey ${this.f("host_key_ecdsa")}`,
         `AuthorizedKeysFile ${this.f("authorized_keys")}`,
         `PidFile ${this.f("sshd.pid")}`,
         "PermitRootLogin yes",
@@ -384,9 +389,16 @@ export class DasHostLab {
     return children === "" ? [] : children.split(/\s+/).map(Number);
   }
 
-  /** Kills the sshd children serving open sessions (the connection drops, the listener stays). */
+  /**
+   * Kills the sshd processes serving open sessions (each one's monitor and the session process
+   * under it): the connections drop at once, the listener stays.
+   */
   killSessions(): number {
-    const pids = this.sessionPids();
+    const children = (p: number) => {
+      const list = readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim();
+      return list === "" ? [] : list.split(/\s+/).map(Number);
+    };
+    const pids = this.sessionPids().flatMap((p) => [p, ...children(p)]);
     for (const p of pids) process.kill(p, "SIGKILL");
     return pids.length;
   }

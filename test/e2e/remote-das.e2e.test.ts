@@ -3,7 +3,8 @@ import * as path from "path";
 import { DAS_IP, DasHostLab, dasHostUnavailable } from "../lab/das-host";
 import { fixture } from "../unit/helpers";
 import type { TestProject } from "./harness";
-import { ORIGINAL } from "./ims-setup";
+import { TestProject as Project } from "./harness";
+import { BASE, clone, ORIGINAL, PROGRAM as IMS_PROGRAM } from "./ims-setup";
 import { changedSteps, ensureYamlHost, pluginProject, type DetailedStep } from "./plugin-setup";
 
 // The seed's asadmin sequence as a Pulumi YAML program on the provider plugin, on a DAS host that
@@ -17,8 +18,15 @@ const FILE = "/srv/glassfish/domains/domain1/config/domain.xml";
 const unavailable = ensureYamlHost() ?? dasHostUnavailable();
 if (unavailable) console.warn(`SKIPPED remote DAS e2e tests: ${unavailable}`);
 
+let lab: DasHostLab;
+beforeAll(async () => {
+  if (!unavailable) lab = await DasHostLab.create();
+});
+afterAll(() => lab?.destroySync());
+/** Every CLI run (the engine, the providers and their SSH session) inside the CI namespace. */
+const inCi = (argv: string[]) => ["ip", "netns", "exec", lab.ci, ...argv];
+
 (unavailable ? describe.skip : describe)("the asadmin sequence on a remote DAS over SSH", () => {
-  let lab: DasHostLab;
   let project: TestProject;
   const remote = () => lab.readFile(FILE).toString("utf8");
   const preview = async () => {
@@ -48,7 +56,6 @@ if (unavailable) console.warn(`SKIPPED remote DAS e2e tests: ${unavailable}`);
       await project.run(["destroy", "--yes", "--skip-preview"]);
       project.cleanup();
     }
-    lab?.destroySync();
   });
 
   it("keeps the domain on the DAS host only: the host namespace has no such file", () => {
@@ -103,3 +110,38 @@ if (unavailable) console.warn(`SKIPPED remote DAS e2e tests: ${unavailable}`);
     expect(remote()).toBe(ORIGINAL);
   });
 });
+
+(unavailable ? describe.skip : describe)(
+  "the asadmin sequence on a remote DAS over SSH, in the dynamic mode (TypeScript SDK)",
+  () => {
+    const file = "/srv/glassfish/domains/domain2/config/domain.xml";
+    let project: Project;
+    beforeAll(async () => {
+      lab.putFile(file, ORIGINAL);
+      project = await Project.create(IMS_PROGRAM, "e2e", inCi);
+      const spec = clone(BASE);
+      spec.virtualizations = spec.virtualizations.filter((v) => v.resource === "kvm");
+      await project.config("domainXml", file);
+      await project.config("spec", JSON.stringify(spec));
+      const connection = { host: DAS_IP, privateKey: lab.key.privateKey, hostKey: lab.hostKey };
+      await project.ok(["config", "set", "--secret", "connection", JSON.stringify(connection)]);
+    });
+    afterAll(() => project?.cleanup());
+
+    it("up writes the same bytes on the DAS host as the plugin, and destroy restores them", async () => {
+      await project.up();
+      expect(lab.readFile(file).toString("utf8")).toBe(fixture("golden/domain-seeded-no-mac.xml"));
+      const again = await project.ok(["preview", "--json"]);
+      const summary = (JSON.parse(again.stdout) as { changeSummary: Record<string, number> })
+        .changeSummary;
+      expect(summary.same).toBe(7);
+      expect(Object.keys(summary)).toEqual(["same"]);
+      const exported = await project.ok(["stack", "export"]);
+      for (const line of lab.key.privateKey.split("\n").filter((l) => l.length > 20)) {
+        expect(exported.stdout).not.toContain(line);
+      }
+      await project.ok(["destroy", "--yes", "--skip-preview"]);
+      expect(lab.readFile(file).toString("utf8")).toBe(ORIGINAL);
+    });
+  },
+);

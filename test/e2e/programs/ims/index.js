@@ -10,11 +10,18 @@ const ims = require("glassfish-ims");
 const config = new pulumi.Config();
 const domainXml = config.require("domainXml");
 const spec = JSON.parse(config.require("spec"));
+// With config `connection` (secret JSON): the DAS host that holds domainXml, reached over SSH.
+// Only the virtualizations get it: their children inherit it from them.
+const connection = config.getSecretObject("connection");
 const ref = (table, key, byName) => (byName ? key : table[key]);
 
 const virts = {};
 for (const v of spec.virtualizations ?? []) {
-  virts[v.resource] = new ims.Virtualization(v.resource, { domainXml, ...v.args });
+  virts[v.resource] = new ims.Virtualization(v.resource, {
+    domainXml,
+    ...(connection ? { connection } : {}),
+    ...v.args,
+  });
 }
 const pools = {};
 for (const p of spec.pools ?? []) {

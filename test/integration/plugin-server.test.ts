@@ -8,7 +8,7 @@ import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { providers } from "../../provider";
 import { PluginProvider } from "../../provider/plugin/provider";
-import { serve } from "../../provider/plugin/server";
+import { serve, type Serving } from "../../provider/plugin/server";
 import { fixture } from "../unit/helpers";
 import { tempDomain } from "./tmp";
 
@@ -19,11 +19,11 @@ const ORIGINAL_DOMAIN = fixture("domain.xml");
 const URN = "urn:pulumi:dev::p::glassfish-ims:index:Virtualization::kvm";
 const TYPE = "glassfish-ims:index:Virtualization";
 
-let server: grpc.Server;
+let serving: Serving;
 let client: providerGrpc.ResourceProviderClient;
 beforeAll(async () => {
   const s = await serve(new PluginProvider(providers));
-  server = s.server;
+  serving = s;
   client = new providerGrpc.ResourceProviderClient(
     `127.0.0.1:${s.port}`,
     grpc.credentials.createInsecure(),
@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   client.close();
-  server.forceShutdown();
+  serving.close();
 });
 
 /** One unary call as a promise. */

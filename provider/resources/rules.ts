@@ -1,4 +1,5 @@
 import * as path from "path";
+import { ImsError } from "../errors";
 import { redactUri, scrub } from "../libvirt/credentials";
 import { MACROS } from "../libvirt/presets";
 import { expandConnectionString, type Target } from "../libvirt/uri";
@@ -340,4 +341,26 @@ export function locationRule(property: string): Rule {
         ? undefined
         : `${property} ${show(v)} must be a directory path such as virt/disks or /srv/virt/disks`,
   };
+}
+
+/**
+ * Throws INVALID_INPUT naming every failure, for the write paths: `create` and `update` run the
+ * same rules as `check`, since a direct caller (any gRPC client of the plugin) may skip `check`.
+ */
+export function requireValid(kind: string, failures: readonly CheckFailure[]): void {
+  if (failures.length === 0) return;
+  throw new ImsError(
+    "INVALID_INPUT",
+    `${kind} inputs fail check, nothing was written: ${failures.map((f) => f.reason).join("; ")}`,
+  );
+}
+
+/** A failure for each input that is still unknown: a write needs every value. */
+export function unknownFailures(inputs: Record<string, unknown>): CheckFailure[] {
+  return Object.entries(inputs)
+    .filter(([, v]) => isUnknown(v))
+    .map(([property]) => ({
+      property,
+      reason: `${property} is not known yet: create and update need every value`,
+    }));
 }

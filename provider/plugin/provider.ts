@@ -5,7 +5,7 @@
 import { domainPath } from "../domain/store";
 import { providers as PROVIDERS, type ResourceOperations } from "../index";
 import { changedKeys } from "../resources/common";
-import { isUnknown, type CheckFailure } from "../resources/rules";
+import { hideSecrets, isUnknown, type CheckFailure } from "../resources/rules";
 import { PACKAGE, RESOURCES, type ResourceDoc } from "../schema";
 import {
   detailOf,
@@ -142,7 +142,11 @@ export class PluginProvider {
           }
         : f,
     );
-    return { inputs: toWire(r.inputs, [...secrets, ...secretInputs(kind)]), failures };
+    const secret = [...secrets, ...secretInputs(kind)];
+    return {
+      inputs: toWire(r.inputs, secret),
+      failures: hideSecrets(failures, secret, news, [...secrets]),
+    };
   }
 
   /** The resource's diff, with every changed property and what its change does. */

@@ -4,6 +4,7 @@
 import { integerOrRaw, normalizeInputs, trimmed, type AttributeField } from "./common";
 import {
   booleanRule,
+  hideSecrets,
   isUnknown,
   requireValid,
   runRules,
@@ -255,7 +256,8 @@ export function checkFields<T>(
   for (const [name, f] of fields) {
     if (f.fill !== undefined && inputs[name] === undefined) inputs[name] = f.fill;
   }
-  const failures = runRules(inputs, rulesOf(table));
+  const secret = fields.filter(([, f]) => f.secret).map(([name]) => name);
+  const failures = hideSecrets(runRules(inputs, rulesOf(table)), secret);
   for (const [name, f] of fields) {
     const v = inputs[name];
     if (f.canonical && typeof v === "string" && !isUnknown(v)) inputs[name] = f.canonical(v);

@@ -1,6 +1,5 @@
 import * as path from "path";
 import { ImsError } from "../errors";
-import { redactUri, scrub } from "../libvirt/credentials";
 import { MACROS } from "../libvirt/presets";
 import { expandConnectionString, type Target } from "../libvirt/uri";
 import { isHostIn, isInterfaceName, isIPv4, normalizeMac, parseSubnet } from "../net/address";
@@ -164,65 +163,74 @@ export function domainXmlRule(property = "domainXml"): Rule {
   };
 }
 
+/** A macro as the message may quote it: one that looks like a macro name, never free text. */
+function macroShown(m: string): string {
+  return /^#\{[A-Za-z0-9_.-]{1,32}\}$/.test(m) ? m : "#{...}";
+}
+
 /**
  * A libvirt connection-string template: a URI scheme, only the known `#{...}` macros, and no
- * whitespace.
+ * whitespace. The template may hold credentials and is secret: a message names the property and
+ * what is wrong, never the template or what it expands to.
  */
 export function connectionStringRule(property: string): Rule {
   return {
     property,
     test: (v) => {
-      if (typeof v !== "string") return `${property} must be a string, got ${show(v)}`;
+      if (typeof v !== "string") return `${property} must be a string, got ${typeof v}`;
       const unknown = (v.match(/#\{[^}]*\}/g) ?? []).filter(
         (m) => !(MACROS as readonly string[]).includes(m),
       );
       if (unknown.length > 0) {
-        return `${property} ${show(redactUri(v))} uses unknown macro${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: allowed are ${MACROS.join(", ")}`;
+        return `${property} uses unknown macro${unknown.length > 1 ? "s" : ""} ${unknown.map(macroShown).join(", ")}: allowed are ${MACROS.join(", ")}`;
       }
       const bare = v.replace(/#\{[^}]*\}/g, "");
       if (!/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/i.test(bare)) {
-        return `${property} ${show(redactUri(v))} must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system`;
+        return `${property} must be a libvirt URI template (a scheme, "://", no whitespace) such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system`;
       }
       const problem = uriShapeProblem(v);
-      // The expansions quoted in `problem` carry the template's credentials too.
-      return problem && scrub(`${property} ${show(v)} ${problem}`, v);
+      return problem && `${property} ${problem}`;
     },
   };
 }
 
 /** What a template expands to for a remote and for a localhost machine (sample values). */
-const SAMPLE_TARGETS: readonly Target[] = [
-  { localhost: false, host: "192.0.2.10", user: { name: "glassfish" } },
-  { localhost: true },
+const SAMPLE_TARGETS: ReadonlyArray<{ label: string; target: Target }> = [
+  {
+    label: "a remote machine",
+    target: { localhost: false, host: "192.0.2.10", user: { name: "glassfish" } },
+  },
+  { label: "a localhost machine", target: { localhost: true } },
 ];
 
 /**
  * Why a template does not expand to one libvirt URI (a scheme, one optional `user@`, one host
- * with an optional port, then a path), or undefined when it does for every kind of machine.
+ * with an optional port, then a path), or undefined when it does for every kind of machine. The
+ * reason describes the shape only: the expansion carries the template's credentials.
  */
 function uriShapeProblem(template: string): string | undefined {
-  for (const target of SAMPLE_TARGETS) {
+  for (const { label, target } of SAMPLE_TARGETS) {
     let uri: string;
     try {
       uri = expandConnectionString(template, target);
-    } catch (e) {
-      return `cannot be expanded: ${(e as Error).message}`;
+    } catch {
+      return `cannot be expanded for ${label}`;
     }
     const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(uri);
-    if (!m) return `does not expand to a URI (got ${show(uri)})`;
+    if (!m) return `does not expand to a URI for ${label}`;
     const authority = m[1];
     const at = authority.lastIndexOf("@");
     if (authority.indexOf("@") !== at) {
-      return `expands to ${show(uri)}, whose user@host part ${show(authority)} has more than one "@": libvirt would read another user or host than intended`;
+      return `expands for ${label} to a URI whose user@host part has more than one "@": libvirt would read another user or host than intended`;
     }
     const host = authority.slice(at + 1);
     if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%-]*)(:\d{1,5})?$/.test(host)) {
-      return `expands to ${show(uri)}, whose host part ${show(host)} is not a host name or address with an optional :port`;
+      return `expands for ${label} to a URI whose host part is not a host name or address with an optional :port`;
     }
     try {
       new URL(uri);
     } catch {
-      return `expands to ${show(uri)}, which does not parse as a URI`;
+      return `expands for ${label} to something that does not parse as a URI`;
     }
   }
   return undefined;
@@ -363,4 +371,28 @@ export function unknownFailures(inputs: Record<string, unknown>): CheckFailure[]
       property,
       reason: `${property} is not known yet: create and update need every value`,
     }));
+}
+
+/**
+ * Failures as the engine may print them. The engine shows a failure's input value beside it
+ * (`property X value {...}`), a secret's too, so a failure of a property in `secret` is reported
+ * for the resource (property ""), its reason still naming the property. The string values of
+ * `scrub` (properties the caller marked secret) are replaced by `[secret]` wherever a reason
+ * quotes them.
+ */
+export function hideSecrets(
+  failures: readonly CheckFailure[],
+  secret: readonly string[],
+  values: Record<string, unknown> = {},
+  scrub: readonly string[] = [],
+): CheckFailure[] {
+  const texts = scrub
+    .flatMap((k) => (Array.isArray(values[k]) ? values[k] : [values[k]]) as unknown[])
+    .filter((v): v is string => typeof v === "string" && v.length >= 3 && !isUnknown(v))
+    .sort((a, b) => b.length - a.length);
+  return failures.map((f) => {
+    let reason = f.reason;
+    for (const t of texts) reason = reason.split(t).join("[secret]");
+    return { property: secret.includes(f.property) ? "" : f.property, reason };
+  });
 }

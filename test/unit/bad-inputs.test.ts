@@ -74,19 +74,19 @@ const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
   [
     "Virtualization",
     { connectionString: "qemu://#{host}/system" },
-    "connectionString",
-    'connectionString "qemu://#{host}/system" uses unknown macro #{host}: allowed are #{auth.sep}, #{auth.method}, #{user.name}, #{target.host}',
+    "",
+    "connectionString uses unknown macro #{host}: allowed are #{auth.sep}, #{auth.method}, #{user.name}, #{target.host}",
   ],
   [
     "Virtualization",
     { connectionString: "qemu:///sys tem" },
-    "connectionString",
-    'connectionString "qemu:///sys tem" must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system',
+    "",
+    'connectionString must be a libvirt URI template (a scheme, "://", no whitespace) such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system',
   ],
   [
     "Virtualization",
     { connectionString: "test:///default\u0001" },
-    "connectionString",
+    "",
     "connectionString holds the character U+0001 at position 16, which XML 1.0 does not allow: remove it",
   ],
   [
@@ -98,14 +98,14 @@ const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
   [
     "Virtualization",
     { connectionString: "qemu+ssh://#{user.name}@evil@#{target.host}/system" },
-    "connectionString",
-    'connectionString "qemu+ssh://#{user.name}@evil@#{target.host}/system" expands to "qemu+ssh://glassfish@evil@192.0.2.10/system", whose user@host part "glassfish@evil@192.0.2.10" has more than one "@": libvirt would read another user or host than intended',
+    "",
+    'connectionString expands for a remote machine to a URI whose user@host part has more than one "@": libvirt would read another user or host than intended',
   ],
   [
     "Virtualization",
     { connectionString: "qemu+ssh://#{user.name}@#{target.host}:ssh/system" },
-    "connectionString",
-    'connectionString "qemu+ssh://#{user.name}@#{target.host}:ssh/system" expands to "qemu+ssh://glassfish@192.0.2.10:ssh/system", whose host part "192.0.2.10:ssh" is not a host name or address with an optional :port',
+    "",
+    "connectionString expands for a remote machine to a URI whose host part is not a host name or address with an optional :port",
   ],
   [
     "Machine",

@@ -49,6 +49,43 @@ describe("a connection string through the real CLI, dynamic mode", () => {
       domain.cleanup();
     }
   });
+
+  it("a plain one is a secret in the state: stack export holds no plain value", async () => {
+    const domain = tempDomain(fixture("domain.xml"));
+    const project = await TestProject.create(DYNAMIC);
+    // As written in programs/secret-inputs/index.js.
+    const plain = "qemu+ssh://#{user.name}:Hunter2pw@#{target.host}/system?password=S3cretXYZ";
+    try {
+      await project.config("domainXml", domain.file);
+      await project.config("plain", "true"); // the program's own plain string, below
+      await project.ok(["up", "--yes", "--skip-preview"]);
+      expect(domain.read()).toContain("S3cretXYZ"); // GlassFish reads it from its file
+      const state = (await project.ok(["stack", "export"])).stdout;
+      expect(PASSWORDS.filter((pw) => state.includes(pw))).toEqual([]);
+      const shown = (await project.ok(["stack", "export", "--show-secrets"])).stdout;
+      const kvm = (
+        JSON.parse(shown).deployment.resources as Array<{
+          type: string;
+          inputs: Record<string, unknown>;
+          outputs: Record<string, unknown>;
+        }>
+      ).find((x) => x.type === "pulumi-nodejs:dynamic/glassfish-ims:Virtualization");
+      // Encrypted as a secret in both the inputs and the outputs, not dropped.
+      const secret = {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        plaintext: JSON.stringify(plain),
+      };
+      expect([kvm?.inputs.connectionString, kvm?.outputs.connectionString]).toEqual([
+        secret,
+        secret,
+      ]);
+      const diff = await project.run(["preview", "--expect-no-changes"]);
+      expect(diff.code).toBe(0);
+    } finally {
+      project.cleanup();
+      domain.cleanup();
+    }
+  });
 });
 
 const unavailable = ensureYamlHost();

@@ -228,7 +228,9 @@ function uriShapeProblem(template: string): string | undefined {
       return `expands for ${label} to a URI whose host part is not a host name or address with an optional :port`;
     }
     try {
-      new URL(uri);
+      // libvirt reads an empty host as localhost (`qemu+tcp://:16509/system`, what a template
+      // with a port gives a localhost machine); the URL parser refuses a port without a host.
+      new URL(uri.replace(/^([a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?):/i, "$1localhost:"));
     } catch {
       return `expands for ${label} to something that does not parse as a URI`;
     }

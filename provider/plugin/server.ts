@@ -101,8 +101,19 @@ export function handlers(
     getSchema: unary(() =>
       new pb.GetSchemaResponse().setSchema(readFileSync(path.join(root, "schema.json"), "utf8")),
     ),
-    // The provider has no configuration: what the engine sends is taken as it is.
-    checkConfig: unary((req: pb.CheckRequest) => new pb.CheckResponse().setInputs(req.getNews())),
+    // The provider has no configuration: any key but the engine's own is a mistake to name.
+    checkConfig: unary((req: pb.CheckRequest) => {
+      const res = new pb.CheckResponse().setInputs(req.getNews());
+      return res.setFailuresList(
+        unknownConfigKeys(props(req.getNews()) ?? {}).map((key) =>
+          new pb.CheckFailure()
+            .setProperty("")
+            .setReason(
+              `unknown provider configuration key ${JSON.stringify(key)}: the glassfish-ims provider takes no configuration (each resource names its domainXml); remove it (pulumi config rm glassfish-ims:${key})`,
+            ),
+        ),
+      );
+    }),
     diffConfig: unary((req: pb.DiffRequest) => {
       const same =
         JSON.stringify(props(req.getOlds()) ?? {}) === JSON.stringify(props(req.getNews()) ?? {});
@@ -183,6 +194,14 @@ export function handlers(
     // Every operation ends within its own time bounds; there is nothing to interrupt.
     cancel: unary(() => new emptyPb.Empty()),
   };
+}
+
+/** Keys the engine itself puts into a provider's configuration. */
+const ENGINE_CONFIG_KEYS = ["version", "pluginDownloadURL"];
+
+/** The configuration keys this provider does not know: all but the engine's own. */
+export function unknownConfigKeys(config: Record<string, unknown>): string[] {
+  return Object.keys(config).filter((k) => !ENGINE_CONFIG_KEYS.includes(k) && !k.startsWith("__"));
 }
 
 /** The type token in a URN (`...::<qualified type>::<name>`; the last type of a parent chain). */

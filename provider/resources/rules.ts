@@ -258,15 +258,31 @@ export function idRule(property: string): Rule {
   return { ...integerRule(property, 0, 4294967294, true) };
 }
 
-/** An IPv4 subnet in CIDR form whose address is the network address. */
+/** IPv4 ranges no server pool can be on. */
+const SPECIAL_RANGES = [{ name: "multicast", cidr: "224.0.0.0/4" }] as const;
+
+/** True when the network address `network` lies in `cidr`. */
+function isInRange(network: string, cidr: string): boolean {
+  const [base, bits] = cidr.split("/");
+  const n = (a: string) => a.split(".").reduce((x, o) => x * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(n(network) / size) === Math.floor(n(base) / size);
+}
+
+/** An IPv4 subnet in CIDR form whose address is the network address, outside special ranges. */
 export function subnetRule(property: string): Rule {
   return {
     property,
     required: true,
     test: (v) => {
       if (typeof v !== "string") return `${property} must be a string, got ${show(v)}`;
-      const { problem } = parseSubnet(v);
-      return problem && `${property} ${show(v)} ${problem}`;
+      const { subnet, problem } = parseSubnet(v);
+      if (problem) return `${property} ${show(v)} ${problem}`;
+      const range = subnet && SPECIAL_RANGES.find((r) => isInRange(subnet.network, r.cidr));
+      return (
+        range &&
+        `${property} ${show(v)} is in the ${range.name} range ${range.cidr}, where no machine can be found or reached: give the subnet of the network the pool's machines are on`
+      );
     },
   };
 }

@@ -50,4 +50,21 @@ if (unavailable) console.warn(`SKIPPED Pulumi YAML plugin tests: ${unavailable}`
       domain.cleanup();
     }
   });
+
+  it("refuses a domainXml with a line feed at its end at preview (issue 21, item 13)", async () => {
+    const domain = tempDomain(fixture("domain.xml"));
+    const project = await pluginProject(YAML);
+    try {
+      await project.config("domainXml", `${domain.file}\n`);
+      await project.config("connectionString", "test:///default");
+      const r = await project.run(["preview"]);
+      expect(r.code).not.toBe(0);
+      expect(`${r.stdout}${r.stderr}`).toContain(
+        `domainXml ${JSON.stringify(`${domain.file}\n`)} must be the path of a GlassFish domain.xml`,
+      );
+    } finally {
+      project.cleanup();
+      domain.cleanup();
+    }
+  });
 });

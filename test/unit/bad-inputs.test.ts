@@ -55,6 +55,26 @@ const REACH = 'needs exactly one way to be reached: networkName "localhost", ip,
 
 // [resource, change to a good input, property, exact reason]
 const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
+  // Issue 21, item 13: a line feed at the end is not trimmed into a second spelling of the path.
+  [
+    "Virtualization",
+    { domainXml: `${D}\n` },
+    "domainXml",
+    `domainXml ${JSON.stringify(`${D}\n`)} must be the path of a GlassFish domain.xml, such as glassfish/domains/domain1/config/domain.xml`,
+  ],
+  ["Virtualization", { name: "kvm\n" }, "name", `name "kvm\\n" ${NAME_RULE}`],
+  [
+    "ServerPool",
+    { subnet: "224.0.0.0/24" },
+    "subnet",
+    `subnet "224.0.0.0/24" is in the multicast range 224.0.0.0/4, where no machine can be found or reached: give the subnet of the network the pool's machines are on`,
+  ],
+  [
+    "ServerPool",
+    { subnet: "239.255.0.0/16" },
+    "subnet",
+    `subnet "239.255.0.0/16" is in the multicast range 224.0.0.0/4, where no machine can be found or reached: give the subnet of the network the pool's machines are on`,
+  ],
   ["Virtualization", { name: "my kvm" }, "name", `name "my kvm" ${NAME_RULE}`],
   ["Virtualization", { name: "kvm<1>" }, "name", `name "kvm<1>" ${NAME_RULE}`],
   ["Virtualization", { name: "" }, "name", `name "" ${NAME_RULE}`],

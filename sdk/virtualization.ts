@@ -93,6 +93,10 @@ export class Virtualization extends pulumi.dynamic.Resource {
         ...args,
         name: args.name ?? name,
         ...setOnly({ connection: connectionOf(args) }),
+        // Secret as an input too (the state's inputs, `pulumi stack export`), as the plugin's
+        // schema makes it: a plain string may carry credentials all the same.
+        connectionString:
+          args.connectionString === undefined ? undefined : pulumi.secret(args.connectionString),
         effectiveEmulatorPath: undefined,
         effectiveConnectionString: undefined,
         ...COMMON_OUTPUTS,

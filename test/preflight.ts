@@ -40,6 +40,8 @@ export function skips(): string[] {
       `real libvirtd tests: ${libvirtd}${libvirtd.includes("not installed") ? " (npm test installs it when run as root)" : ""}`,
     );
   if (lab ?? libvirtd) out.push(`examples/seed e2e (network lab and libvirtd): ${lab ?? libvirtd}`);
+  if (process.getuid?.() !== 0 || !existsSync("/usr/bin/setpriv"))
+    out.push("the plugin's caller check against a second user: needs root and setpriv");
   const yaml = yamlHostUnavailable();
   if (yaml) out.push(`provider plugin e2e (Pulumi YAML programs, pulumi import): ${yaml}`);
   if (!has("go"))

@@ -6,7 +6,7 @@ import { connectionFailures, type DasConnection } from "../remote/connection";
 import { domainPath } from "../store/store";
 import { providers as PROVIDERS, type ResourceOperations } from "../index";
 import { changedKeys } from "../resources/common";
-import { isUnknown, type CheckFailure } from "../resources/rules";
+import { hideSecrets, isUnknown, type CheckFailure } from "../resources/rules";
 import { PACKAGE, RESOURCES, type ResourceDoc } from "../schema";
 import {
   detailOf,
@@ -183,7 +183,11 @@ export class PluginProvider {
           }
         : f,
     );
-    return { inputs: toWire(r.inputs, [...secrets, ...secretInputs(kind)]), failures };
+    const secret = [...secrets, ...secretInputs(kind)];
+    return {
+      inputs: toWire(r.inputs, secret),
+      failures: hideSecrets(failures, secret, news, [...secrets]),
+    };
   }
 
   /** The resource's diff, with every changed property and what its change does. */

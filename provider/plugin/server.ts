@@ -6,10 +6,12 @@ import * as grpc from "@grpc/grpc-js";
 import * as emptyPb from "google-protobuf/google/protobuf/empty_pb";
 import * as structPb from "google-protobuf/google/protobuf/struct_pb";
 import { readFileSync } from "fs";
+import * as net from "net";
 import * as path from "path";
 import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
+import { refusal, type Connection } from "./peer";
 import { configFailures, PluginProvider, type PluginDiff } from "./provider";
 import type { WireProps } from "./wire";
 
@@ -99,16 +101,24 @@ export function handlers(
     getSchema: unary(() =>
       new pb.GetSchemaResponse().setSchema(readFileSync(path.join(root, "schema.json"), "utf8")),
     ),
-    // The one configuration is `connection` (the DAS host): checked at preview like any input.
-    checkConfig: unary((req: pb.CheckRequest) =>
-      new pb.CheckResponse()
-        .setInputs(req.getNews())
-        .setFailuresList(
-          configFailures(props(req.getNews())).map((f) =>
-            new pb.CheckFailure().setProperty(f.property).setReason(f.reason),
-          ),
+    // The one configuration is `connection` (the DAS host): checked at preview like any input;
+    // any other key but the engine's own is a mistake to name.
+    checkConfig: unary((req: pb.CheckRequest) => {
+      const news = props(req.getNews()) ?? {};
+      const res = new pb.CheckResponse().setInputs(req.getNews());
+      return res.setFailuresList([
+        ...unknownConfigKeys(news).map((key) =>
+          new pb.CheckFailure()
+            .setProperty("")
+            .setReason(
+              `unknown provider configuration key ${JSON.stringify(key)}: the glassfish-ims provider takes only connection (the DAS host; each resource names its domainXml); remove it (pulumi config rm glassfish-ims:${key})`,
+            ),
         ),
-    ),
+        ...configFailures(news).map((f) =>
+          new pb.CheckFailure().setProperty(f.property).setReason(f.reason),
+        ),
+      ]);
+    }),
     diffConfig: unary((req: pb.DiffRequest) => {
       const same =
         JSON.stringify(props(req.getOlds()) ?? {}) === JSON.stringify(props(req.getNews()) ?? {});
@@ -199,6 +209,16 @@ function configVariables(vars: { forEach(fn: (v: string, k: string) => void): vo
   return out;
 }
 
+/** Keys the engine itself puts into a provider's configuration. */
+const ENGINE_CONFIG_KEYS = ["version", "pluginDownloadURL"];
+
+/** The configuration keys this provider does not know: all but the engine's own and connection. */
+export function unknownConfigKeys(config: Record<string, unknown>): string[] {
+  return Object.keys(config).filter(
+    (k) => !ENGINE_CONFIG_KEYS.includes(k) && k !== "connection" && !k.startsWith("__"),
+  );
+}
+
 /** The type token in a URN (`...::<qualified type>::<name>`; the last type of a parent chain). */
 export function typeFromUrn(urn: string): string {
   const parts = urn.split("::");
@@ -206,13 +226,44 @@ export function typeFromUrn(urn: string): string {
   return type.slice(type.lastIndexOf("$") + 1);
 }
 
+/** Decides whether an accepted connection may reach the service: why not, or undefined. */
+export type CallerCheck = (c: Connection) => string | undefined;
+
+/**
+ * Only the engine that started this process, or a process of its tree: the caller's socket,
+ * looked up in the kernel's tables, must be held by them (see peer.ts). The engine is the parent
+ * as it was at start (bin/ execs node, so no shell sits between them). Off Linux the kernel's
+ * tables are not readable this way: every caller is accepted, and a line on stderr says so.
+ */
+export function engineOnly(engine = process.ppid): CallerCheck | undefined {
+  if (process.platform !== "linux") {
+    process.stderr.write(
+      `glassfish-ims plugin: on ${process.platform} the caller of the plugin's port is not checked (Linux only): any local user can call it\n`,
+    );
+    return undefined;
+  }
+  return (c) => refusal(c, engine);
+}
+
+/** What {@link serve} resolves with. */
+export interface Serving {
+  /** The loopback port the engine dials. */
+  port: number;
+  /** The gRPC server, over the connections that passed the caller check. */
+  server: grpc.Server;
+  /** Stops accepting and ends every connection. */
+  close(): void;
+}
+
 /**
  * Starts the service on a free loopback port and resolves with the port, which the engine reads
- * from the plugin's stdout.
+ * from the plugin's stdout. Each accepted TCP connection is handed to gRPC only once `allow`
+ * passes it; a refused one is closed at once, with one line on stderr.
  */
 export function serve(
   provider = new PluginProvider(),
-): Promise<{ port: number; server: grpc.Server }> {
+  allow: CallerCheck | undefined = engineOnly(),
+): Promise<Serving> {
   const server = new grpc.Server({
     "grpc.max_receive_message_length": 400 << 20,
     "grpc.max_send_message_length": 400 << 20,
@@ -221,9 +272,44 @@ export function serve(
     providerGrpc.ResourceProviderService,
     handlers(provider) as grpc.UntypedServiceImplementation,
   );
-  return new Promise((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve({ port, server }),
-    ),
-  );
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const listener = net.createServer({ pauseOnConnect: true }, (socket) => {
+    const c = {
+      remoteAddress: socket.remoteAddress ?? "",
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? "",
+      localPort: socket.localPort ?? 0,
+    };
+    Promise.resolve()
+      .then(() => allow?.(c))
+      .catch((e: unknown) => `the caller check failed: ${(e as Error).message}`)
+      .then((why) => {
+        if (why === undefined && !socket.destroyed) {
+          injector.injectConnection(socket);
+          socket.resume();
+          return;
+        }
+        if (why !== undefined) {
+          process.stderr.write(
+            `glassfish-ims plugin: refused a connection from ${c.remoteAddress}:${c.remotePort}: ${why}\n`,
+          );
+        }
+        socket.destroy();
+      });
+  });
+  return new Promise((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(0, "127.0.0.1", () => {
+      listener.off("error", reject);
+      resolve({
+        port: (listener.address() as net.AddressInfo).port,
+        server,
+        close: () => {
+          listener.close();
+          injector.destroy();
+          server.forceShutdown();
+        },
+      });
+    });
+  });
 }

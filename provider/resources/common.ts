@@ -113,9 +113,13 @@ export function pick<T extends object>(src: T, keys: readonly (keyof T)[]): Part
   return out;
 }
 
-/** Trims a string input; other values pass unchanged. */
+/**
+ * Trims the spaces around a string input; other values pass unchanged. Only spaces: a line feed
+ * or tab at an end (`$(cat file)`, a YAML block scalar) stays, for the property's rule to refuse,
+ * rather than making a second spelling of the same path or name pass.
+ */
 export function trimmed(v: unknown): unknown {
-  return typeof v === "string" && !isUnknown(v) ? v.trim() : v;
+  return typeof v === "string" && !isUnknown(v) ? v.replace(/^ +| +$/g, "") : v;
 }
 
 /** How an input maps to an attribute, for reading drift back. */

@@ -3,7 +3,16 @@
 // (the schema and the README tables too, see ../schema.ts).
 import type { DasConnection } from "../remote/connection";
 import { integerOrRaw, normalizeInputs, trimmed, type AttributeField } from "./common";
-import { booleanRule, isUnknown, runRules, type CheckFailure, type Rule } from "./rules";
+import {
+  booleanRule,
+  hideSecrets,
+  isUnknown,
+  requireValid,
+  runRules,
+  unknownFailures,
+  type CheckFailure,
+  type Rule,
+} from "./rules";
 
 /** The kinds of value a field holds, as the package schema names them. */
 export type FieldType = "string" | "integer" | "boolean" | "string[]" | "connection";
@@ -251,12 +260,30 @@ export function checkFields<T>(
   for (const [name, f] of fields) {
     if (f.fill !== undefined && inputs[name] === undefined) inputs[name] = f.fill;
   }
-  const failures = runRules(inputs, rulesOf(table));
+  const secret = fields.filter(([, f]) => f.secret).map(([name]) => name);
+  const failures = hideSecrets(runRules(inputs, rulesOf(table)), secret);
   for (const [name, f] of fields) {
     const v = inputs[name];
     if (f.canonical && typeof v === "string" && !isUnknown(v)) inputs[name] = f.canonical(v);
   }
   return { inputs, failures };
+}
+
+/**
+ * The inputs of a write (`create`, `update`), checked and normalized by the same field rules as
+ * `check` (plus `more`, the resource's own cross-field rules): INVALID_INPUT naming every failure,
+ * before anything is read or written.
+ */
+export function validated<I extends object, T>(
+  kind: string,
+  table: FieldTable<T>,
+  given: I,
+  more: (inputs: Record<string, unknown>) => CheckFailure[] = () => [],
+): I {
+  const raw = given as Record<string, unknown>;
+  const { inputs, failures } = checkFields(table, raw);
+  requireValid(kind, [...unknownFailures(raw), ...failures, ...more(inputs)]);
+  return inputs as I;
 }
 
 /** Parses attribute text into the field's type (see integerOrRaw; a list is `;`-separated). */

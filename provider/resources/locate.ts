@@ -18,7 +18,7 @@ export function requireVirtualization(doc: XmlDocument, file: string, name: stri
   if (!el) {
     throw new ImsError(
       "PARENT_NOT_FOUND",
-      `virtualization "${name}" is not in ${file}: create it first (ims.Virtualization, or asadmin create-ims-config-libvirt ${name})`,
+      `virtualization "${name}" is not in ${file}: create it first (a glassfish-ims Virtualization resource, or asadmin create-ims-config-libvirt ${name})`,
     );
   }
   return el;
@@ -35,7 +35,7 @@ export function requirePool(
   if (!l) {
     throw new ImsError(
       "PARENT_NOT_FOUND",
-      `server pool "${name}" is not in ${file}: create it first (ims.ServerPool, or asadmin create-server-pool ... ${name})`,
+      `server pool "${name}" is not in ${file}: create it first (a glassfish-ims ServerPool resource, or asadmin create-server-pool ... ${name})`,
     );
   }
   const under = getAttribute(l.virtualization, "name");
@@ -59,7 +59,7 @@ export function requireMachine(
   if (!l || (pool !== undefined && getAttribute(l.pool, "name") !== pool)) {
     throw new ImsError(
       "PARENT_NOT_FOUND",
-      `machine "${name}"${pool ? ` of server pool "${pool}"` : ""} is not in ${file}: create it first (ims.Machine, or asadmin create-machine ... ${name})`,
+      `machine "${name}"${pool ? ` of server pool "${pool}"` : ""} is not in ${file}: create it first (a glassfish-ims Machine resource, or asadmin create-machine ... ${name})`,
     );
   }
   return l;

@@ -44,6 +44,7 @@ import {
   type Field,
   type OutputsOnly,
   type ResourceSpec,
+  validated,
 } from "./fields";
 import { alreadyExists, readTarget, requirePool, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
@@ -155,6 +156,12 @@ function reachFailure(i: Record<string, unknown>): CheckFailure | undefined {
     };
   }
   return undefined;
+}
+
+/** {@link reachFailure} as a list, for the write paths. */
+function reachFailures(i: Record<string, unknown>): CheckFailure[] {
+  const f = reachFailure(i);
+  return f ? [f] : [];
 }
 
 /** A location attribute of the machine; `absent` is GlassFish's default. */
@@ -497,10 +504,11 @@ function assertIpInPool(i: MachineInputs, pool: XmlElement): void {
 
 /** Writes `<machines>` into its pool; nothing is written when any check fails. */
 export async function create(
-  inputs: MachineInputs,
+  given: MachineInputs,
   fx: SweepEffects = SYSTEM,
   virsh: VirshRunner = VIRSH,
 ): Promise<{ id: string; outs: MachineOutputs }> {
+  const inputs = validated("Machine", SPEC.fields, given, reachFailures);
   const found = await address(inputs, fx);
   const connection = await connectBeforeWriting(inputs, found, virsh);
   const { value } = await editIms(inputs, (doc) => {
@@ -531,10 +539,11 @@ export async function create(
 export async function update(
   _id: string,
   olds: MachineOutputs,
-  news: MachineInputs,
+  given: MachineInputs,
   fx: SweepEffects = SYSTEM,
   virsh: VirshRunner = VIRSH,
 ): Promise<{ outs: MachineOutputs }> {
+  const news = validated("Machine", SPEC.fields, given, reachFailures);
   const found = await address(news, fx);
   const connection = await connectBeforeWriting(news, found, virsh);
   const { value } = await editIms(news, (doc) => {

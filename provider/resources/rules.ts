@@ -1,5 +1,5 @@
 import * as path from "path";
-import { redactUri, scrub } from "../libvirt/credentials";
+import { ImsError } from "../errors";
 import { MACROS } from "../libvirt/presets";
 import { expandConnectionString, type Target } from "../libvirt/uri";
 import { isHostIn, isInterfaceName, isIPv4, normalizeMac, parseSubnet } from "../net/address";
@@ -163,65 +163,76 @@ export function domainXmlRule(property = "domainXml"): Rule {
   };
 }
 
+/** A macro as the message may quote it: one that looks like a macro name, never free text. */
+function macroShown(m: string): string {
+  return /^#\{[A-Za-z0-9_.-]{1,32}\}$/.test(m) ? m : "#{...}";
+}
+
 /**
  * A libvirt connection-string template: a URI scheme, only the known `#{...}` macros, and no
- * whitespace.
+ * whitespace. The template may hold credentials and is secret: a message names the property and
+ * what is wrong, never the template or what it expands to.
  */
 export function connectionStringRule(property: string): Rule {
   return {
     property,
     test: (v) => {
-      if (typeof v !== "string") return `${property} must be a string, got ${show(v)}`;
+      if (typeof v !== "string") return `${property} must be a string, got ${typeof v}`;
       const unknown = (v.match(/#\{[^}]*\}/g) ?? []).filter(
         (m) => !(MACROS as readonly string[]).includes(m),
       );
       if (unknown.length > 0) {
-        return `${property} ${show(redactUri(v))} uses unknown macro${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: allowed are ${MACROS.join(", ")}`;
+        return `${property} uses unknown macro${unknown.length > 1 ? "s" : ""} ${unknown.map(macroShown).join(", ")}: allowed are ${MACROS.join(", ")}`;
       }
       const bare = v.replace(/#\{[^}]*\}/g, "");
       if (!/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/i.test(bare)) {
-        return `${property} ${show(redactUri(v))} must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system`;
+        return `${property} must be a libvirt URI template (a scheme, "://", no whitespace) such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system`;
       }
       const problem = uriShapeProblem(v);
-      // The expansions quoted in `problem` carry the template's credentials too.
-      return problem && scrub(`${property} ${show(v)} ${problem}`, v);
+      return problem && `${property} ${problem}`;
     },
   };
 }
 
 /** What a template expands to for a remote and for a localhost machine (sample values). */
-const SAMPLE_TARGETS: readonly Target[] = [
-  { localhost: false, host: "192.0.2.10", user: { name: "glassfish" } },
-  { localhost: true },
+const SAMPLE_TARGETS: ReadonlyArray<{ label: string; target: Target }> = [
+  {
+    label: "a remote machine",
+    target: { localhost: false, host: "192.0.2.10", user: { name: "glassfish" } },
+  },
+  { label: "a localhost machine", target: { localhost: true } },
 ];
 
 /**
  * Why a template does not expand to one libvirt URI (a scheme, one optional `user@`, one host
- * with an optional port, then a path), or undefined when it does for every kind of machine.
+ * with an optional port, then a path), or undefined when it does for every kind of machine. The
+ * reason describes the shape only: the expansion carries the template's credentials.
  */
 function uriShapeProblem(template: string): string | undefined {
-  for (const target of SAMPLE_TARGETS) {
+  for (const { label, target } of SAMPLE_TARGETS) {
     let uri: string;
     try {
       uri = expandConnectionString(template, target);
-    } catch (e) {
-      return `cannot be expanded: ${(e as Error).message}`;
+    } catch {
+      return `cannot be expanded for ${label}`;
     }
     const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(uri);
-    if (!m) return `does not expand to a URI (got ${show(uri)})`;
+    if (!m) return `does not expand to a URI for ${label}`;
     const authority = m[1];
     const at = authority.lastIndexOf("@");
     if (authority.indexOf("@") !== at) {
-      return `expands to ${show(uri)}, whose user@host part ${show(authority)} has more than one "@": libvirt would read another user or host than intended`;
+      return `expands for ${label} to a URI whose user@host part has more than one "@": libvirt would read another user or host than intended`;
     }
     const host = authority.slice(at + 1);
     if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%-]*)(:\d{1,5})?$/.test(host)) {
-      return `expands to ${show(uri)}, whose host part ${show(host)} is not a host name or address with an optional :port`;
+      return `expands for ${label} to a URI whose host part is not a host name or address with an optional :port`;
     }
     try {
-      new URL(uri);
+      // libvirt reads an empty host as localhost (`qemu+tcp://:16509/system`, what a template
+      // with a port gives a localhost machine); the URL parser refuses a port without a host.
+      new URL(uri.replace(/^([a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?):/i, "$1localhost:"));
     } catch {
-      return `expands to ${show(uri)}, which does not parse as a URI`;
+      return `expands for ${label} to something that does not parse as a URI`;
     }
   }
   return undefined;
@@ -247,15 +258,31 @@ export function idRule(property: string): Rule {
   return { ...integerRule(property, 0, 4294967294, true) };
 }
 
-/** An IPv4 subnet in CIDR form whose address is the network address. */
+/** IPv4 ranges no server pool can be on. */
+const SPECIAL_RANGES = [{ name: "multicast", cidr: "224.0.0.0/4" }] as const;
+
+/** True when the network address `network` lies in `cidr`. */
+function isInRange(network: string, cidr: string): boolean {
+  const [base, bits] = cidr.split("/");
+  const n = (a: string) => a.split(".").reduce((x, o) => x * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(n(network) / size) === Math.floor(n(base) / size);
+}
+
+/** An IPv4 subnet in CIDR form whose address is the network address, outside special ranges. */
 export function subnetRule(property: string): Rule {
   return {
     property,
     required: true,
     test: (v) => {
       if (typeof v !== "string") return `${property} must be a string, got ${show(v)}`;
-      const { problem } = parseSubnet(v);
-      return problem && `${property} ${show(v)} ${problem}`;
+      const { subnet, problem } = parseSubnet(v);
+      if (problem) return `${property} ${show(v)} ${problem}`;
+      const range = subnet && SPECIAL_RANGES.find((r) => isInRange(subnet.network, r.cidr));
+      return (
+        range &&
+        `${property} ${show(v)} is in the ${range.name} range ${range.cidr}, where no machine can be found or reached: give the subnet of the network the pool's machines are on`
+      );
     },
   };
 }
@@ -340,4 +367,50 @@ export function locationRule(property: string): Rule {
         ? undefined
         : `${property} ${show(v)} must be a directory path such as virt/disks or /srv/virt/disks`,
   };
+}
+
+/**
+ * Throws INVALID_INPUT naming every failure, for the write paths: `create` and `update` run the
+ * same rules as `check`, since a direct caller (any gRPC client of the plugin) may skip `check`.
+ */
+export function requireValid(kind: string, failures: readonly CheckFailure[]): void {
+  if (failures.length === 0) return;
+  throw new ImsError(
+    "INVALID_INPUT",
+    `${kind} inputs fail check, nothing was written: ${failures.map((f) => f.reason).join("; ")}`,
+  );
+}
+
+/** A failure for each input that is still unknown: a write needs every value. */
+export function unknownFailures(inputs: Record<string, unknown>): CheckFailure[] {
+  return Object.entries(inputs)
+    .filter(([, v]) => isUnknown(v))
+    .map(([property]) => ({
+      property,
+      reason: `${property} is not known yet: create and update need every value`,
+    }));
+}
+
+/**
+ * Failures as the engine may print them. The engine shows a failure's input value beside it
+ * (`property X value {...}`), a secret's too, so a failure of a property in `secret` is reported
+ * for the resource (property ""), its reason still naming the property. The string values of
+ * `scrub` (properties the caller marked secret) are replaced by `[secret]` wherever a reason
+ * quotes them.
+ */
+export function hideSecrets(
+  failures: readonly CheckFailure[],
+  secret: readonly string[],
+  values: Record<string, unknown> = {},
+  scrub: readonly string[] = [],
+): CheckFailure[] {
+  const texts = scrub
+    .flatMap((k) => (Array.isArray(values[k]) ? values[k] : [values[k]]) as unknown[])
+    .filter((v): v is string => typeof v === "string" && v.length >= 3 && !isUnknown(v))
+    .sort((a, b) => b.length - a.length);
+  return failures.map((f) => {
+    let reason = f.reason;
+    for (const t of texts) reason = reason.split(t).join("[secret]");
+    return { property: secret.includes(f.property) ? "" : f.property, reason };
+  });
 }

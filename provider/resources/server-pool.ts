@@ -32,6 +32,7 @@ import {
   parentInProgramField,
   type OutputsOnly,
   type ResourceSpec,
+  validated,
 } from "./fields";
 import {
   alreadyExists,
@@ -242,9 +243,10 @@ export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
  * `adopt`, or when it is what an interrupted run of this create wrote).
  */
 export async function create(
-  inputs: ServerPoolInputs,
+  given: ServerPoolInputs,
   fx: SweepEffects = SYSTEM,
 ): Promise<{ id: string; outs: ServerPoolOutputs }> {
+  const inputs = validated("ServerPool", SPEC.fields, given);
   const { value } = await editIms(inputs, (doc) => {
     const virt = requireVirtualization(doc, inputs.domainXml, inputs.virtualization);
     const existing = findPool(doc, inputs.name);
@@ -274,9 +276,10 @@ export async function create(
 export async function update(
   _id: string,
   olds: ServerPoolOutputs,
-  news: ServerPoolInputs,
+  given: ServerPoolInputs,
   fx: SweepEffects = SYSTEM,
 ): Promise<{ outs: ServerPoolOutputs }> {
+  const news = validated("ServerPool", SPEC.fields, given);
   const { value } = await editIms(news, (doc) => {
     const { pool } = requirePool(doc, news.domainXml, olds.name, news.virtualization);
     const changed = setAttributes(pool, desiredAttributes(SPEC, news));

@@ -20,6 +20,7 @@ import {
   type OutputsOnly,
   type OutputTable,
   type ResourceSpec,
+  validated,
 } from "./fields";
 import { alreadyExists, readTarget, requireMachine, requirePool, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
@@ -308,7 +309,8 @@ function makeProvider(k: UserKind) {
 
   const diff = diffOn(keys.diff, keys.replace, keys.ancestors);
 
-  const create = async (inputs: UserInputs): Promise<{ id: string; outs: UserOutputs }> => {
+  const create = async (given: UserInputs): Promise<{ id: string; outs: UserOutputs }> => {
+    const inputs = validated(k.spec.type, k.spec.fields, given);
     const { value } = await editIms(inputs, (doc) => {
       const parents = k.parent(doc, inputs);
       const parent = parents[parents.length - 1];
@@ -341,8 +343,9 @@ function makeProvider(k: UserKind) {
   const update = async (
     _id: string,
     _olds: UserOutputs,
-    news: UserInputs,
+    given: UserInputs,
   ): Promise<{ outs: UserOutputs }> => {
+    const news = validated(k.spec.type, k.spec.fields, given);
     const { value } = await editIms(news, (doc) => {
       const parents = k.parent(doc, news);
       const parent = parents[parents.length - 1];

@@ -27,6 +27,7 @@ import {
   newAttributes,
   type OutputsOnly,
   type ResourceSpec,
+  validated,
 } from "./fields";
 import { alreadyExists, readTarget, takeExisting } from "./locate";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
@@ -255,8 +256,9 @@ export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
  * interrupted run of this create wrote). Nothing is written on failure.
  */
 export async function create(
-  inputs: VirtualizationInputs,
+  given: VirtualizationInputs,
 ): Promise<{ id: string; outs: VirtualizationOutputs }> {
+  const inputs = validated("Virtualization", SPEC.fields, given);
   const { value } = await editIms(inputs, (doc) => {
     const existing = findVirtualization(doc, inputs.name);
     if (existing && takeover(existing, inputs) === "resume") {
@@ -284,8 +286,9 @@ export async function create(
 export async function update(
   _id: string,
   olds: VirtualizationOutputs,
-  news: VirtualizationInputs,
+  given: VirtualizationInputs,
 ): Promise<{ outs: VirtualizationOutputs }> {
+  const news = validated("Virtualization", SPEC.fields, given);
   const { value } = await editIms(news, (doc) => {
     const el = findVirtualization(doc, olds.name);
     if (!el || el.name !== LIBVIRT_VIRTUALIZATION) {

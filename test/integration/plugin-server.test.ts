@@ -8,7 +8,7 @@ import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { providers } from "../../provider";
 import { PluginProvider } from "../../provider/plugin/provider";
-import { serve } from "../../provider/plugin/server";
+import { serve, type Serving } from "../../provider/plugin/server";
 import { fixture } from "../unit/helpers";
 import { tempDomain } from "./tmp";
 
@@ -19,11 +19,11 @@ const ORIGINAL_DOMAIN = fixture("domain.xml");
 const URN = "urn:pulumi:dev::p::glassfish-ims:index:Virtualization::kvm";
 const TYPE = "glassfish-ims:index:Virtualization";
 
-let server: grpc.Server;
+let serving: Serving;
 let client: providerGrpc.ResourceProviderClient;
 beforeAll(async () => {
   const s = await serve(new PluginProvider(providers));
-  server = s.server;
+  serving = s;
   client = new providerGrpc.ResourceProviderClient(
     `127.0.0.1:${s.port}`,
     grpc.credentials.createInsecure(),
@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   client.close();
-  server.forceShutdown();
+  serving.close();
 });
 
 /** One unary call as a promise. */
@@ -173,5 +173,59 @@ describe("the plugin's gRPC service", () => {
       code: grpc.status.UNKNOWN,
       details: expect.stringContaining("/nonexistent/domain.xml"),
     });
+  });
+
+  test("Create and Update called without Check validate as check does: INVALID_INPUT, nothing written", async () => {
+    const domain = tempDomain(ORIGINAL_DOMAIN);
+    try {
+      const before = readFileSync(domain.file);
+      // The values a direct gRPC caller wrote before (issue 21, item 2).
+      const bad = {
+        domainXml: domain.file,
+        emulator: "kvm",
+        emulatorPath: "rel/kvm",
+        templateCacheRefreshRate: -5,
+        templateCacheSize: 1e308,
+      };
+      const refused = await call<pb.CreateResponse>((cb) =>
+        client.create(
+          new pb.CreateRequest()
+            .setUrn(URN)
+            .setType(TYPE)
+            .setProperties(struct({ ...bad, name: "-oProxyCommand=x" })),
+          cb,
+        ),
+      ).catch((e: grpc.ServiceError) => e);
+      expect((refused as grpc.ServiceError).details).toBe(
+        'glassfish-ims INVALID_INPUT: Virtualization inputs fail check, nothing was written: name "-oProxyCommand=x" must be 1 to 255 characters, start with a letter, digit or "_", and contain only letters, digits, "_", "-" and "."; emulatorPath "rel/kvm" must be an absolute path such as /usr/bin/kvm; templateCacheSize 1e+308 must be a whole number from 0 to 10000; templateCacheRefreshRate -5 must be a whole number from 1 to 86400',
+      );
+      expect(readFileSync(domain.file)).toEqual(before);
+
+      const good = { domainXml: domain.file, name: "kvm", emulator: "kvm" };
+      const created = await call<pb.CreateResponse>((cb) =>
+        client.create(
+          new pb.CreateRequest().setUrn(URN).setType(TYPE).setProperties(struct(good)),
+          cb,
+        ),
+      );
+      const written = readFileSync(domain.file);
+      const update = await call<pb.UpdateResponse>((cb) =>
+        client.update(
+          new pb.UpdateRequest()
+            .setUrn(URN)
+            .setType(TYPE)
+            .setId(created.getId())
+            .setOlds(created.getProperties())
+            .setNews(struct({ ...bad, name: "kvm" })),
+          cb,
+        ),
+      ).catch((e: grpc.ServiceError) => e);
+      expect((update as grpc.ServiceError).details).toMatch(
+        /^glassfish-ims INVALID_INPUT: Virtualization inputs fail check, nothing was written: emulatorPath "rel\/kvm" must be an absolute path/,
+      );
+      expect(readFileSync(domain.file)).toEqual(written);
+    } finally {
+      domain.cleanup();
+    }
   });
 });

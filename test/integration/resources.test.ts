@@ -233,4 +233,26 @@ describe("golden: the seed tree in a real-size domain.xml", () => {
     await virt.remove("id", { domainXml: d.file, name: "kvm" } as never);
     expect(d.read()).toBe(ORIGINAL);
   });
+
+  it("takes a connection string with an explicit port: check passes, machines expand it", async () => {
+    const template = "qemu+tcp://#{target.host}:16509/system";
+    const checked = await virt.check(
+      {},
+      { domainXml: d.file, name: "kvm", connectionString: template },
+    );
+    expect(checked.failures).toEqual([]);
+    await virt.create(checked.inputs as unknown as virt.VirtualizationInputs);
+    await pool.create(poolArgs());
+    const uris = [];
+    for (const m of [
+      { name: "local", networkName: "localhost", ip: undefined },
+      { name: "office", networkName: "office" },
+    ]) {
+      const args = { ...machineArgs(m), poolSubnet: "10.132.181.0/24" };
+      expect((await machine.check({}, args)).failures).toEqual([]);
+      uris.push((await machine.create(args)).outs.libvirtUri);
+    }
+    // libvirt reads the empty host of the localhost machine's URI as localhost.
+    expect(uris).toEqual(["qemu+tcp://:16509/system", "qemu+tcp://10.132.181.57:16509/system"]);
+  });
 });

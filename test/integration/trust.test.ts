@@ -231,7 +231,7 @@ describe("preview reads the file", () => {
     expect(await failures("ServerPool", create, poolArgs())).toEqual([
       {
         property: "virtualization",
-        reason: `glassfish-ims PARENT_NOT_FOUND: virtualization "kvm" is not in ${d.file}: create it first (ims.Virtualization, or asadmin create-ims-config-libvirt kvm)`,
+        reason: `glassfish-ims PARENT_NOT_FOUND: virtualization "kvm" is not in ${d.file}: create it first (a glassfish-ims Virtualization resource, or asadmin create-ims-config-libvirt kvm)`,
       },
     ]);
     // A parent from the program may be created by the same deployment.

@@ -55,6 +55,26 @@ const REACH = 'needs exactly one way to be reached: networkName "localhost", ip,
 
 // [resource, change to a good input, property, exact reason]
 const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
+  // Issue 21, item 13: a line feed at the end is not trimmed into a second spelling of the path.
+  [
+    "Virtualization",
+    { domainXml: `${D}\n` },
+    "domainXml",
+    `domainXml ${JSON.stringify(`${D}\n`)} must be the path of a GlassFish domain.xml, such as glassfish/domains/domain1/config/domain.xml`,
+  ],
+  ["Virtualization", { name: "kvm\n" }, "name", `name "kvm\\n" ${NAME_RULE}`],
+  [
+    "ServerPool",
+    { subnet: "224.0.0.0/24" },
+    "subnet",
+    `subnet "224.0.0.0/24" is in the multicast range 224.0.0.0/4, where no machine can be found or reached: give the subnet of the network the pool's machines are on`,
+  ],
+  [
+    "ServerPool",
+    { subnet: "239.255.0.0/16" },
+    "subnet",
+    `subnet "239.255.0.0/16" is in the multicast range 224.0.0.0/4, where no machine can be found or reached: give the subnet of the network the pool's machines are on`,
+  ],
   ["Virtualization", { name: "my kvm" }, "name", `name "my kvm" ${NAME_RULE}`],
   ["Virtualization", { name: "kvm<1>" }, "name", `name "kvm<1>" ${NAME_RULE}`],
   ["Virtualization", { name: "" }, "name", `name "" ${NAME_RULE}`],
@@ -74,19 +94,19 @@ const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
   [
     "Virtualization",
     { connectionString: "qemu://#{host}/system" },
-    "connectionString",
-    'connectionString "qemu://#{host}/system" uses unknown macro #{host}: allowed are #{auth.sep}, #{auth.method}, #{user.name}, #{target.host}',
+    "",
+    "connectionString uses unknown macro #{host}: allowed are #{auth.sep}, #{auth.method}, #{user.name}, #{target.host}",
   ],
   [
     "Virtualization",
     { connectionString: "qemu:///sys tem" },
-    "connectionString",
-    'connectionString "qemu:///sys tem" must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system',
+    "",
+    'connectionString must be a libvirt URI template (a scheme, "://", no whitespace) such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system',
   ],
   [
     "Virtualization",
     { connectionString: "test:///default\u0001" },
-    "connectionString",
+    "",
     "connectionString holds the character U+0001 at position 16, which XML 1.0 does not allow: remove it",
   ],
   [
@@ -98,14 +118,14 @@ const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
   [
     "Virtualization",
     { connectionString: "qemu+ssh://#{user.name}@evil@#{target.host}/system" },
-    "connectionString",
-    'connectionString "qemu+ssh://#{user.name}@evil@#{target.host}/system" expands to "qemu+ssh://glassfish@evil@192.0.2.10/system", whose user@host part "glassfish@evil@192.0.2.10" has more than one "@": libvirt would read another user or host than intended',
+    "",
+    'connectionString expands for a remote machine to a URI whose user@host part has more than one "@": libvirt would read another user or host than intended',
   ],
   [
     "Virtualization",
     { connectionString: "qemu+ssh://#{user.name}@#{target.host}:ssh/system" },
-    "connectionString",
-    'connectionString "qemu+ssh://#{user.name}@#{target.host}:ssh/system" expands to "qemu+ssh://glassfish@192.0.2.10:ssh/system", whose host part "192.0.2.10:ssh" is not a host name or address with an optional :port',
+    "",
+    "connectionString expands for a remote machine to a URI whose host part is not a host name or address with an optional :port",
   ],
   [
     "Machine",

@@ -80,3 +80,21 @@ describe("the import file of a domain", () => {
     expect(err[1]).toMatch(/^glassfish-ims import-file: .*\/nonexistent\/domain\.xml/);
   });
 });
+
+describe("the glassfish-ims command", () => {
+  test.each([["--help"], ["-h"], ["help"]])("%s prints the usage and exits 0", async (flag) => {
+    const out: string[] = [];
+    expect(
+      await main(
+        [flag],
+        (t) => out.push(t),
+        () => undefined,
+      ),
+    ).toBe(0);
+    expect(out.join("")).toBe(
+      "usage: glassfish-ims import-file <domain.xml>   (prints the pulumi import --file JSON)\n" +
+        "       glassfish-ims --help      this text\n" +
+        "       glassfish-ims --version   the version of glassfish-ims\n",
+    );
+  });
+});

@@ -54,15 +54,16 @@ describe("Virtualization check", () => {
     [
       "unknown macro",
       { connectionString: "qemu+ssh://#{user}@#{target.host}/system" },
-      "connectionString",
-      'connectionString "qemu+ssh://#{user}@#{target.host}/system" uses unknown macro #{user}: allowed are #{auth.sep}, #{auth.method}, #{user.name}, #{target.host}',
+      "",
+      "connectionString uses unknown macro #{user}: allowed are #{auth.sep}, #{auth.method}, #{user.name}, #{target.host}",
     ],
-    // Not a URI: it may be a password typed into the wrong field, so it is never shown.
+    // A connection string is secret: no failure shows it, and each is the resource's (property
+    // ""), since the engine prints a failing property's value beside the reason.
     [
       "not a URI",
       { connectionString: "system" },
-      "connectionString",
-      'connectionString "***" must be a libvirt URI template such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system',
+      "",
+      'connectionString must be a libvirt URI template (a scheme, "://", no whitespace) such as qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system',
     ],
     [
       "negative cache size",

@@ -8,7 +8,7 @@ import {
   type ParentRef,
 } from "./brand";
 import type { ServerPool } from "./serverPool";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly, urnInput } from "./shim";
 
 /** Inputs of a {@link Machine}. Give exactly one way to reach it: localhost, `ip` or `mac`. */
 export interface MachineArgs extends GlassFishArgs {
@@ -165,6 +165,7 @@ export class Machine extends pulumi.dynamic.Resource {
         hypervisorVersion: undefined,
         connectionError: undefined,
         ...COMMON_OUTPUTS,
+        ...urnInput("Machine", name, opts),
       },
       opts,
       MODULE,

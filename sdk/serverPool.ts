@@ -7,7 +7,7 @@ import {
   type GlassFishArgs,
   type ParentRef,
 } from "./brand";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly, urnInput } from "./shim";
 import type { Virtualization } from "./virtualization";
 
 /** Inputs of a {@link ServerPool}. */
@@ -90,6 +90,7 @@ export class ServerPool extends pulumi.dynamic.Resource {
         dasPort: undefined,
         dasResolution: undefined,
         ...COMMON_OUTPUTS,
+        ...urnInput("ServerPool", name, opts),
       },
       opts,
       MODULE,

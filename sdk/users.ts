@@ -9,7 +9,7 @@ import {
 } from "./brand";
 import type { Machine } from "./machine";
 import type { ServerPool } from "./serverPool";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly, urnInput } from "./shim";
 
 /** The unix account IMS uses on the machines; what both user resources write. */
 export interface UserArgs extends GlassFishArgs {
@@ -106,6 +106,7 @@ export class PoolUser extends UserResource {
         serverPool: pool ? pool.name : args.serverPool,
         ...userProps(args, name),
         ...setOnly({ parentInProgram: parentInProgram(pool, opts) }),
+        ...urnInput("PoolUser", name, opts),
       },
       opts,
       MODULE,
@@ -143,6 +144,7 @@ export class MachineUser extends UserResource {
         machine: machine ? machine.name : args.machine,
         ...userProps(args, name),
         ...setOnly({ parentInProgram: parentInProgram(machine, opts) }),
+        ...urnInput("MachineUser", name, opts),
       },
       opts,
       MODULE,

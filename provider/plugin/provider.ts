@@ -5,6 +5,7 @@
 import { domainPath } from "../store/store";
 import { providers as PROVIDERS, type ResourceOperations } from "../index";
 import { changedKeys } from "../resources/common";
+import { URN_INPUT } from "../resources/journal";
 import { isUnknown, type CheckFailure } from "../resources/rules";
 import { PACKAGE, RESOURCES, type ResourceDoc } from "../schema";
 import {
@@ -128,6 +129,8 @@ export class PluginProvider {
     const { values: news, secrets } = fromWire(newsWire);
     const { values: olds } = fromWire(oldsWire);
     if (news.name === undefined) news.name = name || nameFromUrn(urn);
+    // The create journal's key (as the SDK's `__urn` in dynamic mode): Create gets these inputs.
+    if (urn) news[URN_INPUT] = urn;
     const parent = PARENTS[kind];
     const parentKey = parent && elementKey(parent.kind, news.domainXml, news[parent.property]);
     if (parentKey && this.checked.has(parentKey)) news.parentInProgram = true;

@@ -44,6 +44,7 @@ import {
   type ResourceSpec,
 } from "./fields";
 import { alreadyExists, readTarget, requirePool, takeExisting } from "./locate";
+import { claimCreate, settle } from "./journal";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   address,
@@ -385,11 +386,18 @@ function built(i: MachineInputs): XmlElement {
 const OWN = (c: XmlElement) => c.name !== USER;
 
 /** How an existing machine of the new name is taken (see takeExisting), or ALREADY_EXISTS. */
-function takeover(existing: MachineLocation, i: MachineInputs): "adopt" | "resume" {
+function takeover(
+  existing: MachineLocation,
+  i: MachineInputs,
+  resumable: boolean,
+): "adopt" | "resume" {
   const conflict = () => alreadyExists(existing.machine, i.domainXml, existing.pool);
   if (getAttribute(existing.pool, "name") !== i.serverPool) throw conflict();
-  return takeExisting(existing.machine, built(i), OWN, i.adopt, conflict);
+  return takeExisting(existing.machine, built(i), OWN, i.adopt, conflict, resumable);
 }
+
+/** The element's part of the ID, for the create journal. */
+const element = (i: { name: string }) => `machines/${i.name}`;
 
 /**
  * What `check` asks of the file: a pool given by name is there and holds a fixed ip, the name is
@@ -418,9 +426,12 @@ const FILE_CHECK: FileCheck = {
     }
     const lookup = !step.nameIsOurs && !isUnknown(raw) && mayHoldName(text, i.name);
     const existing = lookup ? findMachine(doc, i.name) : undefined;
-    if (existing) failures.push(...failureOf("name", () => takeover(existing, i)));
+    if (existing) {
+      failures.push(...failureOf("name", () => takeover(existing, i, step.resumable)));
+    }
     return failures;
   },
+  element: (raw) => element(raw as unknown as MachineInputs),
 };
 
 /**
@@ -498,11 +509,12 @@ export async function create(
 ): Promise<{ id: string; outs: MachineOutputs }> {
   const found = await address(inputs, fx);
   const connection = await connectBeforeWriting(inputs, found, virsh);
+  const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
     const l = requirePool(doc, inputs.domainXml, inputs.serverPool, inputs.virtualization);
     assertIpInPool(inputs, l.pool);
     const existing = findMachine(doc, inputs.name);
-    if (existing && takeover(existing, inputs) === "resume") {
+    if (existing && takeover(existing, inputs, claim.resumable) === "resume") {
       return { value: outputsOf(inputs, existing, true, found, connection), changed: false };
     }
     if (existing) {
@@ -517,7 +529,7 @@ export async function create(
       value: outputsOf(inputs, { ...l, machine }, true, found, connection),
       changed: true,
     };
-  });
+  }).catch(claim.undo);
   await cacheAddress(value);
   return { id: `${inputs.domainXml}#machines/${inputs.name}`, outs: value };
 }
@@ -552,6 +564,8 @@ export async function update(
     };
   });
   await cacheAddress(value);
+  // The engine has the resource: its create is settled.
+  await settle(news, element(olds));
   return { outs: value };
 }
 
@@ -592,7 +606,10 @@ export async function read(
   const ref = readTarget(id, props, "machines");
   const { doc } = await readDomain(ref.domainXml);
   const l = findMachine(doc, ref.name);
-  if (!l) return {};
+  if (!l) {
+    await settle(ref, element(ref), true);
+    return {};
+  }
   const old = !ref.fromId
     ? (pick(props, KEYS.stored) as MachineInputs)
     : ({ domainXml: ref.domainXml, name: ref.name, virtualization: "" } as MachineInputs);
@@ -632,6 +649,7 @@ export async function remove(_id: string, props: MachineOutputs): Promise<void> 
     removeMachine(doc, props.name, l);
     return { value: undefined, changed: true };
   });
+  await settle(props, element(props), true);
   if (props.resolvedBy === "mac")
     await setCachedIp(props.domainXml, props.serverPool, props.name, undefined);
 }

@@ -3,6 +3,7 @@ import { domainPath, readDomain } from "../store/store";
 import type { XmlDocument } from "../domain/xml";
 import { isImsError } from "../errors";
 import { diffInputs } from "./common";
+import { claimedEarlier } from "./journal";
 import { isUnknown, type CheckFailure } from "./rules";
 
 /** What the step about to run will do to the resource's element. */
@@ -11,6 +12,8 @@ export interface Step {
   creating: boolean;
   /** The element now named like the new one is the old one, deleted first (not a conflict). */
   nameIsOurs: boolean;
+  /** The create journal says this resource claimed the element earlier (see journal.ts). */
+  resumable: boolean;
 }
 
 /**
@@ -39,6 +42,8 @@ export interface FileCheck {
   chain?: readonly string[];
   /** What this resource asks of the file. */
   probe: FileProbe;
+  /** The element's part of the resource ID (`virtualization/kvm`), for the create journal. */
+  element?: (inputs: Record<string, unknown>) => string;
 }
 
 /**
@@ -79,7 +84,10 @@ export async function checkAgainstFile(
   const stamped = isUnknown(allow)
     ? []
     : failureOf("domainXml", () => assertImsSupported(doc, file, allow === true));
-  return [...stamped, ...spec.probe(inputs, doc, { creating, nameIsOurs }, text)];
+  const element = creating && !isUnknown(inputs) ? spec.element?.(inputs) : undefined;
+  const resumable =
+    element !== undefined && (await claimedEarlier({ domainXml: file }, element, inputs));
+  return [...stamped, ...spec.probe(inputs, doc, { creating, nameIsOurs, resumable }, text)];
 }
 
 // Shared through a global symbol (as the store's queues): the engine may load this module more

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { writeFileSync } from "fs";
+import { existsSync, readdirSync, writeFileSync } from "fs";
 import { providers } from "../../provider";
 import * as machine from "../../provider/resources/machine";
 import * as pool from "../../provider/resources/server-pool";
@@ -171,16 +171,85 @@ describe("adopt", () => {
 });
 
 describe("crash recovery", () => {
-  it("takes an element that is exactly what this create writes as its result", async () => {
+  const URN = "urn:pulumi:dev::p::pulumi-nodejs:dynamic/glassfish-ims:Machine::m1";
+  const OTHER = "urn:pulumi:other::q::pulumi-nodejs:dynamic/glassfish-ims:Machine::m1";
+  /** A machine's inputs with the URN the SDK or the plugin adds (`__urn`). */
+  const claimed = (name: string, ip: string, urn: string | undefined) =>
+    Object.assign(machineArgs(name, ip), { __urn: urn });
+  const journal = () => `${d.file}.ims-journal`;
+  const taken = (file: string) =>
+    `glassfish-ims ALREADY_EXISTS: <machines name="m1"> (in <server-pool name="cloud">) already exists in ${file}: set adopt: true to manage it, or choose another name`;
+
+  it("takes an element that this resource's own earlier create wrote as its result", async () => {
     await seedPool();
-    const first = await machine.create(machineArgs("m1", "10.132.181.10"), net);
+    const first = await machine.create(claimed("m1", "10.132.181.10", URN), net);
     const written = d.read();
-    const again = await machine.create(machineArgs("m1", "10.132.181.10"), net);
+    // The engine never recorded the first create (a kill): the next up creates again.
+    const again = await machine.create(claimed("m1", "10.132.181.10", URN), net);
     expect(d.read()).toBe(written);
     expect(again.outs.xmlDigest).toBe(first.outs.xmlDigest);
-    const err = await rejection(machine.create(machineArgs("m1", "10.132.181.11"), net));
+    const err = await rejection(machine.create(claimed("m1", "10.132.181.11", URN), net));
     expect(err.code).toBe("ALREADY_EXISTS");
     expect(d.read()).toBe(written);
+  });
+
+  it("never takes an identical element it did not write: hand-written, or another resource's", async () => {
+    await seedPool();
+    await machine.create(claimed("m1", "10.132.181.10", URN), net);
+    const written = d.read();
+    for (const other of [OTHER, undefined]) {
+      const args = claimed("m1", "10.132.181.10", other);
+      const err = await rejection(machine.create(args, net));
+      expect(err.message).toBe(taken(d.file));
+      // And preview says so too.
+      expect(await failures("Machine", {}, args)).toEqual([
+        { property: "name", reason: taken(d.file) },
+      ]);
+    }
+    expect(d.read()).toBe(written);
+    // The refused creates left the first one's claim as it was: it may still resume.
+    await machine.create(claimed("m1", "10.132.181.10", URN), net);
+    expect(readdirSync(journal())).toHaveLength(1);
+  });
+
+  it("refuses a hand-written element that is exactly what the program writes, at preview and up", async () => {
+    await seedPool();
+    const hand = d
+      .read()
+      .replace(
+        "</server-pool>",
+        '  <machines name="m1"><ip-address>10.132.181.10</ip-address></machines>\n</server-pool>',
+      );
+    writeFileSync(d.file, hand);
+    const args = { ...claimed("m1", "10.132.181.10", URN), parentInProgram: true };
+    expect(await failures("Machine", {}, args)).toEqual([
+      { property: "name", reason: taken(d.file) },
+    ]);
+    expect((await rejection(machine.create(args, net))).message).toBe(taken(d.file));
+    expect(d.read()).toBe(hand);
+    expect(existsSync(journal())).toBe(false);
+  });
+
+  it("gives two resources of one program with one IMS name one element, and the other ALREADY_EXISTS", async () => {
+    await seedPool();
+    const results = await Promise.allSettled(
+      [URN, OTHER].map((urn) => machine.create(claimed("m1", "10.132.181.10", urn), net)),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect((refused.reason as { code?: string }).code).toBe("ALREADY_EXISTS");
+    expect(d.read().match(/<machines name="m1"/g)).toHaveLength(1);
+  });
+
+  it("claims nothing for a create that fails, and clears the claim when the element is deleted", async () => {
+    await seedPool();
+    const bad = claimed("m1", "10.9.9.9", URN);
+    expect((await rejection(machine.create(bad, net))).code).toBe("INVALID_INPUT");
+    expect(existsSync(journal())).toBe(false);
+    const m = await machine.create(claimed("m1", "10.132.181.10", URN), net);
+    expect(readdirSync(journal())).toHaveLength(1);
+    await machine.remove(m.id, m.outs);
+    expect(existsSync(journal())).toBe(false);
   });
 });
 

@@ -327,9 +327,24 @@ describe("preview reads the file", () => {
     ]);
   });
 
-  it("does not read the file for a resource without changes", async () => {
-    const args = { domainXml: `${d.dir}/gone.xml`, name: "kvm", emulator: "kvm" };
-    expect(await failures("Virtualization", args, args)).toEqual([]);
+  it("reports a missing or broken file for a resource without changes, reading it once", async () => {
+    const gone = { domainXml: `${d.dir}/gone.xml`, name: "kvm", emulator: "kvm" };
+    const missing = [
+      {
+        property: "domainXml",
+        reason: `glassfish-ims FILE_NOT_FOUND: ${d.dir}/gone.xml does not exist: give the path of the domain's config/domain.xml`,
+      },
+    ];
+    expect(await failures("Virtualization", gone, gone)).toEqual(missing);
+    const broken = `${d.dir}/broken.xml`;
+    writeFileSync(broken, "<domain><oops></domain>");
+    const args = { domainXml: broken, name: "kvm", emulator: "kvm" };
+    const [malformed] = await failures("Virtualization", args, args);
+    expect(malformed.property).toBe("domainXml");
+    expect(malformed.reason).toMatch(/^glassfish-ims XML_MALFORMED: /);
+    // One read per file per process: repairing it now is seen by the next process (deployment).
+    writeFileSync(broken, ORIGINAL);
+    expect(await failures("Virtualization", args, args)).toEqual([malformed]);
   });
 
   it("does not call the element of a delete-first replacement a conflict", async () => {

@@ -106,6 +106,8 @@ function elementKey(kind: string, file: unknown, name: unknown): string | undefi
  */
 export class PluginProvider {
   private readonly checked = new Set<string>();
+  /** The subnet of each pool checked in this deployment, for its machines (the SDK's `poolSubnet`). */
+  private readonly subnets = new Map<string, string>();
 
   /** @param ops The operations of each kind: the dynamic mode's `providers`. */
   constructor(private readonly ops: Readonly<Record<string, ResourceOperations>> = PROVIDERS) {}
@@ -134,9 +136,17 @@ export class PluginProvider {
     const parent = PARENTS[kind];
     const parentKey = parent && elementKey(parent.kind, news.domainXml, news[parent.property]);
     if (parentKey && this.checked.has(parentKey)) news.parentInProgram = true;
+    // A machine's fixed ip is checked against its pool's subnet at preview, as in dynamic mode.
+    const subnet = parentKey && kind === "Machine" ? this.subnets.get(parentKey) : undefined;
+    if (subnet !== undefined && news.poolSubnet === undefined) news.poolSubnet = subnet;
     const r = await this.of(kind).check(olds, news);
     const key = elementKey(kind, r.inputs.domainXml, r.inputs.name);
     if (key) this.checked.add(key);
+    const checkedSubnet = r.inputs.subnet;
+    if (key && kind === "ServerPool" && typeof checkedSubnet === "string") {
+      if (!isUnknown(checkedSubnet) && r.failures.length === 0)
+        this.subnets.set(key, checkedSubnet);
+    }
     const failures = r.failures.map((f) =>
       parent && f.property === "domainXml" && news.domainXml === undefined
         ? {

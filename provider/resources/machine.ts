@@ -44,6 +44,7 @@ import {
   type ResourceSpec,
 } from "./fields";
 import { alreadyExists, readTarget, requirePool, takeExisting } from "./locate";
+import { duplicateFailures } from "./duplicates";
 import { claimCreate, settle } from "./journal";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
@@ -446,6 +447,7 @@ export async function check(
   const { inputs, failures } = checkFields(SPEC.fields, news);
   const reach = reachFailure(inputs);
   if (reach) failures.push(reach);
+  if (failures.length === 0) failures.push(...duplicateFailures(inputs));
   if (failures.length === 0) failures.push(...(await checkAgainstFile(olds, inputs, FILE_CHECK)));
   return { inputs, failures };
 }

@@ -253,6 +253,48 @@ describe("crash recovery", () => {
   });
 });
 
+describe("two machines that GlassFish would resolve as one", () => {
+  const urn = (name: string) =>
+    `urn:pulumi:dev::p::pulumi-nodejs:dynamic/glassfish-ims:Machine::${name}`;
+
+  it("refuses one fixed ip given to two machines of one pool, naming both resources", async () => {
+    await seedPool();
+    const a = { ...machineArgs("a", "10.132.181.20"), __urn: urn("a"), parentInProgram: true };
+    const b = { ...machineArgs("b", "10.132.181.20"), __urn: urn("b"), parentInProgram: true };
+    expect(await failures("Machine", {}, a)).toEqual([]);
+    expect(await failures("Machine", {}, b)).toEqual([
+      {
+        property: "ip",
+        reason:
+          'ip "10.132.181.20" of machine resource "b" is also the ip of machine resource "a" in server pool "cloud": GlassFish would reach one host for both; give each machine its own ip',
+      },
+    ]);
+    // The same resource checked again (a replacement's second check) is no duplicate of itself.
+    expect(await failures("Machine", {}, a)).toEqual([]);
+  });
+
+  it("refuses one MAC on two machines however it is spelled", async () => {
+    await seedPool();
+    const mac = (name: string, m: string) => ({
+      domainXml: d.file,
+      serverPool: "cloud",
+      name,
+      mac: m,
+      verifyConnection: false,
+      parentInProgram: true,
+      __urn: urn(name),
+    });
+    expect(await failures("Machine", {}, mac("m-a", "02:00:00:00:00:aa"))).toEqual([]);
+    expect(await failures("Machine", {}, mac("m-b", "02-00-00-00-00-AA"))).toEqual([
+      {
+        property: "mac",
+        reason:
+          'mac "02:00:00:00:00:aa" of machine resource "m-b" is also the mac of machine resource "m-a": one MAC is one network card, so discovery would find one host for both; give each machine its own mac',
+      },
+    ]);
+  });
+});
+
 describe("preview reads the file", () => {
   const create = {};
   it("reports a missing, malformed or non-domain file on domainXml", async () => {

@@ -11,7 +11,7 @@ import {
 } from "./brand";
 import type { ServerPool } from "./serverPool";
 import { withSecretOutputs } from "./secrets";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly, urnInput } from "./shim";
 
 /** Inputs of a {@link Machine}. Give exactly one way to reach it: localhost, `ip` or `mac`. */
 export interface MachineArgs extends GlassFishArgs {
@@ -171,6 +171,7 @@ export class Machine extends pulumi.dynamic.Resource {
         hypervisorVersion: undefined,
         connectionError: undefined,
         ...COMMON_OUTPUTS,
+        ...urnInput("Machine", name, opts),
       },
       withSecretOutputs(opts, ["connection"]),
       MODULE,

@@ -10,7 +10,7 @@ import {
   type ParentRef,
 } from "./brand";
 import { withSecretOutputs } from "./secrets";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly, urnInput } from "./shim";
 import type { Virtualization } from "./virtualization";
 
 /** Inputs of a {@link ServerPool}. */
@@ -96,6 +96,7 @@ export class ServerPool extends pulumi.dynamic.Resource {
         dasPort: undefined,
         dasResolution: undefined,
         ...COMMON_OUTPUTS,
+        ...urnInput("ServerPool", name, opts),
       },
       withSecretOutputs(opts, ["connection"]),
       MODULE,

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import machine = require("./kinds/machine");
 import machineUser = require("./kinds/machine-user");
 import poolUser = require("./kinds/pool-user");
@@ -23,6 +24,19 @@ export const PROVIDERS = {
 
 /** The type-token module: `pulumi-nodejs:dynamic/glassfish-ims:<Type>`. */
 export const MODULE = "glassfish-ims";
+
+/**
+ * The resource's own URN as the `__urn` input: the create journal (provider/resources/journal.ts)
+ * lets a create take an element already in the file only when this resource claimed it, and the
+ * dynamic provider host hands `create` the inputs alone. The engine does not display `__` keys.
+ */
+export function urnInput(
+  type: string,
+  name: string,
+  opts: pulumi.CustomResourceOptions | undefined,
+): { __urn: pulumi.Output<string> } {
+  return { __urn: pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${type}`, opts?.parent) };
+}
 
 /**
  * Output properties every resource declares, seeded as undefined so the engine fills them.

@@ -12,7 +12,7 @@ import {
 import type { Machine } from "./machine";
 import type { ServerPool } from "./serverPool";
 import { withSecretOutputs } from "./secrets";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly, urnInput } from "./shim";
 
 /** The unix account IMS uses on the machines; what both user resources write. */
 export interface UserArgs extends GlassFishArgs {
@@ -114,6 +114,7 @@ export class PoolUser extends UserResource {
           connection: connectionOf(args, pool),
           parentInProgram: parentInProgram(pool, opts),
         }),
+        ...urnInput("PoolUser", name, opts),
       },
       withSecretOutputs(opts, ["connection"]),
       MODULE,
@@ -154,6 +155,7 @@ export class MachineUser extends UserResource {
           connection: connectionOf(args, machine),
           parentInProgram: parentInProgram(machine, opts),
         }),
+        ...urnInput("MachineUser", name, opts),
       },
       withSecretOutputs(opts, ["connection"]),
       MODULE,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { brand, connectionOf, type DasConnectionArgs, type GlassFishArgs } from "./brand";
 import { withSecretOutputs } from "./secrets";
-import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly } from "./shim";
+import { COMMON_OUTPUTS, MODULE, PROVIDERS, setOnly, urnInput } from "./shim";
 
 /** The emulator presets of a virtualization (see the README's table). */
 export type Emulator = "kvm" | "qemu" | "xen" | "test";
@@ -100,6 +100,7 @@ export class Virtualization extends pulumi.dynamic.Resource {
         effectiveEmulatorPath: undefined,
         effectiveConnectionString: undefined,
         ...COMMON_OUTPUTS,
+        ...urnInput("Virtualization", name, opts),
       },
       // The template may carry credentials, and refresh reads it from the file: always secret.
       withSecretOutputs(opts, ["connectionString", "effectiveConnectionString", "connection"]),

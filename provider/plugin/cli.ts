@@ -1,10 +1,11 @@
 // The `glassfish-ims` command (bin/glassfish-ims):
-//   glassfish-ims import-file <domain.xml>   prints the `pulumi import --file` JSON of its IMS elements
+//   glassfish-ims import-file <domain.xml>   prints the `pulumi import --file` JSON of its IMS elements;
+//   each element it cannot import is named on stderr with the reason, and the exit code is then 1
 //   glassfish-ims --help | --version
 import { readFileSync } from "fs";
 import * as path from "path";
 import { readDomain } from "../store/store";
-import { importDocument } from "./import-file";
+import { planImport } from "./import-file";
 
 const USAGE =
   "usage: glassfish-ims import-file <domain.xml>   (prints the pulumi import --file JSON)";
@@ -52,8 +53,12 @@ export async function main(
   try {
     const abs = path.resolve(file);
     const { doc } = await readDomain(abs);
-    out(`${JSON.stringify(importDocument(doc, abs), null, 2)}\n`);
-    return 0;
+    const { document, notImported } = planImport(doc, abs);
+    out(`${JSON.stringify(document, null, 2)}\n`);
+    for (const { path: at, reason } of notImported) {
+      err(`glassfish-ims import-file: not imported: ${at}: ${reason}\n`);
+    }
+    return notImported.length > 0 ? 1 : 0;
   } catch (e) {
     err(`glassfish-ims import-file: ${(e as Error).message}\n`);
     return 1;

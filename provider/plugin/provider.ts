@@ -6,6 +6,7 @@ import { connectionFailures, type DasConnection } from "../remote/connection";
 import { domainPath } from "../store/store";
 import { providers as PROVIDERS, type ResourceOperations } from "../index";
 import { changedKeys } from "../resources/common";
+import { URN_INPUT } from "../resources/journal";
 import { hideSecrets, isUnknown, type CheckFailure } from "../resources/rules";
 import { PACKAGE, RESOURCES, type ResourceDoc } from "../schema";
 import {
@@ -128,6 +129,8 @@ export class PluginProvider {
   private readonly checked = new Set<string>();
   /** The DAS host of every resource of this provider (its `connection` configuration). */
   private connection?: DasConnection;
+  /** The subnet of each pool checked in this deployment, for its machines (the SDK's `poolSubnet`). */
+  private readonly subnets = new Map<string, string>();
 
   /** @param ops The operations of each kind: the dynamic mode's `providers`. */
   constructor(private readonly ops: Readonly<Record<string, ResourceOperations>> = PROVIDERS) {}
@@ -168,13 +171,23 @@ export class PluginProvider {
     const { values: news, secrets } = fromWire(newsWire);
     const { values: olds } = fromWire(oldsWire);
     if (news.name === undefined) news.name = name || nameFromUrn(urn);
+    // The create journal's key (as the SDK's `__urn` in dynamic mode): Create gets these inputs.
+    if (urn) news[URN_INPUT] = urn;
     const parent = PARENTS[kind];
     const parentKey = parent && elementKey(parent.kind, news.domainXml, news[parent.property]);
     if (parentKey && this.checked.has(parentKey)) news.parentInProgram = true;
+    // A machine's fixed ip is checked against its pool's subnet at preview, as in dynamic mode.
+    const subnet = parentKey && kind === "Machine" ? this.subnets.get(parentKey) : undefined;
+    if (subnet !== undefined && news.poolSubnet === undefined) news.poolSubnet = subnet;
     const r = await this.of(kind).check(this.withConnection(olds), this.withConnection(news));
     delete r.inputs.connection;
     const key = elementKey(kind, r.inputs.domainXml, r.inputs.name);
     if (key) this.checked.add(key);
+    const checkedSubnet = r.inputs.subnet;
+    if (key && kind === "ServerPool" && typeof checkedSubnet === "string") {
+      if (!isUnknown(checkedSubnet) && r.failures.length === 0)
+        this.subnets.set(key, checkedSubnet);
+    }
     const failures = r.failures.map((f) =>
       parent && f.property === "domainXml" && news.domainXml === undefined
         ? {

@@ -75,10 +75,12 @@ export function alreadyExists(el: XmlElement, file: string, where?: XmlElement):
 
 /**
  * Whether an element found under the name being created may be taken instead of written: with
- * `adopt`, or when it is exactly what this create writes (the same name, attributes and own
- * children as `built`): the result of an earlier run of this create that was interrupted before
- * the engine recorded it. Anything else is a conflict (ALREADY_EXISTS). `own` picks the children
- * the element's resource writes itself (see {@link digest}).
+ * `adopt`, or when `resumable` (the create journal says this resource claimed the element in an
+ * earlier run, see journal.ts) and it is exactly what this create writes (the same name,
+ * attributes and own children as `built`): the result of that run, interrupted before the engine
+ * recorded it. Anything else is a conflict (ALREADY_EXISTS): an identical element that this
+ * resource did not write (by hand, another tool, another resource) is never taken without
+ * `adopt`. `own` picks the children the element's resource writes itself (see {@link digest}).
  */
 export function takeExisting(
   existing: XmlElement,
@@ -86,9 +88,12 @@ export function takeExisting(
   own: (child: XmlElement) => boolean,
   adopt: boolean | undefined,
   conflict: () => ImsError,
+  resumable = false,
 ): "adopt" | "resume" {
   if (adopt) return "adopt";
-  if (existing.name === built.name && digest(existing, own) === digest(built, own)) return "resume";
+  if (resumable && existing.name === built.name && digest(existing, own) === digest(built, own)) {
+    return "resume";
+  }
   throw conflict();
 }
 

@@ -47,6 +47,8 @@ import {
   validated,
 } from "./fields";
 import { alreadyExists, readTarget, requirePool, takeExisting } from "./locate";
+import { duplicateFailures } from "./duplicates";
+import { claimCreate, settle } from "./journal";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   address,
@@ -397,11 +399,18 @@ function built(i: MachineInputs): XmlElement {
 const OWN = (c: XmlElement) => c.name !== USER;
 
 /** How an existing machine of the new name is taken (see takeExisting), or ALREADY_EXISTS. */
-function takeover(existing: MachineLocation, i: MachineInputs): "adopt" | "resume" {
+function takeover(
+  existing: MachineLocation,
+  i: MachineInputs,
+  resumable: boolean,
+): "adopt" | "resume" {
   const conflict = () => alreadyExists(existing.machine, i.domainXml, existing.pool);
   if (getAttribute(existing.pool, "name") !== i.serverPool) throw conflict();
-  return takeExisting(existing.machine, built(i), OWN, i.adopt, conflict);
+  return takeExisting(existing.machine, built(i), OWN, i.adopt, conflict, resumable);
 }
+
+/** The element's part of the ID, for the create journal. */
+const element = (i: { name: string }) => `machines/${i.name}`;
 
 /**
  * What `check` asks of the file: a pool given by name is there and holds a fixed ip, the name is
@@ -430,9 +439,12 @@ const FILE_CHECK: FileCheck = {
     }
     const lookup = !step.nameIsOurs && !isUnknown(raw) && mayHoldName(text, i.name);
     const existing = lookup ? findMachine(doc, i.name) : undefined;
-    if (existing) failures.push(...failureOf("name", () => takeover(existing, i)));
+    if (existing) {
+      failures.push(...failureOf("name", () => takeover(existing, i, step.resumable)));
+    }
     return failures;
   },
+  element: (raw) => element(raw as unknown as MachineInputs),
 };
 
 /**
@@ -447,6 +459,7 @@ export async function check(
   const { inputs, failures } = checkFields(SPEC.fields, news);
   const reach = reachFailure(inputs);
   if (reach) failures.push(reach);
+  if (failures.length === 0) failures.push(...duplicateFailures(inputs));
   if (failures.length === 0) failures.push(...(await checkAgainstFile(olds, inputs, FILE_CHECK)));
   return { inputs, failures };
 }
@@ -511,11 +524,12 @@ export async function create(
   const inputs = validated("Machine", SPEC.fields, given, reachFailures);
   const found = await address(inputs, fx);
   const connection = await connectBeforeWriting(inputs, found, virsh);
+  const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
     const l = requirePool(doc, inputs.domainXml, inputs.serverPool, inputs.virtualization);
     assertIpInPool(inputs, l.pool);
     const existing = findMachine(doc, inputs.name);
-    if (existing && takeover(existing, inputs) === "resume") {
+    if (existing && takeover(existing, inputs, claim.resumable) === "resume") {
       return { value: outputsOf(inputs, existing, true, found, connection), changed: false };
     }
     if (existing) {
@@ -530,7 +544,7 @@ export async function create(
       value: outputsOf(inputs, { ...l, machine }, true, found, connection),
       changed: true,
     };
-  });
+  }).catch(claim.undo);
   await cacheAddress(value);
   return { id: `${inputs.domainXml}#machines/${inputs.name}`, outs: value };
 }
@@ -566,6 +580,8 @@ export async function update(
     };
   });
   await cacheAddress(value);
+  // The engine has the resource: its create is settled.
+  await settle(news, element(olds));
   return { outs: value };
 }
 
@@ -606,7 +622,10 @@ export async function read(
   const ref = readTarget(id, props, "machines");
   const { doc } = await readDomain(domainAt(ref));
   const l = findMachine(doc, ref.name);
-  if (!l) return {};
+  if (!l) {
+    await settle(ref, element(ref), true);
+    return {};
+  }
   const old = !ref.fromId
     ? (pick(props, KEYS.stored) as MachineInputs)
     : ({ domainXml: ref.domainXml, name: ref.name, virtualization: "" } as MachineInputs);
@@ -646,6 +665,7 @@ export async function remove(_id: string, props: MachineOutputs): Promise<void> 
     removeMachine(doc, props.name, l);
     return { value: undefined, changed: true };
   });
+  await settle(props, element(props), true);
   if (props.resolvedBy === "mac")
     await setCachedIp(props.domainXml, props.serverPool, props.name, undefined, hostOf(props));
 }

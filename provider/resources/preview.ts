@@ -5,6 +5,7 @@ import { domainPath, readDomain } from "../store/store";
 import type { XmlDocument } from "../domain/xml";
 import { isImsError } from "../errors";
 import { diffInputs } from "./common";
+import { claimedEarlier } from "./journal";
 import { isUnknown, type CheckFailure } from "./rules";
 
 /** What the step about to run will do to the resource's element. */
@@ -13,6 +14,8 @@ export interface Step {
   creating: boolean;
   /** The element now named like the new one is the old one, deleted first (not a conflict). */
   nameIsOurs: boolean;
+  /** The create journal says this resource claimed the element earlier (see journal.ts). */
+  resumable: boolean;
 }
 
 /**
@@ -41,11 +44,14 @@ export interface FileCheck {
   chain?: readonly string[];
   /** What this resource asks of the file. */
   probe: FileProbe;
+  /** The element's part of the resource ID (`virtualization/kvm`), for the create journal. */
+  element?: (inputs: Record<string, unknown>) => string;
 }
 
 /**
  * The failures `up` would meet in domain.xml, found during `check` so that `preview` tells the
- * truth: a missing, malformed or non-domain file, a domain stamped by a GlassFish without IMS
+ * truth: a missing, malformed or non-domain file (also for a resource without changes: see
+ * {@link fileHealth}), a domain stamped by a GlassFish without IMS
  * (unless `allowUnsupportedGlassFish`), an unknown
  * parent, a name already taken. The file is only read (no lock, no write, never the network), and
  * only when this resource would write it: a resource without changes never reads it. Unknown
@@ -65,7 +71,9 @@ export async function checkAgainstFile(
   if (connection !== undefined && connectionFailures(connection).length > 0) return [];
   const fresh = olds.name === undefined || olds.domainXml === undefined;
   const d = fresh ? undefined : diffInputs(spec.keys, spec.replaceOn, olds, inputs, spec.chain);
-  if (d && !d.changes) return [];
+  // No write planned: the file must still be there and parse, as refresh and the next write need
+  // (a file broken or gone under an unchanged stack fails here, not only at refresh).
+  if (d && !d.changes) return fileHealth(file);
   const creating = d === undefined || d.replaces.length > 0;
   // The engine checks a replacement twice, the second time without olds (for fresh defaults):
   // the old element still holds the name then, so the first check notes that it is ours.
@@ -86,7 +94,36 @@ export async function checkAgainstFile(
   const stamped = isUnknown(allow)
     ? []
     : failureOf("domainXml", () => assertImsSupported(doc, file, allow === true));
-  return [...stamped, ...spec.probe(inputs, doc, { creating, nameIsOurs }, text)];
+  const element = creating && !isUnknown(inputs) ? spec.element?.(inputs) : undefined;
+  const resumable =
+    element !== undefined && (await claimedEarlier({ domainXml: file }, element, inputs));
+  return [...stamped, ...spec.probe(inputs, doc, { creating, nameIsOurs, resumable }, text)];
+}
+
+// One read per file per provider process (one deployment), shared through a global symbol.
+const HEALTH = Symbol.for("glassfish-ims.file-health.v1");
+
+/**
+ * Whether the domain.xml a resource without changes names is there and parses: the failure
+ * `refresh` would give (FILE_NOT_FOUND, not a regular file, XML_MALFORMED, NOT_A_DOMAIN), on
+ * `domainXml`. Read once per file per process, however many resources name it.
+ */
+function fileHealth(file: string): Promise<CheckFailure[]> {
+  const g = globalThis as unknown as Record<symbol, Map<string, Promise<CheckFailure[]>>>;
+  const seen = (g[HEALTH] ??= new Map());
+  const key = domainPath(file);
+  let health = seen.get(key);
+  if (!health) {
+    health = readDomain(file).then(
+      () => [],
+      (e) => {
+        if (!isImsError(e)) throw e;
+        return [{ property: "domainXml", reason: (e as Error).message }];
+      },
+    );
+    seen.set(key, health);
+  }
+  return health;
 }
 
 // Shared through a global symbol (as the store's queues): the engine may load this module more

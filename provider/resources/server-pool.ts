@@ -41,6 +41,7 @@ import {
   requireVirtualization,
   takeExisting,
 } from "./locate";
+import { claimCreate, settle } from "./journal";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   domainXmlRule,
@@ -196,11 +197,14 @@ function built(i: ServerPoolInputs): XmlElement {
 }
 
 /** How an existing pool of the new name is taken (see takeExisting), or ALREADY_EXISTS. */
-function takeover(l: PoolLocation, i: ServerPoolInputs): "adopt" | "resume" {
+function takeover(l: PoolLocation, i: ServerPoolInputs, resumable: boolean): "adopt" | "resume" {
   const conflict = () => alreadyExists(l.pool, i.domainXml, l.virtualization);
   if (getAttribute(l.virtualization, "name") !== i.virtualization) throw conflict();
-  return takeExisting(l.pool, built(i), () => false, i.adopt, conflict);
+  return takeExisting(l.pool, built(i), () => false, i.adopt, conflict, resumable);
 }
+
+/** The element's part of the ID, for the create journal. */
+const element = (i: { name: string }) => `server-pool/${i.name}`;
 
 /** What `check` asks of the file: a virtualization given by name is there, the name is free. */
 const FILE_CHECK: FileCheck = {
@@ -217,9 +221,12 @@ const FILE_CHECK: FileCheck = {
             requireVirtualization(doc, i.domainXml, i.virtualization),
           );
     const existing = step.nameIsOurs || isUnknown(raw) ? undefined : findPool(doc, i.name);
-    if (existing) failures.push(...failureOf("name", () => takeover(existing, i)));
+    if (existing) {
+      failures.push(...failureOf("name", () => takeover(existing, i, step.resumable)));
+    }
     return failures;
   },
+  element: (raw) => element(raw as unknown as ServerPoolInputs),
 };
 
 /**
@@ -247,10 +254,11 @@ export async function create(
   fx: SweepEffects = SYSTEM,
 ): Promise<{ id: string; outs: ServerPoolOutputs }> {
   const inputs = validated("ServerPool", SPEC.fields, given);
+  const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
     const virt = requireVirtualization(doc, inputs.domainXml, inputs.virtualization);
     const existing = findPool(doc, inputs.name);
-    if (existing && takeover(existing, inputs) === "resume") {
+    if (existing && takeover(existing, inputs, claim.resumable) === "resume") {
       return { value: outputsOf(inputs, existing.pool, true, fx), changed: false };
     }
     if (existing) {
@@ -268,7 +276,7 @@ export async function create(
     addInNameOrder(parents, pool);
     appendChild([...parents, pool], newElement(USER));
     return { value: outputsOf(inputs, pool, true, fx), changed: true };
-  });
+  }).catch(claim.undo);
   return { id: `${inputs.domainXml}#server-pool/${inputs.name}`, outs: value };
 }
 
@@ -285,6 +293,8 @@ export async function update(
     const changed = setAttributes(pool, desiredAttributes(SPEC, news));
     return { value: outputsOf(news, pool, changed, fx), changed };
   });
+  // The engine has the resource: its create is settled.
+  await settle(news, element(olds));
   return { outs: value };
 }
 
@@ -297,7 +307,10 @@ export async function read(
   const ref = readTarget(id, props, "server-pool");
   const { doc } = await readDomain(domainAt(ref));
   const l = findPool(doc, ref.name);
-  if (!l) return {};
+  if (!l) {
+    await settle(ref, element(ref), true);
+    return {};
+  }
   // From the ID alone, every value comes from the file (an empty start differs from all of them).
   const old = !ref.fromId
     ? (pick(props, KEYS.stored) as ServerPoolInputs)
@@ -334,4 +347,5 @@ export async function remove(_id: string, props: ServerPoolOutputs): Promise<voi
     collapseIfEmptied(ensureVirtualizations(doc), l.virtualization);
     return { value: undefined, changed: true };
   });
+  await settle(props, element(props), true);
 }

@@ -23,6 +23,7 @@ import {
   validated,
 } from "./fields";
 import { alreadyExists, readTarget, requireMachine, requirePool, takeExisting } from "./locate";
+import { claimCreate, settle } from "./journal";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   AUTH_METHODS,
@@ -256,6 +257,7 @@ function takeover(
   user: XmlElement,
   parent: XmlElement,
   i: UserInputs,
+  resumable: boolean,
 ): "adopt" | "resume" {
   return takeExisting(
     user,
@@ -263,7 +265,13 @@ function takeover(
     () => true,
     i.adopt,
     () => alreadyExists(user, i.domainXml, parent),
+    resumable,
   );
+}
+
+/** The user element's part of the ID, for the create journal. */
+function elementOf(k: UserKind, i: Partial<UserInputs>): string {
+  return k.kind === "pool" ? `server-pool/${i.serverPool}/user` : `machines/${i.machine}/user`;
 }
 
 /** True when a user element is set (a pool's mandatory `<user/>` is there but empty). */
@@ -292,10 +300,11 @@ function makeProvider(k: UserKind) {
       const parent = parents?.[parents.length - 1];
       const user = parent && userOf(parent);
       if (parent && isTaken(k, user) && !step.nameIsOurs) {
-        failures.push(...failureOf("name", () => takeover(k, user, parent, i)));
+        failures.push(...failureOf("name", () => takeover(k, user, parent, i, step.resumable)));
       }
       return failures;
     },
+    element: (raw) => elementOf(k, raw as unknown as UserInputs),
   };
 
   const check = async (
@@ -311,11 +320,12 @@ function makeProvider(k: UserKind) {
 
   const create = async (given: UserInputs): Promise<{ id: string; outs: UserOutputs }> => {
     const inputs = validated(k.spec.type, k.spec.fields, given);
+    const claim = await claimCreate(inputs, elementOf(k, inputs));
     const { value } = await editIms(inputs, (doc) => {
       const parents = k.parent(doc, inputs);
       const parent = parents[parents.length - 1];
       let user = userOf(parent);
-      if (isTaken(k, user) && takeover(k, user, parent, inputs) === "resume") {
+      if (isTaken(k, user) && takeover(k, user, parent, inputs, claim.resumable) === "resume") {
         return { value: outputsOf(k, inputs, user, true), changed: false };
       }
       if (isTaken(k, user)) {
@@ -334,7 +344,7 @@ function makeProvider(k: UserKind) {
       }
       setAttributes(user, desiredAttributes(k.spec, inputs));
       return { value: outputsOf(k, inputs, user, true), changed: true };
-    });
+    }).catch(claim.undo);
     const owner =
       k.kind === "pool" ? `server-pool/${inputs.serverPool}` : `machines/${inputs.machine}`;
     return { id: `${inputs.domainXml}#${owner}/user`, outs: value };
@@ -359,6 +369,8 @@ function makeProvider(k: UserKind) {
       changed = setAttributes(user, desiredAttributes(k.spec, news)) || changed;
       return { value: outputsOf(k, news, user, changed), changed };
     });
+    // The engine has the resource: its create is settled.
+    await settle(news, elementOf(k, news));
     return { outs: value };
   };
 
@@ -382,7 +394,10 @@ function makeProvider(k: UserKind) {
     const { doc } = await readDomain(domainAt(old));
     const parent = k.findParent(doc, old);
     const user = parent && userOf(parent);
-    if (!user || getAttribute(user, "name") === undefined) return {};
+    if (!user || getAttribute(user, "name") === undefined) {
+      await settle(old, elementOf(k, old), true);
+      return {};
+    }
     if (!known) old = { ...old, ...k.chainOf(doc, old) };
     const inputs = inputsFromFile(old, desiredAttributes(k.spec, old), getAttributes(user), fields);
     return { id, props: outputsOf(k, inputs, user, props.restartRequired ?? false), inputs };
@@ -404,6 +419,7 @@ function makeProvider(k: UserKind) {
       );
       return { value: undefined, changed };
     });
+    await settle(props, elementOf(k, props), true);
   };
 
   return { check, diff, create, update, read, remove };

@@ -30,6 +30,7 @@ import {
   validated,
 } from "./fields";
 import { alreadyExists, readTarget, takeExisting } from "./locate";
+import { claimCreate, settle } from "./journal";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
   absolutePathRule,
@@ -210,15 +211,23 @@ function built(i: VirtualizationInputs): XmlElement {
 }
 
 /** How an existing virtualization of the new name is taken (see takeExisting), or ALREADY_EXISTS. */
-function takeover(existing: XmlElement, i: VirtualizationInputs): "adopt" | "resume" {
+function takeover(
+  existing: XmlElement,
+  i: VirtualizationInputs,
+  resumable: boolean,
+): "adopt" | "resume" {
   return takeExisting(
     existing,
     built(i),
     () => false,
     i.adopt && existing.name === LIBVIRT_VIRTUALIZATION,
     () => alreadyExists(existing, i.domainXml),
+    resumable,
   );
 }
+
+/** The element's part of the ID, for the create journal. */
+const element = (i: { name: string }) => `virtualization/${i.name}`;
 
 /** What `check` asks of the file: a new name must be free (or taken over). */
 const FILE_CHECK: FileCheck = {
@@ -231,8 +240,9 @@ const FILE_CHECK: FileCheck = {
     const existing = findVirtualization(doc, i.name);
     // With a value still unknown, the element may turn out to be exactly ours: judge at up.
     if (!existing || isUnknown(raw)) return [];
-    return failureOf("name", () => takeover(existing, i));
+    return failureOf("name", () => takeover(existing, i, step.resumable));
   },
+  element: (raw) => element(raw as unknown as VirtualizationInputs),
 };
 
 /**
@@ -259,9 +269,10 @@ export async function create(
   given: VirtualizationInputs,
 ): Promise<{ id: string; outs: VirtualizationOutputs }> {
   const inputs = validated("Virtualization", SPEC.fields, given);
+  const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
     const existing = findVirtualization(doc, inputs.name);
-    if (existing && takeover(existing, inputs) === "resume") {
+    if (existing && takeover(existing, inputs, claim.resumable) === "resume") {
       return { value: outputsOf(inputs, existing, true), changed: false };
     }
     if (existing) {
@@ -278,7 +289,7 @@ export async function create(
     const el = built(inputs);
     addInNameOrder([doc.root, ensureVirtualizations(doc)], el);
     return { value: outputsOf(inputs, el, true), changed: true };
-  });
+  }).catch(claim.undo);
   return { id: idOf(inputs), outs: value };
 }
 
@@ -301,6 +312,8 @@ export async function update(
     const changed = setAttributes(el, desired);
     return { value: outputsOf(news, el, changed), changed };
   });
+  // The engine has the resource: its create is settled.
+  await settle(news, element(olds));
   return { outs: value };
 }
 
@@ -316,7 +329,10 @@ export async function read(
   const ref = readTarget(id, props, "virtualization");
   const { doc } = await readDomain(domainAt(ref));
   const el = findVirtualization(doc, ref.name);
-  if (!el || el.name !== LIBVIRT_VIRTUALIZATION) return {};
+  if (!el || el.name !== LIBVIRT_VIRTUALIZATION) {
+    await settle(ref, element(ref), true);
+    return {};
+  }
   // From the ID alone, the inputs are what the file says, starting from the preset it matches.
   const old = !ref.fromId
     ? (pick(props, KEYS.stored) as VirtualizationInputs)
@@ -359,4 +375,5 @@ export async function remove(_id: string, props: VirtualizationOutputs): Promise
     dropEmptyVirtualizations(doc);
     return { value: undefined, changed: true };
   });
+  await settle(props, element(props), true);
 }

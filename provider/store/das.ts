@@ -3,7 +3,7 @@
 import * as path from "path";
 import { ImsError } from "../errors";
 import { domainDirsOf, parsePidFile } from "../domain/glassfish";
-import { shownPath, type Host } from "./effects";
+import { shownPath, type Host, type HostProcess } from "./effects";
 import { localHost } from "./local";
 
 /** A DAS found running, and how it was found. */
@@ -21,36 +21,60 @@ function orElse<T>(p: Promise<T>, fallback: T): Promise<T> {
   return p.catch(() => fallback);
 }
 
-/** A live process whose command line names the domain whose domain.xml is `real`. */
-async function scanProcesses(host: Host, real: string): Promise<RunningDas | undefined> {
-  // No /proc (macOS, BSD): the pid file is all there is to go on.
-  const processes = await orElse(host.processes.list(), undefined);
-  if (!processes) return undefined;
-  for (const { pid, cmdline } of processes) {
-    if (pid === host.processes.self) continue;
-    for (const { dir, arg } of domainDirsOf(cmdline)) {
-      const root = path.isAbsolute(dir)
-        ? dir
-        : path.resolve((await host.processes.cwd(pid)) ?? "/", dir);
-      // GlassFish reads <instance root>/config/domain.xml: compare real files, so a symlinked
-      // domain directory, config directory or domain.xml is matched however it is named.
-      const theirs = await orElse(host.realpath(path.join(root, "config", "domain.xml")), "");
-      if (theirs === real) return { pid, foundBy: "command-line", evidence: arg };
-    }
+/** The argument of `cmdline` that names the domain whose domain.xml is `real`, if any. */
+async function namesDomain(
+  host: Host,
+  { pid, cmdline }: HostProcess,
+  real: string,
+): Promise<string | undefined> {
+  for (const { dir, arg } of domainDirsOf(cmdline)) {
+    const root = path.isAbsolute(dir)
+      ? dir
+      : path.resolve((await host.processes.cwd(pid)) ?? "/", dir);
+    // GlassFish reads <instance root>/config/domain.xml: compare real files, so a symlinked
+    // domain directory, config directory or domain.xml is matched however it is named.
+    const theirs = await orElse(host.realpath(path.join(root, "config", "domain.xml")), "");
+    if (theirs === real) return arg;
   }
   return undefined;
 }
 
+/** A live process (of `processes`) whose command line names the domain of `real`. */
+async function scanProcesses(
+  host: Host,
+  processes: HostProcess[],
+  real: string,
+): Promise<RunningDas | undefined> {
+  for (const p of processes) {
+    if (p.pid === host.processes.self) continue;
+    const arg = await namesDomain(host, p, real);
+    if (arg) return { pid: p.pid, foundBy: "command-line", evidence: arg };
+  }
+  return undefined;
+}
+
+/** What {@link findRunningDas} says about a `config/pid` it does not count. */
+export type StaleNote = (message: string) => void;
+
+/** The default {@link StaleNote}: one line on stderr (the engine's log of the provider). */
+const noteOnStderr: StaleNote = (message) => {
+  process.stderr.write(`glassfish-ims: ${message}\n`);
+};
+
 /**
- * Finds the DAS of the domain whose domain.xml is `file` on `host`: a live process named by
- * `config/pid` (a pid file left by `kill -9` names a dead process and is ignored), else a live
- * process whose command line names the domain's directory. The second catches a DAS that is
- * starting: GlassFish reads domain.xml seconds before it writes `config/pid`. Where there is no
- * `/proc`, only the pid file is checked.
+ * Finds the DAS of the domain whose domain.xml is `file` on `host`: the live process named by
+ * `config/pid` when its command line names this domain, else a live process whose command line
+ * names the domain's directory. The second catches a DAS that is starting: GlassFish reads
+ * domain.xml seconds before it writes `config/pid`. A pid file naming a dead process (left by
+ * `kill -9`), or a live process that is not a JVM of this domain (the pid was reused, or someone
+ * wrote the file), is stale: `note` says so and detection goes on. Where there is no `/proc`, or
+ * the process is hidden from this user, a live pid from the pid file counts, as it cannot be told
+ * apart.
  */
 export async function findRunningDas(
   file: string,
   host: Host = localHost,
+  note: StaleNote = noteOnStderr,
 ): Promise<RunningDas | undefined> {
   const pidFile = path.join(path.dirname(file), "pid");
   const text = await orElse(
@@ -58,11 +82,20 @@ export async function findRunningDas(
     "",
   );
   const pid = parsePidFile(text);
-  if (pid !== undefined && (await host.processes.isAlive(pid))) {
-    return { pid, foundBy: "pid-file", evidence: pidFile };
-  }
+  const alive = pid !== undefined && (await host.processes.isAlive(pid));
+  // No /proc (macOS, BSD): the pid file is all there is to go on.
+  const processes = await orElse(host.processes.list(), undefined);
   const real = await orElse(host.realpath(file), path.resolve(file));
-  return scanProcesses(host, real);
+  if (alive) {
+    const found = { pid, foundBy: "pid-file", evidence: pidFile } as const;
+    const seen = processes?.find((p) => p.pid === pid);
+    if (!seen || (await namesDomain(host, seen, real)) !== undefined) return found;
+    const shown = seen.cmdline.split("\0").filter(Boolean).join(" ").slice(0, 200);
+    note(
+      `${host.label ? shownPath(host, pidFile) : pidFile} names process ${pid}, which is not a JVM of this domain (its command line: ${shown || "(empty)"}): the pid file is stale, going on`,
+    );
+  }
+  return processes ? scanProcesses(host, processes, real) : undefined;
 }
 
 /** The `DOMAIN_RUNNING` error for a DAS found running (`host` names a remote DAS host). */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { fixture } from "../unit/helpers";
-import { tempDomain } from "../integration/tmp";
+import { dasStandIn, tempDomain } from "../integration/tmp";
 import { opsOf, TestProject } from "./harness";
 
 jest.setTimeout(240_000);
@@ -125,7 +125,7 @@ describe("Virtualization through the real pulumi CLI", () => {
 
   it("reports a running domain at up and leaves the file alone", async () => {
     await set({});
-    const das = require("child_process").spawn("sleep", ["60"]);
+    const das = await dasStandIn(domain.dir);
     try {
       writeFileSync(path.join(path.dirname(domain.file), "pid"), String(das.pid));
       const r = await project.run(["up", "--yes", "--skip-preview"]);

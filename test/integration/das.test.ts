@@ -86,4 +86,24 @@ describe("a DAS found by its command line", () => {
     await create(virt());
     expect(domain.read()).toContain('<libvirt-virtualization name="kvm"');
   });
+
+  it("writes when config/pid names a live process that is not a JVM of this domain (echo 1 > config/pid)", async () => {
+    writeFileSync(path.join(path.dirname(domain.file), "pid"), "1");
+    await create(virt());
+    expect(domain.read()).toContain('<libvirt-virtualization name="kvm"');
+  });
+
+  it("writes when config/pid names the live DAS of another domain, and refuses for this one", async () => {
+    const pidFile = path.join(path.dirname(domain.file), "pid");
+    const other = await standIn(`${domain.dir}-other`);
+    writeFileSync(pidFile, String(other.pid));
+    expect(await findRunningDas(domain.file, undefined, () => undefined)).toBeUndefined();
+    const das = await standIn(domain.dir);
+    writeFileSync(pidFile, String(das.pid));
+    expect(await findRunningDas(domain.file)).toEqual({
+      pid: das.pid,
+      foundBy: "pid-file",
+      evidence: pidFile,
+    });
+  });
 });

@@ -5,7 +5,7 @@ import { editDomain, readDomain } from "../../provider/store/store";
 import { findVirtualization } from "../../provider/domain/ims";
 import { create } from "../../provider/resources/virtualization";
 import { fixture } from "../unit/helpers";
-import { rejection, tempDomain } from "./tmp";
+import { dasStandIn, rejection, tempDomain } from "./tmp";
 
 const ORIGINAL = fixture("domain.xml");
 let domain: ReturnType<typeof tempDomain>;
@@ -83,7 +83,7 @@ describe("domain.xml store", () => {
   });
 
   it("refuses to write while the domain runs, and writes nothing", async () => {
-    const das = spawn("sleep", ["30"]);
+    const das = await dasStandIn(domain.dir);
     try {
       writeFileSync(path.join(path.dirname(domain.file), "pid"), `${das.pid}\n`);
       const err = await rejection(create(virt("a")));

@@ -30,3 +30,19 @@ export async function rejection(p: Promise<unknown>): Promise<Error & { code?: s
   }
   throw new Error("expected a rejection");
 }
+
+/**
+ * A stand-in for the running DAS of the domain in `dir`: a live process whose command line
+ * carries `-Dcom.sun.aas.instanceRoot=<dir>` as the GlassFish JVM's does (a pid in `config/pid`
+ * counts only for such a process). Resolves once it runs; end it with `kill()`.
+ */
+export async function dasStandIn(dir: string): Promise<import("child_process").ChildProcess> {
+  const child = require("child_process").spawn(process.execPath, [
+    "-e",
+    "setInterval(() => {}, 1000); console.log('up')",
+    "--",
+    `-Dcom.sun.aas.instanceRoot=${dir}`,
+  ]) as import("child_process").ChildProcess;
+  await new Promise((resolve) => child.stdout!.once("data", resolve));
+  return child;
+}

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { writeFileSync } from "fs";
+import { existsSync, readdirSync, writeFileSync } from "fs";
 import { providers } from "../../provider";
 import * as machine from "../../provider/resources/machine";
 import * as pool from "../../provider/resources/server-pool";
@@ -171,16 +171,127 @@ describe("adopt", () => {
 });
 
 describe("crash recovery", () => {
-  it("takes an element that is exactly what this create writes as its result", async () => {
+  const URN = "urn:pulumi:dev::p::pulumi-nodejs:dynamic/glassfish-ims:Machine::m1";
+  const OTHER = "urn:pulumi:other::q::pulumi-nodejs:dynamic/glassfish-ims:Machine::m1";
+  /** A machine's inputs with the URN the SDK or the plugin adds (`__urn`). */
+  const claimed = (name: string, ip: string, urn: string | undefined) =>
+    Object.assign(machineArgs(name, ip), { __urn: urn });
+  const journal = () => `${d.file}.ims-journal`;
+  const taken = (file: string) =>
+    `glassfish-ims ALREADY_EXISTS: <machines name="m1"> (in <server-pool name="cloud">) already exists in ${file}: set adopt: true to manage it, or choose another name`;
+
+  it("takes an element that this resource's own earlier create wrote as its result", async () => {
     await seedPool();
-    const first = await machine.create(machineArgs("m1", "10.132.181.10"), net);
+    const first = await machine.create(claimed("m1", "10.132.181.10", URN), net);
     const written = d.read();
-    const again = await machine.create(machineArgs("m1", "10.132.181.10"), net);
+    // The engine never recorded the first create (a kill): the next up creates again.
+    const again = await machine.create(claimed("m1", "10.132.181.10", URN), net);
     expect(d.read()).toBe(written);
     expect(again.outs.xmlDigest).toBe(first.outs.xmlDigest);
-    const err = await rejection(machine.create(machineArgs("m1", "10.132.181.11"), net));
+    const err = await rejection(machine.create(claimed("m1", "10.132.181.11", URN), net));
     expect(err.code).toBe("ALREADY_EXISTS");
     expect(d.read()).toBe(written);
+  });
+
+  it("never takes an identical element it did not write: hand-written, or another resource's", async () => {
+    await seedPool();
+    await machine.create(claimed("m1", "10.132.181.10", URN), net);
+    const written = d.read();
+    for (const other of [OTHER, undefined]) {
+      const args = claimed("m1", "10.132.181.10", other);
+      const err = await rejection(machine.create(args, net));
+      expect(err.message).toBe(taken(d.file));
+      // And preview says so too.
+      expect(await failures("Machine", {}, args)).toEqual([
+        { property: "name", reason: taken(d.file) },
+      ]);
+    }
+    expect(d.read()).toBe(written);
+    // The refused creates left the first one's claim as it was: it may still resume.
+    await machine.create(claimed("m1", "10.132.181.10", URN), net);
+    expect(readdirSync(journal())).toHaveLength(1);
+  });
+
+  it("refuses a hand-written element that is exactly what the program writes, at preview and up", async () => {
+    await seedPool();
+    const hand = d
+      .read()
+      .replace(
+        "</server-pool>",
+        '  <machines name="m1"><ip-address>10.132.181.10</ip-address></machines>\n</server-pool>',
+      );
+    writeFileSync(d.file, hand);
+    const args = { ...claimed("m1", "10.132.181.10", URN), parentInProgram: true };
+    expect(await failures("Machine", {}, args)).toEqual([
+      { property: "name", reason: taken(d.file) },
+    ]);
+    expect((await rejection(machine.create(args, net))).message).toBe(taken(d.file));
+    expect(d.read()).toBe(hand);
+    expect(existsSync(journal())).toBe(false);
+  });
+
+  it("gives two resources of one program with one IMS name one element, and the other ALREADY_EXISTS", async () => {
+    await seedPool();
+    const results = await Promise.allSettled(
+      [URN, OTHER].map((urn) => machine.create(claimed("m1", "10.132.181.10", urn), net)),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect((refused.reason as { code?: string }).code).toBe("ALREADY_EXISTS");
+    expect(d.read().match(/<machines name="m1"/g)).toHaveLength(1);
+  });
+
+  it("claims nothing for a create that fails, and clears the claim when the element is deleted", async () => {
+    await seedPool();
+    const bad = claimed("m1", "10.9.9.9", URN);
+    expect((await rejection(machine.create(bad, net))).code).toBe("INVALID_INPUT");
+    expect(existsSync(journal())).toBe(false);
+    const m = await machine.create(claimed("m1", "10.132.181.10", URN), net);
+    expect(readdirSync(journal())).toHaveLength(1);
+    await machine.remove(m.id, m.outs);
+    expect(existsSync(journal())).toBe(false);
+  });
+});
+
+describe("two machines that GlassFish would resolve as one", () => {
+  const urn = (name: string) =>
+    `urn:pulumi:dev::p::pulumi-nodejs:dynamic/glassfish-ims:Machine::${name}`;
+
+  it("refuses one fixed ip given to two machines of one pool, naming both resources", async () => {
+    await seedPool();
+    const a = { ...machineArgs("a", "10.132.181.20"), __urn: urn("a"), parentInProgram: true };
+    const b = { ...machineArgs("b", "10.132.181.20"), __urn: urn("b"), parentInProgram: true };
+    expect(await failures("Machine", {}, a)).toEqual([]);
+    expect(await failures("Machine", {}, b)).toEqual([
+      {
+        property: "ip",
+        reason:
+          'ip "10.132.181.20" of machine resource "b" is also the ip of machine resource "a" in server pool "cloud": GlassFish would reach one host for both; give each machine its own ip',
+      },
+    ]);
+    // The same resource checked again (a replacement's second check) is no duplicate of itself.
+    expect(await failures("Machine", {}, a)).toEqual([]);
+  });
+
+  it("refuses one MAC on two machines however it is spelled", async () => {
+    await seedPool();
+    const mac = (name: string, m: string) => ({
+      domainXml: d.file,
+      serverPool: "cloud",
+      name,
+      mac: m,
+      verifyConnection: false,
+      parentInProgram: true,
+      __urn: urn(name),
+    });
+    expect(await failures("Machine", {}, mac("m-a", "02:00:00:00:00:aa"))).toEqual([]);
+    expect(await failures("Machine", {}, mac("m-b", "02-00-00-00-00-AA"))).toEqual([
+      {
+        property: "mac",
+        reason:
+          'mac "02:00:00:00:00:aa" of machine resource "m-b" is also the mac of machine resource "m-a": one MAC is one network card, so discovery would find one host for both; give each machine its own mac',
+      },
+    ]);
   });
 });
 
@@ -258,9 +369,24 @@ describe("preview reads the file", () => {
     ]);
   });
 
-  it("does not read the file for a resource without changes", async () => {
-    const args = { domainXml: `${d.dir}/gone.xml`, name: "kvm", emulator: "kvm" };
-    expect(await failures("Virtualization", args, args)).toEqual([]);
+  it("reports a missing or broken file for a resource without changes, reading it once", async () => {
+    const gone = { domainXml: `${d.dir}/gone.xml`, name: "kvm", emulator: "kvm" };
+    const missing = [
+      {
+        property: "domainXml",
+        reason: `glassfish-ims FILE_NOT_FOUND: ${d.dir}/gone.xml does not exist: give the path of the domain's config/domain.xml`,
+      },
+    ];
+    expect(await failures("Virtualization", gone, gone)).toEqual(missing);
+    const broken = `${d.dir}/broken.xml`;
+    writeFileSync(broken, "<domain><oops></domain>");
+    const args = { domainXml: broken, name: "kvm", emulator: "kvm" };
+    const [malformed] = await failures("Virtualization", args, args);
+    expect(malformed.property).toBe("domainXml");
+    expect(malformed.reason).toMatch(/^glassfish-ims XML_MALFORMED: /);
+    // One read per file per process: repairing it now is seen by the next process (deployment).
+    writeFileSync(broken, ORIGINAL);
+    expect(await failures("Virtualization", args, args)).toEqual([malformed]);
   });
 
   it("does not call the element of a delete-first replacement a conflict", async () => {

@@ -1,5 +1,6 @@
 import * as path from "path";
 import { providers } from "../../provider";
+import { PluginProvider } from "../../provider/plugin/provider";
 import type { CheckFailure } from "../../provider/resources/rules";
 
 // A real domain.xml without IMS configuration: check reads it (read only) once the rules pass.
@@ -330,6 +331,59 @@ async function failures(kind: Kind, change: Record<string, unknown>): Promise<Ch
   const r = (await providers[kind].check({}, inputs)) as { failures: CheckFailure[] };
   return r.failures;
 }
+
+/**
+ * The same inputs through the provider plugin, as a program of any language gives them: the
+ * machine's pool subnet is not an input there (the SDK's `poolSubnet`), the plugin knows it from
+ * the pool it checked earlier in the deployment.
+ */
+async function pluginFailures(
+  kind: Kind,
+  change: Record<string, unknown>,
+): Promise<CheckFailure[]> {
+  const plugin = new PluginProvider();
+  const urn = (k: string, n: string) => `urn:pulumi:dev::p::glassfish-ims:index:${k}::${n}`;
+  await plugin.check(
+    "glassfish-ims:index:ServerPool",
+    urn("ServerPool", "cloud"),
+    "cloud",
+    undefined,
+    {
+      ...GOOD.ServerPool,
+    },
+  );
+  const inputs: Record<string, unknown> = { ...GOOD[kind] };
+  delete inputs.poolSubnet;
+  Object.assign(inputs, change);
+  for (const [k, v] of Object.entries(inputs)) if (v === undefined) delete inputs[k];
+  const r = await plugin.check(
+    `glassfish-ims:index:${kind}`,
+    urn(kind, "r"),
+    "r",
+    undefined,
+    inputs,
+  );
+  return r.failures;
+}
+
+describe("check: the bad-input corpus through the provider plugin", () => {
+  it.each(Object.keys(GOOD) as Kind[])("accepts the good %s inputs", async (kind) => {
+    expect(await pluginFailures(kind, {})).toEqual([]);
+  });
+
+  it.each(CORPUS)("%s %j fails on %s", async (kind, change, property, reason) => {
+    expect(await pluginFailures(kind, change)).toEqual([{ property, reason }]);
+  });
+
+  it("places a machine's fixed ip in the subnet of its pool checked earlier", async () => {
+    expect(await pluginFailures("Machine", { ip: "10.9.9.9" })).toEqual([
+      {
+        property: "ip",
+        reason: 'ip "10.9.9.9" is not a host address of the pool subnet 10.132.181.0/24',
+      },
+    ]);
+  });
+});
 
 describe("check: the bad-input corpus", () => {
   it("has at least 40 cases", () => expect(CORPUS.length).toBeGreaterThanOrEqual(40));

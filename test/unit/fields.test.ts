@@ -233,7 +233,8 @@ describe("the SDK (sdk/*.ts) against the field tables", () => {
     const seeded = Object.entries(r.outputs)
       .filter(([, o]) => o.seeded !== false)
       .map(([n]) => n);
-    expect([...sent].sort()).toEqual([...Object.keys(r.fields), ...seeded].sort());
+    // And the resource's URN, for the create journal (provider/resources/journal.ts).
+    expect([...sent].sort()).toEqual([...Object.keys(r.fields), ...seeded, "__urn"].sort());
   });
 
   test.each(TYPES)("%s marks secret exactly what the table does", (type) => {

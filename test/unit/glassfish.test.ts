@@ -265,6 +265,67 @@ describe("finding the DAS", () => {
     expect(await findRunningDas(FILE, probe)).toBeUndefined();
   });
 
+  it("takes config/pid as stale when it names a live process that is not a JVM of this domain", async () => {
+    const notes: string[] = [];
+    const init = fakeProbe({
+      files: {
+        [FILE]: "<domain/>",
+        "/srv/domains/d1/config/pid": "1",
+        "/proc/1/cmdline": "/sbin/init\0",
+      },
+      alive: [1],
+    });
+    expect(await findRunningDas(FILE, init, (m) => notes.push(m))).toBeUndefined();
+    expect(notes).toEqual([
+      "/srv/domains/d1/config/pid names process 1, which is not a JVM of this domain (its command line: /sbin/init): the pid file is stale, going on",
+    ]);
+    const otherDomain = fakeProbe({
+      files: {
+        [FILE]: "<domain/>",
+        "/srv/domains/d1/config/pid": "42",
+        "/proc/42/cmdline": java("/srv/domains/d2"),
+        "/srv/domains/d2/config/domain.xml": "<domain/>",
+      },
+      alive: [42],
+    });
+    expect(await findRunningDas(FILE, otherDomain, () => undefined)).toBeUndefined();
+  });
+
+  it("counts config/pid when the live process it names is a JVM of this domain", async () => {
+    const notes: string[] = [];
+    const probe = fakeProbe({
+      files: {
+        [FILE]: "<domain/>",
+        "/srv/domains/d1/config/pid": "42",
+        "/proc/42/cmdline": java("/srv/domains/d1"),
+      },
+      alive: [42],
+    });
+    expect(await findRunningDas(FILE, probe, (m) => notes.push(m))).toEqual({
+      pid: 42,
+      foundBy: "pid-file",
+      evidence: "/srv/domains/d1/config/pid",
+    });
+    expect(notes).toEqual([]);
+  });
+
+  it("still finds a starting DAS by its command line when config/pid is stale", async () => {
+    const probe = fakeProbe({
+      files: {
+        [FILE]: "<domain/>",
+        "/srv/domains/d1/config/pid": "1",
+        "/proc/1/cmdline": "/sbin/init\0",
+        "/proc/77/cmdline": java("/srv/domains/d1"),
+      },
+      alive: [1, 77],
+    });
+    expect(await findRunningDas(FILE, probe, () => undefined)).toEqual({
+      pid: 77,
+      foundBy: "command-line",
+      evidence: "-Dcom.sun.aas.instanceRoot=/srv/domains/d1",
+    });
+  });
+
   it("falls back to the pid file alone where there is no /proc", async () => {
     const probe = fakeProbe({
       files: { [FILE]: "<domain/>", "/proc/77/cmdline": java("/srv/domains/d1") },

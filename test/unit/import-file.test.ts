@@ -1,5 +1,6 @@
 import { main } from "../../provider/plugin/cli";
-import { importDocument } from "../../provider/plugin/import-file";
+import { importDocument, planImport } from "../../provider/plugin/import-file";
+import { parseId } from "../../provider/resources/locate";
 import { parseXml } from "../../provider/domain/xml";
 
 const DOMAIN = `<?xml version="1.0"?>
@@ -56,6 +57,107 @@ describe("the import file of a domain", () => {
         },
       ],
     });
+  });
+
+  test("reports every element it cannot import by path and reason; IDs are unique and parse", () => {
+    const text = `<?xml version="1.0"?>
+<domain>
+  <virtualizations>
+    <virtualization name="gen" type="libvirt">
+      <server-pool name="gp" port-name="br0" sub-net="10.0.9.0/24"><user/>
+        <machines name="gm"><network-name>localhost</network-name></machines>
+      </server-pool>
+    </virtualization>
+    <libvirt-virtualization name="same" type="libvirt"/>
+    <libvirt-virtualization name="same" type="libvirt" emulator-path="/usr/bin/qemu-kvm"/>
+    <libvirt-virtualization name="" type="libvirt"/>
+    <libvirt-virtualization name="kvm" type="libvirt">
+      <server-pool name="cloud" port-name="br0" sub-net="10.0.0.0/24"><user/>
+        <machines name="x/user"><network-name>localhost</network-name></machines>
+        <machines name="x"><network-name>localhost</network-name><user name="u" user-id="1" group-id="1"/></machines>
+        <machines name="gm"><network-name>localhost</network-name></machines>
+      </server-pool>
+    </libvirt-virtualization>
+  </virtualizations>
+</domain>
+`;
+    const plan = planImport(parseXml(text, "/d/domain.xml"), "/d/domain.xml");
+    const ids = plan.document.resources.map((r) => r.id);
+    expect(ids).toEqual([
+      "/d/domain.xml#virtualization/same",
+      "/d/domain.xml#virtualization/kvm",
+      "/d/domain.xml#server-pool/cloud",
+      "/d/domain.xml#machines/x",
+      "/d/domain.xml#machines/x/user",
+    ]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(() => parseId(id)).not.toThrow();
+    expect(plan.document.resources.every((r) => r.name.length > 0)).toBe(true);
+    const V = "/domain/virtualizations";
+    expect(plan.notImported).toEqual([
+      {
+        path: `${V}/virtualization[@name="gen"]`,
+        reason:
+          "the generic element GlassFish 4.0 writes without the libvirt plugin; glassfish-ims manages <libvirt-virtualization>: rename the element to libvirt-virtualization (attributes and children stay) and run import-file again",
+      },
+      {
+        path: `${V}/virtualization[@name="gen"]/server-pool[@name="gp"]`,
+        reason: 'its parent virtualization[@name="gen"] is not imported',
+      },
+      {
+        path: `${V}/virtualization[@name="gen"]/server-pool[@name="gp"]/machines[@name="gm"]`,
+        reason: 'its parent server-pool[@name="gp"] is not imported',
+      },
+      {
+        path: `${V}/libvirt-virtualization[@name="same"]`,
+        reason:
+          'a second virtualization named "same": GlassFish resolves the name to the first, and one ID would name both; rename one in domain.xml',
+      },
+      {
+        path: `${V}/libvirt-virtualization[@name=""]`,
+        reason:
+          'name "" must be 1 to 255 characters, start with a letter, digit or "_", and contain only letters, digits, "_", "-" and ".": its ID must name it; rename it in domain.xml',
+      },
+      {
+        path: `${V}/libvirt-virtualization[@name="kvm"]/server-pool[@name="cloud"]/machines[@name="x/user"]`,
+        reason:
+          'name "x/user" must be 1 to 255 characters, start with a letter, digit or "_", and contain only letters, digits, "_", "-" and ".": its ID must name it; rename it in domain.xml',
+      },
+      {
+        path: `${V}/libvirt-virtualization[@name="kvm"]/server-pool[@name="cloud"]/machines[@name="gm"]`,
+        reason:
+          'a second machine named "gm": GlassFish resolves the name to the first, and one ID would name both; rename one in domain.xml',
+      },
+    ]);
+  });
+
+  test("the command names what it cannot import on stderr and exits 1", async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import("fs");
+    const dir = mkdtempSync(require("path").join(require("os").tmpdir(), "gf-ims-import-"));
+    try {
+      const file = `${dir}/domain.xml`;
+      writeFileSync(
+        file,
+        '<domain><virtualizations><virtualization name="v" type="libvirt"/></virtualizations></domain>',
+      );
+      const out: string[] = [];
+      const err: string[] = [];
+      expect(
+        await main(
+          ["import-file", file],
+          (t) => out.push(t),
+          (t) => err.push(t),
+        ),
+      ).toBe(1);
+      expect(JSON.parse(out.join(""))).toEqual({ resources: [] });
+      expect(err).toEqual([
+        expect.stringMatching(
+          /^glassfish-ims import-file: not imported: \/domain\/virtualizations\/virtualization\[@name="v"\]: the generic element /,
+        ),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   test("the command says how to call it and names a file it cannot read", async () => {

@@ -124,16 +124,20 @@ describe("the plugin's resource calls", () => {
       undefined,
       { domainXml: "/d/domain.xml", connectionString: secret("test:///default") },
     );
+    const urn = "urn:pulumi:dev::p::glassfish-ims:index:Virtualization::kvm";
+    // The URN goes along as __urn: Create gets it for the create journal.
     expect(calls[0][2]).toEqual({
       domainXml: "/d/domain.xml",
       connectionString: "test:///default",
       name: "kvm",
+      __urn: urn,
     });
     expect(r).toEqual({
       inputs: {
         domainXml: "/d/domain.xml",
         connectionString: secret("test:///default"),
         name: "kvm",
+        __urn: urn,
       },
       failures: [],
     });
@@ -203,7 +207,7 @@ describe("the plugin's resource calls", () => {
     const urn = "urn:pulumi:dev::p::glassfish-ims:index:Machine::m";
     const news = { domainXml: UNKNOWN_VALUE, serverPool: UNKNOWN_VALUE, ip: "10.0.0.5" };
     const checked = await plugin.check("glassfish-ims:index:Machine", urn, "m", undefined, news);
-    expect(checked).toEqual({ inputs: { ...news, name: "m" }, failures: [] });
+    expect(checked).toEqual({ inputs: { ...news, name: "m", __urn: urn }, failures: [] });
     const olds = { domainXml: "/d/domain.xml", serverPool: "cloud", name: "m", ip: "10.0.0.5" };
     const d = plugin.diff(
       "glassfish-ims:index:Machine",

@@ -1,0 +1,203 @@
+// The create journal: which resource (by URN) is writing, or wrote, which element of a
+// domain.xml. An element already in the file is taken as a create's result only when this
+// resource's own earlier create claimed it here (an `up` killed after the rename, before the
+// engine recorded the result); anything else of that name is ALREADY_EXISTS, so a hand-written
+// element is never taken over (and then deleted) without `adopt`.
+//
+// One small file per element, `<domain.xml>.ims-journal/<hash of kind/name>`, created exclusively
+// before the edit and holding the claimer's URN and process. It is removed when the create fails,
+// when the element is deleted, and when an update or refresh shows the engine has the resource.
+import { createHash, randomUUID } from "crypto";
+import { promises as fsp } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { errnoOf } from "../store/effects";
+import { localHost } from "../store/local";
+import { realDomainPath } from "../store/store";
+import { isUnknown } from "./rules";
+
+/** The input that carries the resource's URN: the SDK sets it, the plugin from the request. */
+export const URN_INPUT = "__urn";
+
+/** What a claim file holds. */
+interface Entry {
+  urn: string;
+  /** The claiming provider process: host name, pid, and a token of that process's life. */
+  host: string;
+  pid: number;
+  instance: string;
+}
+
+/** A create's claim on its element (see {@link claimCreate}). */
+export interface Claim {
+  /** True when this resource claimed the element before this create: an existing one may be its. */
+  resumable: boolean;
+  /**
+   * Undoes what this create put in the journal and rethrows `e`: the create failed, so nothing
+   * of it is left behind (`edit.catch(claim.undo)`).
+   */
+  undo(e: unknown): Promise<never>;
+}
+
+/** A claim whose undo runs `cleanup` before it rethrows. */
+function claimOf(resumable: boolean, cleanup: () => Promise<void>): Claim {
+  return {
+    resumable,
+    undo: async (e) => {
+      await cleanup();
+      throw e;
+    },
+  };
+}
+
+const NO_CLAIM: Claim = claimOf(false, async () => undefined);
+
+// A token of this provider process's life (a pid can be reused), shared through a global symbol
+// as the store's queues are: the engine may load this module more than once.
+const INSTANCE = Symbol.for("glassfish-ims.journal-instance.v1");
+
+function instance(): string {
+  const g = globalThis as unknown as Record<symbol, string | undefined>;
+  return (g[INSTANCE] ??= randomUUID());
+}
+
+/** The URN among `inputs`, when it is known. */
+export function urnOf(inputs: object): string | undefined {
+  const urn = (inputs as Record<string, unknown>)[URN_INPUT];
+  return typeof urn === "string" && urn !== "" && !isUnknown(urn) ? urn : undefined;
+}
+
+/** The claim file of `element` (`virtualization/kvm`, `machines/m1/user`) of a domain.xml. */
+async function entryPath(domainXml: string, element: string): Promise<string | undefined> {
+  try {
+    const real = await realDomainPath(domainXml);
+    const hash = createHash("sha256").update(element).digest("hex").slice(0, 32);
+    return path.join(`${real}.ims-journal`, hash);
+  } catch {
+    // No file: the edit reports it.
+    return undefined;
+  }
+}
+
+async function readEntry(file: string): Promise<{ raw: string; entry?: Entry } | undefined> {
+  let raw: string;
+  try {
+    raw = (await localHost.readFile(file, { nofollow: true })).toString("utf8");
+  } catch (e) {
+    if (errnoOf(e) === "ENOENT") return undefined;
+    throw e;
+  }
+  try {
+    const entry = JSON.parse(raw) as Entry;
+    return { raw, entry: typeof entry?.urn === "string" ? entry : undefined };
+  } catch {
+    return { raw };
+  }
+}
+
+/** True when the process that wrote `entry` may still be creating (this one, or a live pid here). */
+async function mayBeWorking(entry: Entry | undefined): Promise<boolean> {
+  if (!entry) return false;
+  if (entry.instance === instance()) return true;
+  if (entry.host !== os.hostname()) return true;
+  return entry.pid !== process.pid && (await localHost.processes.isAlive(entry.pid));
+}
+
+/** Whether the journal says this resource (by its URN in `inputs`) claimed `element` earlier. */
+export async function claimedEarlier(
+  at: { domainXml: string },
+  element: string,
+  inputs: object = at,
+): Promise<boolean> {
+  const urn = urnOf(inputs);
+  const file = urn && (await entryPath(at.domainXml, element));
+  if (!file) return false;
+  const found = await readEntry(file).catch(() => undefined);
+  return found?.entry?.urn === urn;
+}
+
+/**
+ * Claims `element` for the resource whose URN is in `inputs`, before its create edits the file.
+ * `resumable` when the claim was already this resource's: an earlier run of this create may have
+ * written the element. A fresh claim is not resumable: an element found then is someone else's.
+ * Another resource's claim whose process may still be running (two resources of one name in one
+ * deployment) leaves this create unclaimed; one left by a process that is gone is taken over
+ * (and put back by `undo`). Without a URN (a direct caller), or with `adopt`, nothing is
+ * claimed and nothing is resumable.
+ */
+export async function claimCreate(
+  inputs: { domainXml: string; adopt?: boolean },
+  element: string,
+): Promise<Claim> {
+  const urn = urnOf(inputs);
+  if (!urn || inputs.adopt === true) return NO_CLAIM;
+  const file = await entryPath(inputs.domainXml, element);
+  if (!file) return NO_CLAIM;
+  const mine: Entry = { urn, host: os.hostname(), pid: process.pid, instance: instance() };
+  const text = JSON.stringify(mine);
+  const fresh = (previous?: string): Claim =>
+    claimOf(false, async () => {
+      await localHost.unlink(file).catch(() => undefined);
+      if (previous !== undefined) {
+        await localHost.writeExclusive(file, previous).catch(() => undefined);
+      } else {
+        await rmdirIfEmpty(path.dirname(file));
+      }
+    });
+  try {
+    await localHost.mkdir(path.dirname(file), 0o700).catch((e) => {
+      if (errnoOf(e) !== "EEXIST") throw e;
+    });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await localHost.writeExclusive(file, text);
+        return fresh();
+      } catch (e) {
+        if (errnoOf(e) !== "EEXIST") throw e;
+      }
+      const found = await readEntry(file);
+      if (!found) continue;
+      if (found.entry?.urn === urn) return claimOf(true, async () => undefined);
+      // Another resource's claim, maybe being written now (two resources of one name): this
+      // create claims nothing, so neither can take the other's element; the file decides.
+      if (await mayBeWorking(found.entry)) return NO_CLAIM;
+      // Left by a process that is gone: whatever it claimed is judged by the file now.
+      await localHost.unlink(file).catch(() => undefined);
+      try {
+        await localHost.writeExclusive(file, text);
+        return fresh(found.raw);
+      } catch (e) {
+        if (errnoOf(e) !== "EEXIST") throw e;
+      }
+    }
+  } catch {
+    // A journal that cannot be written (a read-only directory): the edit reports what is wrong.
+    return NO_CLAIM;
+  }
+  return NO_CLAIM;
+}
+
+/**
+ * Drops the claim on `element` once it is settled: the element is deleted, or the engine has the
+ * resource (update, refresh). Only the resource's own claim is dropped, unless `any` (the element
+ * is gone). The journal directory goes when it is empty.
+ */
+export async function settle(
+  inputs: { domainXml: string },
+  element: string,
+  any = false,
+): Promise<void> {
+  const urn = urnOf(inputs);
+  if (!urn && !any) return;
+  const file = await entryPath(inputs.domainXml, element);
+  if (!file) return;
+  const found = await readEntry(file).catch(() => undefined);
+  if (!found || (!any && found.entry?.urn !== urn)) return;
+  await localHost.unlink(file).catch(() => undefined);
+  await rmdirIfEmpty(path.dirname(file));
+}
+
+/** Removes the journal directory when it holds no claim (rmdir(2) refuses one that does). */
+async function rmdirIfEmpty(dir: string): Promise<void> {
+  await fsp.rmdir(dir).catch(() => undefined);
+}

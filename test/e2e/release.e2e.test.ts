@@ -1,0 +1,204 @@
+import { spawnSync } from "child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { tempDomain } from "../integration/tmp";
+import { fixture } from "../unit/helpers";
+import { ORIGINAL } from "./ims-setup";
+import {
+  artifacts,
+  buildRelease,
+  dirOnPath,
+  FreshProject,
+  pathWithoutNode,
+  scriptLines,
+  VERSION,
+} from "./release-setup";
+
+// The release artifacts (npm run release, built once per run and cached on its inputs' hash) as
+// a user meets them: outside the repository, in a fresh PULUMI_HOME, and for the plugin cases
+// with no Node.js on PATH at all. The plugin comes from its tarball (`pulumi plugin install
+// --file`), the Python SDK from the wheel in a fresh venv, the Go SDK from the module tarball
+// through a `replace`; each program runs the asadmin sequence and must write what the dynamic
+// mode writes (the golden file plugin-yaml.e2e.test.ts checks against a dynamic-mode run).
+jest.setTimeout(900_000);
+
+const PROGRAMS = path.join(__dirname, "programs");
+const SEEDED = fixture("golden/domain-seeded-no-mac.xml");
+const SEED_OUTPUTS = {
+  connectionString: "qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system",
+  officeIp: "10.132.181.57",
+};
+
+function onPath(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}
+
+const unavailable = !onPath("go")
+  ? "Go is not installed (the SDK generator and the language hosts are built with it)"
+  : !onPath("python3")
+    ? "python3 is not installed"
+    : undefined;
+if (unavailable) console.warn(`SKIPPED release tests: ${unavailable}`);
+
+(unavailable ? describe.skip : describe)("the release artifacts, installed as a user would", () => {
+  let release: ReturnType<typeof artifacts>;
+  let scratch: string;
+  let noNode: string;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  const domain = tempDomain(ORIGINAL);
+
+  beforeAll(() => {
+    const built = buildRelease();
+    if (!built.dir) throw new Error(built.reason);
+    release = artifacts(built.dir);
+    scratch = mkdtempSync(path.join(os.tmpdir(), "gf-ims-release-env-"));
+    home = path.join(scratch, "pulumi-home");
+    const hosts = ["ensure-pulumi.sh", "ensure-yaml.sh", "ensure-python.sh", "ensure-go.sh"];
+    // The scripts print the hosts' directories, or nothing new when a host is already on PATH.
+    const dirs = [
+      ...hosts.flatMap(scriptLines),
+      ...["pulumi", "pulumi-language-yaml", "pulumi-language-python", "pulumi-language-go"]
+        .map(dirOnPath)
+        .filter((d): d is string => d !== undefined),
+    ];
+    const system = ["/usr/local/go/bin", "/usr/local/sbin", "/usr/local/bin", "/usr/sbin"];
+    noNode = pathWithoutNode(scratch, [...dirs, ...system, "/usr/bin", "/sbin", "/bin"]);
+    env = {
+      HOME: process.env.HOME,
+      PATH: noNode,
+      LANG: "C.UTF-8",
+      GOTOOLCHAIN: "local",
+      ...Object.fromEntries(
+        ["GOPATH", "GOCACHE", "GOMODCACHE", "GOPROXY", "GOFLAGS", "TMPDIR"]
+          .filter((k) => process.env[k] !== undefined)
+          .map((k) => [k, process.env[k]]),
+      ),
+    };
+  });
+  afterAll(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    domain.cleanup();
+  });
+
+  it("has every artifact under its version, with checksums that verify", () => {
+    const sums = readFileSync(release.sums, "utf8");
+    for (const file of [
+      release.plugin("amd64"),
+      release.plugin("arm64"),
+      release.npm,
+      release.wheel,
+      release.sdist,
+      release.go,
+    ]) {
+      expect(sums).toContain(`  ${path.basename(file)}\n`);
+    }
+    const check = spawnSync("sha256sum", ["--check", "--strict", "SHA256SUMS"], {
+      cwd: path.dirname(release.sums),
+      encoding: "utf8",
+    });
+    expect(check.stderr).toBe("");
+    expect(check.status).toBe(0);
+  });
+
+  it("the plugin installs from its tarball with no Node on PATH and serves the schema with the real names", async () => {
+    expect(spawnSync("sh", ["-c", "command -v node"], { env }).status).not.toBe(0);
+    const p = new FreshProject(path.join(PROGRAMS, "yaml-empty"), env, home);
+    try {
+      await p.ok([
+        "plugin",
+        "install",
+        "resource",
+        "glassfish-ims",
+        VERSION,
+        "--file",
+        release.plugin("amd64"),
+      ]);
+      const schema = JSON.parse(
+        (await p.ok(["package", "get-schema", `glassfish-ims@${VERSION}`])).stdout,
+      );
+      expect(schema).toMatchObject({
+        name: "glassfish-ims",
+        version: VERSION,
+        publisher: "glassfish-ims",
+        license: "Apache-2.0",
+        repository: "https://github.com/glassfish-ims/glassfish-ims",
+        pluginDownloadURL: "https://releases.glassfish-ims.example/v${VERSION}",
+        language: {
+          nodejs: { packageName: "glassfish-ims" },
+          python: { packageName: "pulumi_glassfish_ims" },
+          go: { importBasePath: "github.com/glassfish-ims/glassfish-ims/sdks/go/glassfishims" },
+        },
+      });
+      expect(Object.keys(schema.resources)).toContain("glassfish-ims:index:Machine");
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  /** preview writes nothing, up writes the dynamic mode's bytes, destroy restores the file. */
+  async function seedLifecycle(p: FreshProject): Promise<void> {
+    await p.ok(["stack", "init", "release"]);
+    await p.ok(["config", "set", "domainXml", domain.file]);
+    await p.ok(["preview"]);
+    expect(domain.read()).toBe(ORIGINAL);
+    await p.ok(["up", "--yes", "--skip-preview"]);
+    expect(domain.read()).toBe(SEEDED);
+    expect(await p.outputs()).toEqual(SEED_OUTPUTS);
+    await p.ok(["destroy", "--yes", "--skip-preview"]);
+    expect(domain.read()).toBe(ORIGINAL);
+  }
+
+  it("a YAML program on the installed plugin: preview, up (the dynamic mode's bytes), destroy", async () => {
+    const p = new FreshProject(path.join(PROGRAMS, "yaml-seed"), env, home);
+    try {
+      await seedLifecycle(p);
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  it("a Python program with the wheel in a fresh venv, on the installed plugin", async () => {
+    const cachedVenv = scriptLines("ensure-python.sh").pop() as string;
+    const venv = path.join(scratch, "venv");
+    const python = path.join(cachedVenv, "bin", "python");
+    expect(spawnSync(python, ["-m", "venv", venv]).status).toBe(0);
+    const pip = spawnSync(
+      path.join(venv, "bin", "pip"),
+      ["install", "--quiet", "--disable-pip-version-check", release.wheel],
+      { encoding: "utf8" },
+    );
+    expect(pip.stderr).not.toMatch(/ERROR/);
+    expect(pip.status).toBe(0);
+    const p = new FreshProject(
+      path.join(PROGRAMS, "python-seed"),
+      { ...env, PATH: `${path.join(venv, "bin")}:${noNode}`, VIRTUAL_ENV: venv },
+      home,
+    );
+    try {
+      await seedLifecycle(p);
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  it("a Go program with the module tarball through a replace, on the installed plugin", async () => {
+    const module = path.join(scratch, "glassfish-ims-go");
+    spawnSync("mkdir", ["-p", module]);
+    expect(spawnSync("tar", ["-xzf", release.go, "-C", module]).status).toBe(0);
+    expect(readFileSync(path.join(module, "go.mod"), "utf8")).toMatch(
+      /^module github\.com\/glassfish-ims\/glassfish-ims\/sdks\/go\n/,
+    );
+    const p = new FreshProject(path.join(PROGRAMS, "go-seed"), env, home);
+    try {
+      const gomod = path.join(p.dir, "go.mod");
+      const text = readFileSync(gomod, "utf8");
+      expect(text).toContain("=> ../../../../sdks/go");
+      writeFileSync(gomod, text.replace("=> ../../../../sdks/go", `=> ${module}`));
+      await seedLifecycle(p);
+    } finally {
+      p.cleanup();
+    }
+  });
+});

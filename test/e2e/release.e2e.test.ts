@@ -1,5 +1,5 @@
 import { spawnSync } from "child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { tempDomain } from "../integration/tmp";
@@ -49,7 +49,7 @@ if (unavailable) console.warn(`SKIPPED release tests: ${unavailable}`);
   let env: NodeJS.ProcessEnv;
   const domain = tempDomain(ORIGINAL);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const built = buildRelease();
     if (!built.dir) throw new Error(built.reason);
     release = artifacts(built.dir);
@@ -76,6 +76,21 @@ if (unavailable) console.warn(`SKIPPED release tests: ${unavailable}`);
           .map((k) => [k, process.env[k]]),
       ),
     };
+    // Into the fresh PULUMI_HOME every case below shares, as a user installs it.
+    const installer = new FreshProject(path.join(PROGRAMS, "yaml-empty"), env, home);
+    try {
+      await installer.ok([
+        "plugin",
+        "install",
+        "resource",
+        "glassfish-ims",
+        VERSION,
+        "--file",
+        release.plugin("amd64"),
+      ]);
+    } finally {
+      installer.cleanup();
+    }
   });
   afterAll(() => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -106,14 +121,13 @@ if (unavailable) console.warn(`SKIPPED release tests: ${unavailable}`);
     expect(spawnSync("sh", ["-c", "command -v node"], { env }).status).not.toBe(0);
     const p = new FreshProject(path.join(PROGRAMS, "yaml-empty"), env, home);
     try {
-      await p.ok([
-        "plugin",
-        "install",
-        "resource",
-        "glassfish-ims",
-        VERSION,
-        "--file",
-        release.plugin("amd64"),
+      const installed = JSON.parse((await p.ok(["plugin", "ls", "--json"])).stdout) as Array<{
+        name: string;
+        kind: string;
+        version: string;
+      }>;
+      expect(installed.map((i) => `${i.kind} ${i.name} ${i.version}`)).toEqual([
+        `resource glassfish-ims ${VERSION}`,
       ]);
       const schema = JSON.parse(
         (await p.ok(["package", "get-schema", `glassfish-ims@${VERSION}`])).stdout,
@@ -158,6 +172,59 @@ if (unavailable) console.warn(`SKIPPED release tests: ${unavailable}`);
       p.cleanup();
     }
   });
+
+  // The executable starts child processes (virsh, for the libvirt check) as the dev plugin does.
+  (onPath("virsh") ? it : it.skip)(
+    "the installed plugin checks a machine's libvirt connection with virsh (no Node on PATH)",
+    async () => {
+      const program = path.join(scratch, "yaml-virsh");
+      mkdirSync(program, { recursive: true });
+      writeFileSync(
+        path.join(program, "Pulumi.yaml"),
+        [
+          "name: release-virsh",
+          "runtime: yaml",
+          "plugins:",
+          "  providers: []",
+          "config:",
+          "  domainXml:",
+          "    type: string",
+          "resources:",
+          "  sandbox:",
+          "    type: glassfish-ims:index:Virtualization",
+          "    properties: { domainXml: '${domainXml}', emulator: test }",
+          "  pool:",
+          "    type: glassfish-ims:index:ServerPool",
+          "    properties:",
+          "      domainXml: ${sandbox.domainXml}",
+          "      virtualization: ${sandbox.name}",
+          "      subnet: 10.132.181.0/24",
+          "      portNames: [br0]",
+          "  local:",
+          "    type: glassfish-ims:index:Machine",
+          "    properties:",
+          "      domainXml: ${pool.domainXml}",
+          "      serverPool: ${pool.name}",
+          "      networkName: localhost",
+          "outputs:",
+          "  uri: ${local.libvirtUri}",
+          "  hypervisor: ${local.hypervisorType}",
+          "",
+        ].join("\n"),
+      );
+      const p = new FreshProject(program, env, home);
+      try {
+        await p.ok(["stack", "init", "release"]);
+        await p.ok(["config", "set", "domainXml", domain.file]);
+        await p.ok(["up", "--yes", "--skip-preview"]);
+        expect(await p.outputs()).toEqual({ uri: "test:///default", hypervisor: "TEST" });
+        await p.ok(["destroy", "--yes", "--skip-preview"]);
+        expect(domain.read()).toBe(ORIGINAL);
+      } finally {
+        p.cleanup();
+      }
+    },
+  );
 
   it("a Python program with the wheel in a fresh venv, on the installed plugin", async () => {
     const cachedVenv = scriptLines("ensure-python.sh").pop() as string;

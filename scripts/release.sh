@@ -74,9 +74,10 @@ say "generating the SDKs from schema.json"
 bash scripts/gen-sdks.sh nodejs python go >/dev/null
 
 # --- the plugin: one JS file injected into a Node binary per platform --------------------------
+# Not minified: an error at start prints its source line, which must stay one line of code.
 say "bundling the plugin (esbuild)"
 "$node_bin/esbuild" dist/provider/plugin/main.js --bundle --platform=node \
-  --target="node${node_version%%.*}" --format=cjs --minify --keep-names --legal-comments=none \
+  --target="node${node_version%%.*}" --format=cjs --legal-comments=none \
   --log-level=warning --outfile="$work/plugin.js"
 
 # The official Node binary of a platform, as the npm registry serves it (node-linux-<arch>),

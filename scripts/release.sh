@@ -165,6 +165,9 @@ mkdir -p "$cache_root"
 cp -rp "$out" "$cached.partial"
 rm -rf "$cached"
 mv "$cached.partial" "$cached"
+# Keep the three newest releases (about 90 MB each); older inputs are rebuilt if they come back.
+find "$cache_root" -maxdepth 1 -name 'release-v*' -type d -printf '%T@ %p\n' | sort -rn |
+  tail -n +4 | cut -d' ' -f2- | xargs -r rm -rf
 say "built in $(($(date +%s) - start)) s:"
 (cd "$out" && ls -l -- * | awk '{ printf "release:   %10d  %s\n", $5, $9 }' >&2)
 echo "$out"

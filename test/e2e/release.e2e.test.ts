@@ -1,5 +1,14 @@
 import { spawnSync } from "child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "fs";
 import * as os from "os";
 import * as path from "path";
 import { tempDomain } from "../integration/tmp";
@@ -23,6 +32,7 @@ import {
 // mode writes (the golden file plugin-yaml.e2e.test.ts checks against a dynamic-mode run).
 jest.setTimeout(900_000);
 
+const ROOT = path.resolve(__dirname, "..", "..");
 const PROGRAMS = path.join(__dirname, "programs");
 const SEEDED = fixture("golden/domain-seeded-no-mac.xml");
 const SEED_OUTPUTS = {
@@ -65,16 +75,17 @@ if (unavailable) console.warn(`SKIPPED release tests: ${unavailable}`);
     ];
     const system = ["/usr/local/go/bin", "/usr/local/sbin", "/usr/local/bin", "/usr/sbin"];
     noNode = pathWithoutNode(scratch, [...dirs, ...system, "/usr/bin", "/sbin", "/bin"]);
+    // This machine's environment (its CA bundle and proxy settings reach the registries), less
+    // whatever points at a Node or at the repository's modules.
     env = {
-      HOME: process.env.HOME,
-      PATH: noNode,
-      LANG: "C.UTF-8",
-      GOTOOLCHAIN: "local",
       ...Object.fromEntries(
-        ["GOPATH", "GOCACHE", "GOMODCACHE", "GOPROXY", "GOFLAGS", "TMPDIR"]
-          .filter((k) => process.env[k] !== undefined)
-          .map((k) => [k, process.env[k]]),
+        Object.entries(process.env).filter(
+          ([k]) =>
+            !/^(npm_|NODE_PATH$|NODE_OPTIONS$|JEST_|INIT_CWD$|VIRTUAL_ENV$|PYTHONPATH$)/i.test(k),
+        ),
       ),
+      PATH: noNode,
+      GOTOOLCHAIN: "local",
     };
     // Into the fresh PULUMI_HOME every case below shares, as a user installs it.
     const installer = new FreshProject(path.join(PROGRAMS, "yaml-empty"), env, home);
@@ -264,6 +275,63 @@ if (unavailable) console.warn(`SKIPPED release tests: ${unavailable}`);
       expect(text).toContain("=> ../../../../sdks/go");
       writeFileSync(gomod, text.replace("=> ../../../../sdks/go", `=> ${module}`));
       await seedLifecycle(p);
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  // Node.js only where a program needs it: the TypeScript/JavaScript cases. The project's own
+  // Node (node_modules/node) alone on PATH, beside the rest; npm from the system.
+  function withNode(): string {
+    const bin = path.join(scratch, "bin-node");
+    if (!existsSync(bin)) {
+      mkdirSync(bin, { recursive: true });
+      symlinkSync(path.join(ROOT, "node_modules", "node", "bin", "node"), path.join(bin, "node"));
+      const npm = dirOnPath("npm");
+      if (!npm) throw new Error("npm is not on PATH");
+      symlinkSync(realpathSync(path.join(npm, "npm")), path.join(bin, "npm"));
+    }
+    return `${bin}:${noNode}`;
+  }
+
+  async function npmInstall(p: FreshProject): Promise<void> {
+    const r = await p.exec("npm", ["install", "--no-audit", "--no-fund", "--silent", release.npm]);
+    if (r.code !== 0) throw new Error(`npm install ${release.npm} failed:\n${r.stderr}`);
+    expect(existsSync(path.join(p.dir, "node_modules", "glassfish-ims", "package.json"))).toBe(
+      true,
+    );
+  }
+
+  it("the npm tarball in a fresh project: the dynamic mode writes the same bytes", async () => {
+    const p = new FreshProject(
+      path.join(PROGRAMS, "nodejs-dynamic-seed"),
+      { ...env, PATH: withNode() },
+      home,
+    );
+    try {
+      await npmInstall(p);
+      await seedLifecycle(p);
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  it("the npm tarball's Node.js SDK (glassfish-ims/dist/plugin-sdk) on the installed plugin", async () => {
+    const p = new FreshProject(
+      path.join(PROGRAMS, "nodejs-seed"),
+      { ...env, PATH: withNode() },
+      home,
+    );
+    try {
+      await npmInstall(p);
+      await p.ok(["stack", "init", "plugin"]);
+      await p.ok(["config", "set", "sdk", "glassfish-ims/dist/plugin-sdk"]);
+      await p.ok(["config", "set", "domainXml", domain.file]);
+      await p.ok(["up", "--yes", "--skip-preview"]);
+      expect(domain.read()).toBe(SEEDED);
+      expect(await p.outputs()).toEqual(SEED_OUTPUTS);
+      await p.ok(["destroy", "--yes", "--skip-preview"]);
+      expect(domain.read()).toBe(ORIGINAL);
     } finally {
       p.cleanup();
     }

@@ -118,7 +118,9 @@ for arch in $archs; do
     --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 >/dev/null 2>&1 ||
     { say "postject could not inject the plugin into node-linux-$npm_arch"; exit 1; }
   # The server reads its version and schema from the files beside it (its __dirname is the
-  # executable's directory).
+  # executable's directory). No PulumiPlugin.yaml: the engine reads one only for a plugin without
+  # an executable, and `pulumi plugin install` would run its runtime's dependency install (with
+  # `runtime: nodejs`, npm: it fails where there is no Node, as tried with the CLI 3.259.0).
   cp schema.json "$stage/"
   "$node" -e 'const p = require(process.argv[1]); console.log(JSON.stringify({ name: p.name, version: p.version, license: p.license }, null, 2))' \
     "$root/package.json" >"$stage/package.json"

@@ -121,6 +121,17 @@ if (unavailable) console.warn(`SKIPPED release tests: ${unavailable}`);
     ]) {
       expect(sums).toContain(`  ${path.basename(file)}\n`);
     }
+    // The executable at the root, where the engine looks for pulumi-resource-<name>, and no
+    // PulumiPlugin.yaml (with one, plugin install runs the runtime's npm install).
+    for (const arch of ["amd64", "arm64"]) {
+      const listed = spawnSync("tar", ["-tzf", release.plugin(arch)], { encoding: "utf8" });
+      expect(listed.stdout.split("\n").filter(Boolean).sort()).toEqual([
+        "./",
+        "./package.json",
+        "./pulumi-resource-glassfish-ims",
+        "./schema.json",
+      ]);
+    }
     const check = spawnSync("sha256sum", ["--check", "--strict", "SHA256SUMS"], {
       cwd: path.dirname(release.sums),
       encoding: "utf8",

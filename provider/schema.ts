@@ -79,8 +79,17 @@ export const RESOURCES: readonly ResourceDoc[] = [
 /** The package's name in its schema and type tokens (`glassfish-ims:index:<Type>`). */
 export const PACKAGE = "glassfish-ims";
 
-/** The import path of the generated Go SDK (scripts/gen-sdks.sh writes it to sdks/go/glassfishims). */
+/**
+ * The import path of the generated Go SDK (scripts/gen-sdks.sh writes it to sdks/go/glassfishims;
+ * the release ships that module as `glassfish-ims-go-v<version>.tar.gz`, used with a `replace`).
+ */
 export const GO_IMPORT_PATH = "github.com/glassfish-ims/glassfish-ims/sdks/go/glassfishims";
+
+/** The npm package (the dynamic mode, and the generated Node.js SDK under `dist/plugin-sdk`). */
+export const NPM_PACKAGE = "glassfish-ims";
+
+/** The Python package of the generated SDK (PyPI name and import name). */
+export const PYTHON_PACKAGE = "pulumi_glassfish_ims";
 
 /** The dynamic provider's type token of a resource, which the schema's alias names. */
 export function dynamicToken(type: string): string {
@@ -159,14 +168,39 @@ export function resourceSchema(r: ResourceDoc): Record<string, unknown> {
   };
 }
 
-/** What the schema takes from package.json. */
+/** What the schema takes from package.json (the one place the release metadata is kept). */
 export interface PackageInfo {
-  /** The package version (semver). */
+  /** The package version (semver), stamped into the schema and every release artifact. */
   version: string;
   /** One line on what the package does. */
   description: string;
   /** The SPDX license. */
   license: string;
+  /** The package's home page. */
+  homepage?: string;
+  /** Where the source lives. */
+  repository?: { type?: string; url: string } | string;
+  /** Search words; the schema adds Pulumi's `category/` and `kind/` ones. */
+  keywords?: string[];
+  /** Who publishes it (the schema's `publisher`). */
+  author?: { name: string } | string;
+  /**
+   * Where the engine downloads the plugin from when a program needs it and it is not installed:
+   * a folder holding `pulumi-resource-glassfish-ims-v<version>-<os>-<arch>.tar.gz`, where the
+   * engine replaces `${VERSION}`, `${OS}` and `${ARCH}`. The committed value is a placeholder under
+   * the reserved `.example` top-level domain (it never resolves, so nothing is ever fetched from
+   * it by mistake) that the organization hosting the release replaces.
+   */
+  pluginDownloadURL?: string;
+}
+
+function nameOf(v: { name: string } | string | undefined): string | undefined {
+  return typeof v === "string" ? v.replace(/\s*[<(].*$/, "") : v?.name;
+}
+
+function urlOf(v: { url: string } | string | undefined): string | undefined {
+  const url = typeof v === "string" ? v : v?.url;
+  return url?.replace(/^git\+/, "").replace(/\.git$/, "");
 }
 
 /** The token of the connection object type. */
@@ -223,16 +257,26 @@ export function packageSchema(
   pkg: PackageInfo,
   resources: readonly ResourceDoc[] = RESOURCES,
 ): Record<string, unknown> {
+  const optional = (key: string, value: unknown) => (value === undefined ? {} : { [key]: value });
   return {
     name: PACKAGE,
     displayName: "GlassFish IMS",
     version: pkg.version,
     description: pkg.description,
+    keywords: [...(pkg.keywords ?? []), "category/infrastructure", "kind/native"],
+    ...optional("homepage", pkg.homepage),
     license: pkg.license,
+    ...optional("repository", urlOf(pkg.repository)),
+    ...optional("publisher", nameOf(pkg.author)),
+    ...optional("pluginDownloadURL", pkg.pluginDownloadURL),
     // The generated SDKs ask for the plugin at the schema's version.
     language: {
-      nodejs: { respectSchemaVersion: true },
-      python: { respectSchemaVersion: true },
+      nodejs: {
+        packageName: NPM_PACKAGE,
+        packageDescription: pkg.description,
+        respectSchemaVersion: true,
+      },
+      python: { packageName: PYTHON_PACKAGE, respectSchemaVersion: true },
       go: { importBasePath: GO_IMPORT_PATH, respectSchemaVersion: true },
     },
     config: { variables: CONNECTION_CONFIG },

@@ -1,9 +1,10 @@
-// Writes what the field tables (provider/resources/*.ts) generate: schema.json and the README's
-// input tables. `--check` writes nothing and fails when a file is not what the tables give.
+// Writes what the field tables (provider/resources/*.ts) generate: schema.json, the README's
+// input tables and the registry docs (docs/, scripts/docs.ts). `--check` writes nothing and fails when a file is not what the tables give.
 // Run: npm run generate (or npm run generate -- --check).
 import * as fs from "fs";
 import * as path from "path";
 import { packageSchema, renderReadme, type PackageInfo } from "../provider/schema";
+import { registryDocs, type DocSchema } from "./docs";
 
 /** The repository's root. */
 export const ROOT = path.resolve(__dirname, "..");
@@ -12,9 +13,11 @@ export const ROOT = path.resolve(__dirname, "..");
 export function generatedFiles(root: string = ROOT): Record<string, string> {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as PackageInfo;
   const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  const schema = packageSchema(pkg);
   return {
-    "schema.json": `${JSON.stringify(packageSchema(pkg), null, 2)}\n`,
+    "schema.json": `${JSON.stringify(schema, null, 2)}\n`,
     "README.md": renderReadme(readme),
+    ...registryDocs(schema as unknown as DocSchema),
   };
 }
 
@@ -36,7 +39,10 @@ function main(args: readonly string[]): number {
     return 1;
   }
   const files = generatedFiles();
-  for (const file of stale) fs.writeFileSync(path.join(ROOT, file), files[file]);
+  for (const file of stale) {
+    fs.mkdirSync(path.dirname(path.join(ROOT, file)), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, file), files[file]);
+  }
   console.log(stale.length === 0 ? "up to date" : `wrote ${stale.join(", ")}`);
   return 0;
 }

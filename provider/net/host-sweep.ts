@@ -6,7 +6,10 @@
 // What the DAS host needs: a POSIX `sh`, `ip` (iproute2, with JSON output) for its interfaces,
 // `cat` (coreutils) for /proc/net/route and /proc/net/arp, and `bash` for the probe, which writes
 // one datagram to the discard port of each address through bash's /dev/udp redirection (no root,
-// no extra package). arp-scan is not used there: its replies would have to stream back.
+// no extra package). Unlike the local probe's socket, those datagrams are not bound to the pool
+// port's address: the DAS host's kernel sends each by its routes, and the sweep only probes the
+// addresses on that port's own link (planSweep), which those routes send out of that port.
+// arp-scan is not used there: its replies would have to stream back.
 //
 // A command over SSH costs a round trip (and a channel) where a local read costs microseconds,
 // so the commands bring back more than they are asked for: reading the interfaces also reads the

@@ -82,7 +82,7 @@ function domainWith(connectionString: string): string {
       expect(r.error?.code).toBe("NO_PORT_ON_SUBNET");
     });
 
-    it("finds a machine by its MAC from the DAS host's port, and writes the DAS host's IP cache", async () => {
+    it("finds a machine by its MAC from the DAS host's port, writes its IP cache there, and refreshes", async () => {
       lab.putFile(DOMAIN, domainWith("test:///default"));
       const r = await call("resources/machine", "create", [machine({ verifyConnection: false })]);
       expect(r.error).toBeUndefined();
@@ -95,6 +95,14 @@ function domainWith(connectionString: string): string {
         `<machines name="m1">\n          <mac-address>${MAC}</mac-address>\n        </machines>`,
       );
       expect(lab.readFile(CACHE).toString()).toBe(`m1=${MACHINE_IP}\n`);
+      // A refresh looks again, from the DAS host too.
+      const outs = (r.value as { outs: object }).outs;
+      const read = await call("resources/machine", "read", ["m1", outs]);
+      expect((read.value as { props: object }).props).toMatchObject({
+        ipAddress: MACHINE_IP,
+        resolvedBy: "mac",
+        discoveredVia: `pool0 (${POOL_PORT_IP})`,
+      });
     });
 
     it("outputs the DAS host's own address on the pool subnet for a ServerPool", async () => {

@@ -3,7 +3,7 @@
 // machine that runs pulumi.
 import { ImsError } from "../errors";
 import type { Host } from "../store/effects";
-import { VIRSH, type VirshRunner } from "./connect";
+import { VIRSH, type VirshRun, type VirshRunner } from "./connect";
 
 /**
  * The {@link VirshRunner} of `host`: {@link VIRSH} on this machine, else `virsh` run on the DAS
@@ -13,10 +13,19 @@ import { VIRSH, type VirshRunner } from "./connect";
 export function virshOn(host: Host): VirshRunner {
   if (host.id === "local") return VIRSH;
   return async (args, timeoutMs) => {
-    const r = await host.run("virsh", args, {
-      timeoutMs,
-      env: { LIBVIRT_DEFAULT_URI: "", LC_ALL: "C" },
-    });
+    const started = Date.now();
+    let r: VirshRun;
+    try {
+      r = await host.run("virsh", args, {
+        timeoutMs,
+        env: { LIBVIRT_DEFAULT_URI: "", LC_ALL: "C" },
+      });
+    } catch (e) {
+      // A host may end a command at its bound by failing the call rather than with `timedOut`
+      // (an SSH host does): a failure at the bound is the bound, reported as a time-out.
+      if (Date.now() - started < timeoutMs) throw e;
+      return { code: 1, stdout: "", stderr: (e as Error).message, timedOut: true };
+    }
     // 127: env(1) or the shell found no virsh on the PATH (126: found, not executable).
     if (r.code === 127 || r.code === 126) {
       throw new ImsError(

@@ -138,6 +138,18 @@ function domainWith(connectionString: string): string {
       });
     });
 
+    it("reports a libvirt connection that hangs past connectTimeoutMs as CONNECT_TIMEOUT", async () => {
+      // Nobody has 10.231.9.99 on the DAS host's pool link: the TCP connect waits for ARP.
+      lab.putFile(DOMAIN, domainWith("qemu+tcp://10.231.9.99/system"));
+      const r = await call("resources/machine", "create", [
+        machine({ mac: undefined, ip: "10.231.9.99", connectTimeoutMs: 1500 }),
+      ]);
+      expect(r.error?.code).toBe("CONNECT_TIMEOUT");
+      expect(r.error?.message).toContain(
+        "connecting to qemu+tcp://10.231.9.99/system took longer than 1500 ms",
+      );
+    });
+
     it("finds the machine through a DAS host without virsh, then refuses clearly, writing nothing", async () => {
       const before = domainWith("test:///default");
       lab.putFile(DOMAIN, before);

@@ -20,8 +20,17 @@ import { parseProcNetRoute, planSweep, type Route, type SweepPlan } from "./targ
 
 /** The effects a sweep needs; tests pass fakes, the provider the real ones. */
 export interface SweepEffects {
-  /** The host's network interfaces, as `os.networkInterfaces()` gives them. */
-  interfaces(): NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+  /**
+   * Names the host whose network is swept (`Host.id`); concurrent discoveries share one sweep
+   * per host, subnet and port.
+   * @default "local"
+   */
+  id?: string;
+  /**
+   * The host's network interfaces, as `os.networkInterfaces()` gives them (a promise: a remote
+   * host's are read over its connection).
+   */
+  interfaces(): Promise<NodeJS.Dict<os.NetworkInterfaceInfo[]>>;
   /**
    * Sends one datagram to every address, from `source`, so the kernel resolves them; gives up at
    * `deadline` (an `now()` time). Rejects when it cannot send at all (the source address is gone:
@@ -100,7 +109,7 @@ function probeFrom(addresses: readonly string[], source: string, deadline: numbe
 
 /** The real effects: UDP datagrams to the discard port, the neighbour table. No root needed. */
 export const SYSTEM: SweepEffects = {
-  interfaces: () => os.networkInterfaces(),
+  interfaces: async () => os.networkInterfaces(),
   probe: (addresses, source, deadline) => probeFrom(addresses, source, deadline),
   routes: async () => {
     try {
@@ -334,14 +343,15 @@ export async function discoverMac(
       `server pool "${pool.name}" has subnet ${pool.subnet} (${hostCount(prefix)} addresses): sweeping more than a /22 (1022 addresses) needs allowLargeSweep: true, or give machine addresses as ip`,
     );
   }
-  const { chosen, problems } = choosePort(pool.portNames, fx.interfaces(), pool.subnet, true);
+  const interfaces = await fx.interfaces();
+  const { chosen, problems } = choosePort(pool.portNames, interfaces, pool.subnet, true);
   if (!chosen) {
     throw new ImsError(
       "NO_PORT_ON_SUBNET",
       `none of the ports of server pool "${pool.name}" (${pool.portNames.join(", ")}) has an IPv4 address in ${pool.subnet}: ${problems.join("; ")}. Finding MAC ${mac} needs the DAS on the pool subnet; give the machine a fixed ip instead`,
     );
   }
-  const info = (fx.interfaces()[chosen.port] ?? []).find((a) => a.address === chosen.address);
+  const info = (interfaces[chosen.port] ?? []).find((a) => a.address === chosen.address);
   const plan = planSweep(
     pool.name,
     pool.subnet,
@@ -351,7 +361,7 @@ export async function discoverMac(
     options.allowLargeSweep === true,
     await fx.routes?.(),
   );
-  const key = `${pool.subnet}|${chosen.port}`;
+  const key = `${fx.id ?? "local"}|${pool.subnet}|${chosen.port}`;
   const all = sessions();
   let s = all.get(key);
   if (s && (s.running || verdict(s.seen, mac).kind !== "missing")) {

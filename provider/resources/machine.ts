@@ -25,9 +25,11 @@ import {
 } from "../domain/tree";
 import { childElements, firstChildElement, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
-import { VIRSH, type VirshRunner } from "../libvirt/connect";
+import type { VirshRunner } from "../libvirt/connect";
+import { virshOn } from "../libvirt/host-virsh";
 import { isHostIn, normalizeMac } from "../net/address";
-import { SYSTEM, type SweepEffects } from "../net/sweep";
+import { sweepEffectsOn } from "../net/host-sweep";
+import type { SweepEffects } from "../net/sweep";
 import { setCachedIp } from "../store/ip-cache";
 import { diffOn, digest, editIms, inputsFromFile, pick } from "./common";
 import {
@@ -518,12 +520,12 @@ function assertIpInPool(i: MachineInputs, pool: XmlElement): void {
 /** Writes `<machines>` into its pool; nothing is written when any check fails. */
 export async function create(
   given: MachineInputs,
-  fx: SweepEffects = SYSTEM,
-  virsh: VirshRunner = VIRSH,
+  fx?: SweepEffects,
+  virsh?: VirshRunner,
 ): Promise<{ id: string; outs: MachineOutputs }> {
   const inputs = validated("Machine", SPEC.fields, given, reachFailures);
-  const found = await address(inputs, fx);
-  const connection = await connectBeforeWriting(inputs, found, virsh);
+  const found = await address(inputs, fx ?? sweepEffectsOn(hostOf(inputs)));
+  const connection = await connectBeforeWriting(inputs, found, virsh ?? virshOn(hostOf(inputs)));
   const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
     const l = requirePool(doc, inputs.domainXml, inputs.serverPool, inputs.virtualization);
@@ -554,12 +556,12 @@ export async function update(
   _id: string,
   olds: MachineOutputs,
   given: MachineInputs,
-  fx: SweepEffects = SYSTEM,
-  virsh: VirshRunner = VIRSH,
+  fx?: SweepEffects,
+  virsh?: VirshRunner,
 ): Promise<{ outs: MachineOutputs }> {
   const news = validated("Machine", SPEC.fields, given, reachFailures);
-  const found = await address(news, fx);
-  const connection = await connectBeforeWriting(news, found, virsh);
+  const found = await address(news, fx ?? sweepEffectsOn(hostOf(news)));
+  const connection = await connectBeforeWriting(news, found, virsh ?? virshOn(hostOf(news)));
   const { value } = await editIms(news, (doc) => {
     const l = requirePool(doc, news.domainXml, news.serverPool, news.virtualization);
     assertIpInPool(news, l.pool);
@@ -616,8 +618,8 @@ function inputsInFile(old: MachineInputs, l: MachineLocation): MachineInputs {
 export async function read(
   id: string,
   props: Partial<MachineOutputs>,
-  fx: SweepEffects = SYSTEM,
-  virsh: VirshRunner = VIRSH,
+  fx?: SweepEffects,
+  virsh?: VirshRunner,
 ): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
   const ref = readTarget(id, props, "machines");
   const { doc } = await readDomain(domainAt(ref));
@@ -633,14 +635,14 @@ export async function read(
   // Refresh looks again: a moved machine shows as changed output, a silent one as unresolved.
   let found: Address;
   try {
-    found = await address(inputs, fx);
+    found = await address(inputs, fx ?? sweepEffectsOn(hostOf(ref)));
   } catch (e) {
     found = { resolvedBy: "unresolved", resolution: (e as Error).message };
   }
   // ... and connects again: a broken connection shows as connectionError, not as a failed refresh.
   let connection: Connection;
   try {
-    connection = await connect(inputs, libvirtUriOf(l, found), virsh);
+    connection = await connect(inputs, libvirtUriOf(l, found), virsh ?? virshOn(hostOf(ref)));
   } catch (e) {
     connection = { connectionError: (e as Error).message };
   }

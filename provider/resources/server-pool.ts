@@ -1,6 +1,7 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import type { DasConnection } from "../remote/connection";
-import { connectionField, domainAt } from "./das-host";
+import type { NetworkInterfaceInfo } from "os";
+import { connectionField, domainAt, hostOf, type Located } from "./das-host";
 import {
   addInNameOrder,
   describe,
@@ -18,7 +19,8 @@ import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { parseSubnet } from "../net/address";
 import { choosePort } from "../net/neighbours";
-import { SYSTEM, type SweepEffects } from "../net/sweep";
+import { sweepEffectsOn } from "../net/host-sweep";
+import type { SweepEffects } from "../net/sweep";
 import { diffOn, digest, editIms, inputsFromFile, pick } from "./common";
 import {
   adoptField,
@@ -170,13 +172,28 @@ export const REPLACE_ON = KEYS.replace;
 
 const FIELDS = attributeFields(SPEC.fields);
 
+/** The DAS host's interfaces, or why they could not be read (the outputs say so, nothing fails). */
+type Ports = { interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> } | { unreadable: string };
+
+/** The interfaces of the host that holds the pool's domain.xml (`fx` when a test gives one). */
+async function portsOf(i: Located, fx?: SweepEffects): Promise<Ports> {
+  try {
+    return { interfaces: await (fx ?? sweepEffectsOn(hostOf(i))).interfaces() };
+  } catch (e) {
+    return { unreadable: (e as Error).message };
+  }
+}
+
 function outputsOf(
   i: ServerPoolInputs,
   el: XmlElement,
   restartRequired: boolean,
-  fx: SweepEffects,
+  ports: Ports,
 ): ServerPoolOutputs {
-  const { chosen, problems } = choosePort(i.portNames, fx.interfaces(), i.subnet);
+  const { chosen, problems } =
+    "unreadable" in ports
+      ? { chosen: undefined, problems: [ports.unreadable] }
+      : choosePort(i.portNames, ports.interfaces, i.subnet);
   const das = chosen
     ? { dasAddress: chosen.address, dasPort: chosen.port }
     : {
@@ -251,15 +268,16 @@ export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
  */
 export async function create(
   given: ServerPoolInputs,
-  fx: SweepEffects = SYSTEM,
+  fx?: SweepEffects,
 ): Promise<{ id: string; outs: ServerPoolOutputs }> {
   const inputs = validated("ServerPool", SPEC.fields, given);
+  const ports = await portsOf(inputs, fx);
   const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
     const virt = requireVirtualization(doc, inputs.domainXml, inputs.virtualization);
     const existing = findPool(doc, inputs.name);
     if (existing && takeover(existing, inputs, claim.resumable) === "resume") {
-      return { value: outputsOf(inputs, existing.pool, true, fx), changed: false };
+      return { value: outputsOf(inputs, existing.pool, true, ports), changed: false };
     }
     if (existing) {
       // Adoption takes the element as it is (see Virtualization): no write, the file's values.
@@ -269,13 +287,13 @@ export async function create(
         getAttributes(existing.pool),
         FIELDS,
       );
-      return { value: outputsOf(found, existing.pool, false, fx), changed: false };
+      return { value: outputsOf(found, existing.pool, false, ports), changed: false };
     }
     const pool = built(inputs);
     const parents = virtualizationPath(doc, virt);
     addInNameOrder(parents, pool);
     appendChild([...parents, pool], newElement(USER));
-    return { value: outputsOf(inputs, pool, true, fx), changed: true };
+    return { value: outputsOf(inputs, pool, true, ports), changed: true };
   }).catch(claim.undo);
   return { id: `${inputs.domainXml}#server-pool/${inputs.name}`, outs: value };
 }
@@ -285,13 +303,14 @@ export async function update(
   _id: string,
   olds: ServerPoolOutputs,
   given: ServerPoolInputs,
-  fx: SweepEffects = SYSTEM,
+  fx?: SweepEffects,
 ): Promise<{ outs: ServerPoolOutputs }> {
   const news = validated("ServerPool", SPEC.fields, given);
+  const ports = await portsOf(news, fx);
   const { value } = await editIms(news, (doc) => {
     const { pool } = requirePool(doc, news.domainXml, olds.name, news.virtualization);
     const changed = setAttributes(pool, desiredAttributes(SPEC, news));
-    return { value: outputsOf(news, pool, changed, fx), changed };
+    return { value: outputsOf(news, pool, changed, ports), changed };
   });
   // The engine has the resource: its create is settled.
   await settle(news, element(olds));
@@ -302,7 +321,7 @@ export async function update(
 export async function read(
   id: string,
   props: Partial<ServerPoolOutputs>,
-  fx: SweepEffects = SYSTEM,
+  fx?: SweepEffects,
 ): Promise<{ id?: string; props?: ServerPoolOutputs; inputs?: ServerPoolInputs }> {
   const ref = readTarget(id, props, "server-pool");
   const { doc } = await readDomain(domainAt(ref));
@@ -322,7 +341,11 @@ export async function read(
       } as unknown as ServerPoolInputs);
   const inputs = inputsFromFile(old, desiredAttributes(SPEC, old), getAttributes(l.pool), FIELDS);
   inputs.virtualization = getAttribute(l.virtualization, "name") ?? old.virtualization;
-  return { id, props: outputsOf(inputs, l.pool, props.restartRequired ?? false, fx), inputs };
+  return {
+    id,
+    props: outputsOf(inputs, l.pool, props.restartRequired ?? false, await portsOf(ref, fx)),
+    inputs,
+  };
 }
 
 /**

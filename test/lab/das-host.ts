@@ -29,6 +29,10 @@ export const DAS_IP = "10.231.1.2";
 export const DAS_BEHIND_BASTION_IP = "10.231.3.2";
 /** The bastion's address on the CI link. */
 export const BASTION_IP = "10.231.2.2";
+/** The DAS host's address on its pool subnet ({@link DasHostLab.addPoolHost}), not routed from CI. */
+export const POOL_PORT_IP = "10.231.9.1";
+/** The port of the DAS host's sshd whose sessions have a PATH without virsh. */
+export const NO_VIRSH_PORT = 2223;
 /** The user that logs in with a password (it exists only in the DAS host's /etc). */
 export const PASSWORD_USER = "gfimspw";
 
@@ -316,6 +320,54 @@ export class DasHostLab {
         "-f",
         this.f("sshd_behind_config"),
       ],
+      { stdio: ["ignore", fd, fd], detached: true },
+    );
+    this.children.push(child);
+    for (let i = 0; i < 200 && !readFileSync(logFile, "utf8").includes("Server listening"); i++)
+      await new Promise((r) => setTimeout(r, 25));
+  }
+
+  /**
+   * Adds a lab host on a subnet only the DAS host can see: a namespace linked to the DAS host's
+   * port `pool0` ({@link POOL_PORT_IP}/24), its `eth0` at `ip` with MAC `mac`. CI has no route
+   * to that subnet, so only a sweep from the DAS host finds it.
+   */
+  addPoolHost(ip: string, mac: string): void {
+    const ns = `${this.id}-h${this.namespaces.length}`;
+    this.addNamespace(ns);
+    this.link(this.das, "pool0", POOL_PORT_IP, ns, "eth0", ip);
+    sh(["ip", "-n", ns, "link", "set", "eth0", "address", mac]);
+  }
+
+  /**
+   * Starts a second sshd of the DAS host (its mount and network namespaces) on
+   * {@link NO_VIRSH_PORT}, whose sessions get a PATH of one directory holding links to every
+   * program of the machine's bin directories but virsh: a DAS host without libvirt-clients.
+   */
+  async addSshdWithoutVirsh(): Promise<void> {
+    const bin = "/srv/no-virsh-bin";
+    this.dasShell(
+      'mkdir -p "$1" && find /usr/bin /usr/sbin /bin /sbin -maxdepth 1 ! -type d ! -name virsh -exec ln -sf -t "$1" {} +',
+      bin,
+    );
+    writeFileSync(
+      this.f("sshd_no_virsh_config"),
+      readFileSync(this.f("sshd_config"), "utf8")
+        .replace(/^ListenAddress .*\n/gm, "")
+        .replace(/^PidFile .*$/m, `PidFile ${this.f("sshd_no_virsh.pid")}`)
+        .concat(`ListenAddress ${DAS_IP}:${NO_VIRSH_PORT}\nSetEnv PATH=${bin}\n`),
+    );
+    const logFile = this.f("das-no-virsh-sshd.log");
+    const fd = openSync(logFile, "a");
+    const child = spawn(
+      "nsenter",
+      ["-t", String(this.dasPid()), "-m", "-n"].concat([
+        "/usr/sbin/sshd",
+        "-D",
+        "-e",
+        "-f",
+        this.f("sshd_no_virsh_config"),
+      ]),
       { stdio: ["ignore", fd, fd], detached: true },
     );
     this.children.push(child);

@@ -144,6 +144,18 @@ describe("discoverMac (around a pretend network)", () => {
     expect(net.probes()).toBe(1);
   });
 
+  it("sweeps each DAS host's network on its own, even for one subnet and port name", async () => {
+    const netA = fakeNetwork({ "02:00:00:00:03:01": "10.132.181.31" });
+    const netB = fakeNetwork({ "02:00:00:00:03:02": "10.132.181.32" });
+    const pool = { ...POOL, name: "twin-das" };
+    const [a, b] = await Promise.all([
+      discoverMac("02:00:00:00:03:01", pool, {}, { ...netA.fx, id: "ssh:root@das-a:22" }),
+      discoverMac("02:00:00:00:03:02", pool, {}, { ...netB.fx, id: "ssh:root@das-b:22" }),
+    ]);
+    expect([a.ip, b.ip]).toEqual(["10.132.181.31", "10.132.181.32"]);
+    expect([netA.probes(), netB.probes()]).toEqual([1, 1]);
+  });
+
   it("repeats the sweep until a slow host answers", async () => {
     const net = fakeNetwork({ "02:00:00:00:02:01": "10.132.181.40" }, 3);
     const found = await discoverMac(

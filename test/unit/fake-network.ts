@@ -19,7 +19,7 @@ export function fakeNetwork(table: Record<string, string>, answerAfter = 1) {
     cidr: "10.132.181.1/24",
   };
   const fx: SweepEffects = {
-    interfaces: () => ({ br0: [br0] }),
+    interfaces: async () => ({ br0: [br0] }),
     probe: async (addresses) => {
       probes++;
       sent.push([...addresses]);

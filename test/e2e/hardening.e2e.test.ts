@@ -1,11 +1,19 @@
 import { execFileSync } from "child_process";
 import { mkdirSync, rmSync, unlinkSync, writeFileSync } from "fs";
+import * as path from "path";
+import { tempDomain } from "../integration/tmp";
 import { TestProject } from "./harness";
-import { BASE, clone, PROGRAM, setup, type Spec } from "./ims-setup";
+import { BASE, clone, ORIGINAL, PROGRAM, setup, type Spec } from "./ims-setup";
+import { ensureYamlHost, pluginProject } from "./plugin-setup";
 
 // Issue 21, through the real pulumi CLI (dynamic mode): nothing the stack did not create is taken
 // over, preview fails where up would, and duplicates GlassFish would resolve wrongly are refused.
+// The journal's URN comes from the SDK in dynamic mode and from the engine in plugin mode: both.
 jest.setTimeout(600_000);
+
+const YAML_SEED = path.join(__dirname, "programs", "yaml-seed");
+const yamlUnavailable = ensureYamlHost();
+if (yamlUnavailable) console.warn(`SKIPPED the plugin-mode case: ${yamlUnavailable}`);
 
 /** The `glassfish-ims <CODE>: ...` lines a CLI run printed. */
 function imsErrors(out: string): string[] {
@@ -165,3 +173,33 @@ describe("preview fails where up would", () => {
     },
   );
 });
+
+(yamlUnavailable ? describe.skip : describe)(
+  "a plugin-mode stack takes no element it did not create",
+  () => {
+    it("a second YAML stack of the same program fails ALREADY_EXISTS at preview and up", async () => {
+      const domain = tempDomain(ORIGINAL);
+      const first = await pluginProject(YAML_SEED, "first");
+      const second = await pluginProject(YAML_SEED, "second");
+      try {
+        for (const p of [first, second]) await p.config("domainXml", domain.file);
+        await first.up();
+        const applied = domain.read();
+        const taken = `glassfish-ims ALREADY_EXISTS: <libvirt-virtualization name="kvm"> already exists in ${domain.file}: set adopt: true to manage it, or choose another name`;
+        const preview = await second.run(["preview"]);
+        expect(preview.code).not.toBe(0);
+        expect(preview.stdout + preview.stderr).toContain(taken);
+        const up = await second.run(["up", "--yes", "--skip-preview"]);
+        expect(up.code).not.toBe(0);
+        expect(up.stdout + up.stderr).toContain(taken);
+        expect(domain.read()).toBe(applied);
+        await second.destroy();
+        expect(domain.read()).toBe(applied);
+      } finally {
+        first.cleanup();
+        second.cleanup();
+        domain.cleanup();
+      }
+    });
+  },
+);

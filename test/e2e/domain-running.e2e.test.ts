@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from "child_process";
+import * as path from "path";
+import { tempDomain } from "../integration/tmp";
+import { fixture } from "../unit/helpers";
+import { TestProject } from "./harness";
+import { ensureYamlHost, pluginProject } from "./plugin-setup";
+
+// Without a Domain resource (the DAS lifecycle's opt-in), a running DAS is refused at preview
+// (check), where it can be seen, not only at up; a program with nothing to write previews fine.
+// The DAS is a stand-in: a live process whose command line names the domain, as GlassFish's JVM
+// does (test/integration/glassfish.test.ts shows the real one found the same way).
+jest.setTimeout(300_000);
+
+const ORIGINAL = fixture("domain.xml");
+const DYNAMIC = path.join(__dirname, "programs", "virtualizations");
+const YAML = path.join(__dirname, "programs", "yaml-virtualization");
+const yamlUnavailable = ensureYamlHost();
+if (yamlUnavailable) console.warn(`SKIPPED the Pulumi YAML case: ${yamlUnavailable}`);
+
+/** A process whose argv holds `-Dcom.sun.aas.instanceRoot=<dir>`; resolves once it runs. */
+async function standIn(dir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [
+    "-e",
+    "setInterval(() => {}, 1000); console.log('up')",
+    "--",
+    `-Dcom.sun.aas.instanceRoot=${dir}`,
+  ]);
+  await new Promise((resolve) => child.stdout!.once("data", resolve));
+  return child;
+}
+
+interface Mode {
+  name: string;
+  project: (domainXml: string) => Promise<TestProject>;
+  setEmulator: (p: TestProject, domainXml: string, emulator: string) => Promise<unknown>;
+  skip?: string;
+}
+
+const modes: Mode[] = [
+  {
+    name: "the dynamic provider",
+    project: () => TestProject.create(DYNAMIC),
+    setEmulator: (p, domainXml, emulator) =>
+      p.config("resources", JSON.stringify([{ resource: "kvm", args: { domainXml, emulator } }])),
+  },
+  {
+    name: "the provider plugin (Pulumi YAML)",
+    project: async (domainXml) => {
+      const p = await pluginProject(YAML);
+      await p.config("domainXml", domainXml);
+      return p;
+    },
+    setEmulator: (p, _domainXml, emulator) => p.config("emulator", emulator),
+    skip: yamlUnavailable,
+  },
+];
+
+describe.each(modes)("a running domain without a Domain resource, in $name", (mode) => {
+  const run = mode.skip ? it.skip : it;
+  run(
+    "is refused at preview when the plan writes, and previews no change when it does not",
+    async () => {
+      const domain = tempDomain(ORIGINAL);
+      const project = await mode.project(domain.file);
+      let das: ChildProcess | undefined;
+      try {
+        await mode.setEmulator(project, domain.file, "kvm");
+        await project.up();
+        const applied = domain.read();
+        das = await standIn(domain.dir);
+
+        // Nothing to write: no refusal, nothing planned.
+        expect((await project.preview()).changeSummary).toEqual({ same: 2 });
+
+        await mode.setEmulator(project, domain.file, "qemu");
+        const r = await project.run(["preview"]);
+        expect(r.code).not.toBe(0);
+        expect(r.stdout + r.stderr).toContain(
+          `glassfish-ims DOMAIN_RUNNING: the GlassFish domain of ${domain.file} is running or starting (process ${das.pid}, whose command line names the domain: -Dcom.sun.aas.instanceRoot=${domain.dir})`,
+        );
+        expect(domain.read()).toBe(applied);
+      } finally {
+        das?.kill("SIGKILL");
+        project.cleanup();
+        domain.cleanup();
+      }
+    },
+  );
+});

@@ -1,3 +1,5 @@
+import domain = require("./kinds/domain");
+import domainStart = require("./kinds/domain-start");
 import machine = require("./kinds/machine");
 import machineUser = require("./kinds/machine-user");
 import poolUser = require("./kinds/pool-user");
@@ -19,6 +21,8 @@ export const PROVIDERS = {
   PoolUser: poolUser,
   Machine: machine,
   MachineUser: machineUser,
+  Domain: domain,
+  DomainStart: domainStart,
 } as const;
 
 /** The type-token module: `pulumi-nodejs:dynamic/glassfish-ims:<Type>`. */

@@ -127,7 +127,8 @@ export class PluginProvider {
     const kind = kindOf(token);
     const { values: news, secrets } = fromWire(newsWire);
     const { values: olds } = fromWire(oldsWire);
-    if (news.name === undefined) news.name = name || nameFromUrn(urn);
+    if (news.name === undefined && "name" in docOf(kind).fields)
+      news.name = name || nameFromUrn(urn);
     const parent = PARENTS[kind];
     const parentKey = parent && elementKey(parent.kind, news.domainXml, news[parent.property]);
     if (parentKey && this.checked.has(parentKey)) news.parentInProgram = true;

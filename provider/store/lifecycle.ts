@@ -127,6 +127,11 @@ async function unlinkIfThere(host: Host, file: string): Promise<void> {
   }
 }
 
+/** Removes the marker (the domain runs again); already gone is fine. */
+export async function clearMarker(file: string, host: Host = localHost): Promise<void> {
+  await unlinkIfThere(host, markerOf(file));
+}
+
 /** The marker of the domain, when the provider holds it stopped. */
 export async function readMarker(
   file: string,

@@ -179,7 +179,9 @@ async function runCommand(
   timeoutMs: number,
 ): Promise<{ failed?: string }> {
   const [cmd, ...args] = argv;
-  const r = await host.run(cmd, args, { timeoutMs });
+  // asadmin's own bound on waiting for the DAS (60 s unless set, in ms) follows the Domain's.
+  const env = { [what === "stop" ? "AS_STOP_TIMEOUT" : "AS_START_TIMEOUT"]: String(timeoutMs) };
+  const r = await host.run(cmd, args, { timeoutMs, env });
   if (r.code === 0 && !r.timedOut) return {};
   const how = r.timedOut
     ? `did not finish within ${Math.round(timeoutMs / 1000)} s`

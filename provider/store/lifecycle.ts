@@ -193,8 +193,8 @@ async function runCommand(
 /**
  * Stops the managed domain whose DAS `das` runs: writes the marker first (so a failure or a kill
  * from here on leaves "start it again" behind), runs the stop command, and waits until neither
- * `config/pid` nor any process names the domain. Throws `DOMAIN_STOP_FAILED` (the marker is
- * removed again when the DAS still runs).
+ * `config/pid` nor any process names the domain. Throws `DOMAIN_STOP_FAILED`; the marker stays
+ * (a DomainStart that finds the DAS running only removes it).
  */
 async function stopDomain(host: Host, file: string, control: DomainControl, das: RunningDas) {
   const marker: StopMarker = {
@@ -215,13 +215,15 @@ async function stopDomain(host: Host, file: string, control: DomainControl, das:
     still = await findRunningDas(file, host);
   }
   if (!still) return;
-  await unlinkIfThere(host, markerOf(file));
+  // The marker stays: a stop command that failed or was ended may still have told the DAS to
+  // stop, and it may exit after this look. The domain's next DomainStart starts it if it is
+  // down, and only removes the marker if it runs.
   throw new ImsError(
     "DOMAIN_STOP_FAILED",
     `cannot stop the GlassFish domain of ${shownPath(host, file)} before writing it: ${
       failed ??
       `process ${still.pid} still runs ${Math.round(control.stopTimeoutMs / 1000)} s after the stop command`
-    }. Nothing was written; check the Domain's stopCommand, or stop the domain yourself`,
+    }. Nothing was written; check the Domain's stopCommand, or stop the domain yourself (the next \`pulumi up\` starts it again if it is left down)`,
   );
 }
 

@@ -262,25 +262,35 @@ export async function startDomain(
   );
 }
 
+/** What a batch must do before its first write: stop the managed DAS it found running. */
+export interface DasGate {
+  /**
+   * Stops the DAS (once, however often it is called). Resolves to what the store runs after its
+   * write: for a late write (one after the domain's `DomainStart` was checked, such as the delete
+   * of a resource taken out of the program, which the engine runs after every other step),
+   * starting the domain again right away; else nothing, the `DomainStart` starts it.
+   */
+  stop(): Promise<(() => Promise<void>) | undefined>;
+}
+
 /**
- * The store's hook before a batch writes domain.xml (store.ts). A running DAS of a domain the
- * program does not manage is refused (`DOMAIN_RUNNING`); a managed one is stopped (see
- * {@link stopDomain}). Returns what the store runs after its write: for a late write (one after
- * the domain's `DomainStart` was checked, such as the delete of a resource taken out of the
- * program, which the engine runs after every other step) that stopped the domain, starting it
- * again right away; else nothing, the `DomainStart` starts it.
+ * The store's look at the DAS when a batch starts (store.ts), inside the file lock: not running,
+ * nothing to do; running and not managed, `DOMAIN_RUNNING` (as before the lifecycle, also for a
+ * batch that would write nothing); running and managed, a gate whose `stop` the store calls right
+ * before its first write, so a batch that writes nothing stops nothing.
  */
-export async function beforeWrite(
-  host: Host,
-  file: string,
-): Promise<(() => Promise<void>) | undefined> {
+export async function gateBatch(host: Host, file: string): Promise<DasGate | undefined> {
   const das = await findRunningDas(file, host);
   if (!das) return undefined;
   const control = await controlOf(file, host);
   if (!control) throw domainRunningError(file, das, host.label ? host : undefined);
-  await stopDomain(host, file, control, das);
-  if (!registry().closing.has(keyOf(host, file))) return undefined;
-  return async () => {
-    await startDomain(host, file, control);
+  let stopped: Promise<(() => Promise<void>) | undefined> | undefined;
+  return {
+    stop: () =>
+      (stopped ??= stopDomain(host, file, control, das).then(() =>
+        registry().closing.has(keyOf(host, file))
+          ? async () => void (await startDomain(host, file, control))
+          : undefined,
+      )),
   };
 }

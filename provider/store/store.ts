@@ -5,7 +5,7 @@ import { assertWellFormed, recheck } from "../domain/check";
 import { decodeFile, detectEncoding, type FileEncoding } from "../domain/encoding";
 import { parseXml, serializeParts, type XmlDocument } from "../domain/xml";
 import { domainRunningError, findRunningDas } from "./das";
-import { beforeWrite } from "./lifecycle";
+import { gateBatch } from "./lifecycle";
 import { shownPath, type FileStat, type Host } from "./effects";
 import { localHost } from "./local";
 import { withFileLock, type LockOptions } from "./lock";
@@ -425,6 +425,7 @@ async function runBatch(t: Target, jobs: Job[], options: StoreOptions): Promise<
     host,
     real,
     async () => {
+      const gate = await gateBatch(host, t.file);
       for (let attempt = 1; ; attempt++) {
         // Only the output pieces outlive this call (see stage): the source text dies with them.
         const staged = await snapshot(host, real, file, true).then((snap) => {
@@ -440,9 +441,9 @@ async function runBatch(t: Target, jobs: Job[], options: StoreOptions): Promise<
             `${file} is read-only (mode ${(origin.st.mode & 0o777).toString(8)}): make it writable (chmod u+w) to let this change through`,
           );
         }
-        // Before the first write, never for a batch that writes nothing: a running DAS is
-        // refused, or stopped when the program manages the domain.
-        restart ??= await beforeWrite(host, t.file);
+        // A managed DAS found running is stopped before the first write, never for a batch that
+        // writes nothing (see lifecycle.ts).
+        restart ??= await gate?.stop();
         try {
           const settleMs = (): number =>
             options.settleMs ?? Math.min(1000, Math.max(10, 4 * readMs));

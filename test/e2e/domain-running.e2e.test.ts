@@ -91,7 +91,7 @@ describe.each(modes)("a running domain without a Domain resource, in $name", (mo
 });
 
 (yamlUnavailable ? describe.skip : describe)("the DAS lifecycle on the provider plugin", () => {
-  it("a Domain and a DomainStart in Pulumi YAML: one stop and one start for a change, none without", async () => {
+  it("a Domain and a DomainStart in Pulumi YAML: one stop and one start for a change, none without, one for a removal", async () => {
     // The DAS is a stand-in whose pid is in config/pid; the Domain's commands log each call.
     const domain = tempDomain(ORIGINAL);
     const project = await pluginProject(YAML_LIFECYCLE);
@@ -156,6 +156,20 @@ describe.each(modes)("a running domain without a Domain resource, in $name", (mo
       await project.up();
       expect(calls()).toEqual(["stop", "start", "stop", "start"]);
       expect(live(pid())).toBe(true);
+
+      // Taken out of the program: the engine deletes it after the DomainStart ran, so the delete
+      // stops the domain and starts it again itself.
+      editProgram(
+        project,
+        "  kvm:\n    type: glassfish-ims:index:Virtualization\n    properties:\n      domainXml: ${domain1.domainXml}\n      emulator: ${emulator}\n",
+        "",
+      );
+      editProgram(project, "      triggers:\n        - ${kvm.xmlDigest}\n", "      triggers: []\n");
+      await project.up();
+      expect(calls()).toEqual(["stop", "start", "stop", "start", "stop", "start"]);
+      expect(domain.read()).toBe(ORIGINAL);
+      expect(live(pid())).toBe(true);
+      expect(existsSync(path.join(domain.dir, "config", "glassfish-ims.stopped"))).toBe(false);
     } finally {
       if (live(pid())) process.kill(pid() as number, "SIGKILL");
       project.cleanup();

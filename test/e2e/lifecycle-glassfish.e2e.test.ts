@@ -29,7 +29,8 @@ import { TestProject } from "./harness";
 // the changes here are pools (each a <server-pool> with its <user/>), not machines.
 //
 // GlassFish starts in this file: 1 (the lab, before the tests) + 1 (test 1) + 1 (test 3) + up to
-// 5 (test 4, one recovery per killed up) + 1 failed and 1 good (test 5): at most 10, ~15-30 s each.
+// 5 (test 4, one recovery per killed up) + 1 failed and 1 good (test 5): at most 10, 4-5 s each on
+// an idle 2-core machine (the file then takes ~140 s), up to ~35 s each under load (~530 s).
 jest.setTimeout(900_000);
 
 const install = glassFishInstall();

@@ -1,4 +1,12 @@
 import type { ResourceModule, ResourceOperations } from "./engine";
+import {
+  domain,
+  domainStart,
+  type DomainInputs,
+  type DomainOutputs,
+  type DomainStartInputs,
+  type DomainStartOutputs,
+} from "./resources/domain";
 import * as machine from "./resources/machine";
 import type { MachineInputs, MachineOutputs } from "./resources/machine";
 import * as serverPool from "./resources/server-pool";
@@ -41,6 +49,8 @@ const MODULES = {
   PoolUser: poolUser satisfies ResourceModule<UserInputs, UserOutputs>,
   Machine: machine satisfies ResourceModule<MachineInputs, MachineOutputs>,
   MachineUser: machineUser satisfies ResourceModule<UserInputs, UserOutputs>,
+  Domain: domain satisfies ResourceModule<DomainInputs, DomainOutputs>,
+  DomainStart: domainStart satisfies ResourceModule<DomainStartInputs, DomainStartOutputs>,
 };
 
 /** The provider of each resource kind, by the type name in its token. */
@@ -50,4 +60,6 @@ export const providers: Record<string, ResourceOperations> = {
   PoolUser: operations(MODULES.PoolUser),
   Machine: operations(MODULES.Machine),
   MachineUser: operations(MODULES.MachineUser),
+  Domain: operations(MODULES.Domain),
+  DomainStart: operations(MODULES.DomainStart),
 };

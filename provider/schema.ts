@@ -8,6 +8,7 @@ import {
   type FieldType,
   type XmlPlace,
 } from "./resources/fields";
+import { DOMAIN_SPEC, DOMAIN_START_SPEC } from "./resources/domain";
 import { SPEC as MACHINE } from "./resources/machine";
 import { SPEC as SERVER_POOL } from "./resources/server-pool";
 import { MACHINE_USER_SPEC, POOL_USER_SPEC } from "./resources/user";
@@ -74,6 +75,8 @@ export const RESOURCES: readonly ResourceDoc[] = [
   POOL_USER_SPEC,
   MACHINE,
   MACHINE_USER_SPEC,
+  DOMAIN_SPEC,
+  DOMAIN_START_SPEC,
 ];
 
 /** The package's name in its schema and type tokens (`glassfish-ims:index:<Type>`). */

@@ -84,6 +84,22 @@ const SEED: readonly ExampleResource[] = [
     },
   },
   {
+    type: "Domain",
+    name: "domain1",
+    props: {
+      domainDir: "/opt/glassfish/domains/domain1",
+      asadmin: "/opt/glassfish/bin/asadmin",
+    },
+  },
+  {
+    type: "DomainStart",
+    name: "domain1Start",
+    props: {
+      domainXml: { ref: "domain1", prop: "domainXml" },
+      triggers: ["restart when this changes"],
+    },
+  },
+  {
     type: "MachineUser",
     name: "jdoe",
     props: {

@@ -8,3 +8,4 @@ export {
   type MachineUserArgs,
   type UserArgs,
 } from "./users";
+export { Domain, DomainStart, type DomainArgs, type DomainStartArgs } from "./domain";

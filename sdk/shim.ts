@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import domain = require("./kinds/domain");
+import domainStart = require("./kinds/domain-start");
 import machine = require("./kinds/machine");
 import machineUser = require("./kinds/machine-user");
 import poolUser = require("./kinds/pool-user");
@@ -20,6 +22,8 @@ export const PROVIDERS = {
   PoolUser: poolUser,
   Machine: machine,
   MachineUser: machineUser,
+  Domain: domain,
+  DomainStart: domainStart,
 } as const;
 
 /** The type-token module: `pulumi-nodejs:dynamic/glassfish-ims:<Type>`. */

@@ -11,15 +11,6 @@ function has(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 }
 
-function commandPlugin(): boolean {
-  const r = spawnSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" });
-  try {
-    return (JSON.parse(r.stdout) as Array<{ name: string }>).some((p) => p.name === "command");
-  } catch {
-    return false;
-  }
-}
-
 /** Every group of tests that will skip here, with the reason. */
 export function skips(): string[] {
   const out: string[] = [];
@@ -47,10 +38,6 @@ export function skips(): string[] {
   if (!has("go"))
     out.push("provider plugin e2e in Python and Go: Go is not installed to build their hosts");
   else if (!has("python3")) out.push("provider plugin e2e in Python: python3 is not installed");
-  if (!commandPlugin())
-    out.push(
-      "examples/restart e2e: the pulumi-resource-command plugin is not installed (`pulumi plugin install resource command v4.5.0`)",
-    );
   return out;
 }
 

@@ -1,37 +1,40 @@
-// GlassFish reads its IMS configuration when the domain starts. Every glassfish-ims resource
-// outputs `xmlDigest`, which changes exactly when its element in domain.xml does: feed them to a
-// command's `triggers`, and the domain restarts after a change and only then.
+// A change to a running GlassFish domain in one `pulumi up`: the Domain lets glassfish-ims stop
+// the DAS before its first write to domain.xml, and the DomainStart starts it again after the
+// last. An up that changes nothing stops nothing. See the README's "DAS lifecycle".
 //
-//   pulumi config set domainXml /opt/glassfish/domains/domain1/config/domain.xml
-//   pulumi config set restartCommand "/opt/glassfish/bin/asadmin restart-domain domain1"
+//   pulumi config set domainDir /opt/glassfish7/glassfish/domains/domain1
+//   pulumi config set asadmin /opt/glassfish7/bin/asadmin
 //   pulumi up
 //
-// The domain must be stopped while domain.xml is edited (a running DAS would overwrite it), so in
-// practice `asadmin stop-domain` comes first and the command below starts it again.
-import * as command from "@pulumi/command";
+// `stopCommand` and `startCommand` (JSON argument arrays) replace asadmin's stop-domain and
+// start-domain where a domain needs more (a wrapper, sudo, a service manager).
 import * as pulumi from "@pulumi/pulumi";
 import * as ims from "glassfish-ims";
 
 const config = new pulumi.Config();
-const domainXml = config.require("domainXml");
-const restartCommand = config.get("restartCommand") ?? "asadmin restart-domain domain1";
+const domain = new ims.Domain("domain1", {
+  domainDir: config.require("domainDir"),
+  asadmin: config.get("asadmin"),
+  stopCommand: config.getObject<string[]>("stopCommand"),
+  startCommand: config.getObject<string[]>("startCommand"),
+});
 
-const kvm = new ims.Virtualization("kvm", { domainXml });
+const kvm = new ims.Virtualization("kvm", { domainXml: domain.domainXml, emulator: "test" });
 const cloud = new ims.ServerPool("cloud", {
   virtualization: kvm,
-  subnet: "10.132.181.0/24",
+  subnet: "192.0.2.0/24",
   portNames: ["br0"],
 });
 const poolUser = new ims.PoolUser("cloud", { serverPool: cloud, userId: 1001, groupId: 1001 });
-const local = new ims.Machine("local", { serverPool: cloud, networkName: "localhost" });
+const local = new ims.Machine("local", {
+  serverPool: cloud,
+  networkName: "localhost",
+  verifyConnection: false,
+});
 
-const restart = new command.local.Command(
-  "restart-domain",
-  {
-    create: restartCommand,
-    triggers: [kvm.xmlDigest, cloud.xmlDigest, poolUser.xmlDigest, local.xmlDigest],
-  },
-  { dependsOn: [kvm, cloud, poolUser, local] },
-);
+const start = new ims.DomainStart("domain1-start", {
+  domain,
+  after: [kvm, cloud, poolUser, local],
+});
 
-export const restartOutput = restart.stdout;
+export const domainStarted = start.started;

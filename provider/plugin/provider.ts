@@ -170,7 +170,8 @@ export class PluginProvider {
     const kind = kindOf(token);
     const { values: news, secrets } = fromWire(newsWire);
     const { values: olds } = fromWire(oldsWire);
-    if (news.name === undefined) news.name = name || nameFromUrn(urn);
+    if (news.name === undefined && "name" in docOf(kind).fields)
+      news.name = name || nameFromUrn(urn);
     // The create journal's key (as the SDK's `__urn` in dynamic mode): Create gets these inputs.
     if (urn) news[URN_INPUT] = urn;
     const parent = PARENTS[kind];

@@ -2,6 +2,7 @@ import { assertImsSupported } from "../domain/glassfish";
 import { connectionFailures, type DasConnection } from "../remote/connection";
 import { dasIdentity, domainAt } from "./das-host";
 import { domainPath, readDomain } from "../store/store";
+import { runningUnmanaged } from "../store/lifecycle";
 import type { XmlDocument } from "../domain/xml";
 import { isImsError } from "../errors";
 import { diffInputs } from "./common";
@@ -52,7 +53,7 @@ export interface FileCheck {
  * The failures `up` would meet in domain.xml, found during `check` so that `preview` tells the
  * truth: a missing, malformed or non-domain file (also for a resource without changes: see
  * {@link fileHealth}), a domain stamped by a GlassFish without IMS
- * (unless `allowUnsupportedGlassFish`), an unknown
+ * (unless `allowUnsupportedGlassFish`), a running DAS the program does not manage, an unknown
  * parent, a name already taken. The file is only read (no lock, no write, never the network), and
  * only when this resource would write it: a resource without changes never reads it. Unknown
  * values (the preview placeholder) skip what depends on them.
@@ -90,6 +91,10 @@ export async function checkAgainstFile(
     if (!isImsError(e)) throw e;
     return [{ property: "domainXml", reason: e.message }];
   }
+  // The store would refuse the write (DOMAIN_RUNNING): say so at preview, where it can be seen.
+  // A domain under a Domain resource is stopped by the write instead (see store/lifecycle.ts).
+  const running = await runningUnmanaged(domainPath(file));
+  if (running) return [{ property: "domainXml", reason: running.message }];
   const allow = inputs.allowUnsupportedGlassFish;
   const stamped = isUnknown(allow)
     ? []

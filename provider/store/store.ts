@@ -5,6 +5,7 @@ import { assertWellFormed, recheck } from "../domain/check";
 import { decodeFile, detectEncoding, type FileEncoding } from "../domain/encoding";
 import { parseXml, serializeParts, type XmlDocument } from "../domain/xml";
 import { domainRunningError, findRunningDas } from "./das";
+import { gateBatch } from "./lifecycle";
 import { shownPath, type FileStat, type Host } from "./effects";
 import { localHost } from "./local";
 import { withFileLock, type LockOptions } from "./lock";
@@ -418,11 +419,13 @@ async function runBatch(t: Target, jobs: Job[], options: StoreOptions): Promise<
   const attempts = options.attempts ?? 10;
   const parse = (bytes: Buffer, encoding: FileEncoding): void =>
     recheck(bytes, encoding, file, (text) => parseDomain(text, file));
+  // Set by the first write of the batch when it stopped a managed domain late (see lifecycle.ts).
+  let restart: (() => Promise<void>) | undefined;
   await withFileLock(
     host,
     real,
     async () => {
-      await assertDomainStopped({ host, path: t.file });
+      const gate = await gateBatch(host, t.file);
       for (let attempt = 1; ; attempt++) {
         // Only the output pieces outlive this call (see stage): the source text dies with them.
         const staged = await snapshot(host, real, file, true).then((snap) => {
@@ -438,6 +441,9 @@ async function runBatch(t: Target, jobs: Job[], options: StoreOptions): Promise<
             `${file} is read-only (mode ${(origin.st.mode & 0o777).toString(8)}): make it writable (chmod u+w) to let this change through`,
           );
         }
+        // A managed DAS found running is stopped before the first write, never for a batch that
+        // writes nothing (see lifecycle.ts).
+        restart ??= await gate?.stop();
         try {
           const settleMs = (): number =>
             options.settleMs ?? Math.min(1000, Math.max(10, 4 * readMs));
@@ -470,7 +476,7 @@ async function runBatch(t: Target, jobs: Job[], options: StoreOptions): Promise<
       }
     },
     options.lock,
-  );
+  ).finally(() => restart?.());
 }
 
 async function drain(t: Target, queue: Queue, options: StoreOptions): Promise<void> {

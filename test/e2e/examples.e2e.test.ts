@@ -1,5 +1,5 @@
 import { XMLParser } from "fast-xml-parser";
-import { readFileSync } from "fs";
+import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
 import { Lab, labUnavailable } from "../lab/lab";
@@ -166,39 +166,73 @@ describe("examples/seed: the SPEC's asadmin sequence as code, inside the network
   );
 });
 
-/** The `command` resource plugin, if this machine has it (it is downloaded, not built here). */
-function commandPlugin(): boolean {
-  try {
-    const out = require("child_process").execFileSync("pulumi", ["plugin", "ls", "--json"], {
-      encoding: "utf8",
-    });
-    return (JSON.parse(out) as Array<{ name: string }>).some((p) => p.name === "command");
-  } catch {
-    return false;
-  }
-}
-
-describe("examples/restart (composes with @pulumi/command)", () => {
-  const available = commandPlugin();
-  if (!available) {
-    console.warn(
-      "SKIPPED examples/restart: the pulumi-resource-command plugin is not installed; the engine downloads it from Pulumi's release server, which this machine cannot reach, and the module proxy refuses github.com/pulumi/pulumi-command/provider. Install it with `pulumi plugin install resource command v4.5.0` to run this test.",
-    );
-  }
-  (available ? it : it.skip)("restarts the domain once per change", async () => {
+describe("examples/restart (a change to a running domain in one up)", () => {
+  it("stops the DAS once before the write and starts it once after; an unchanged up touches nothing; destroy leaves it running", async () => {
+    // The DAS is a stand-in: a process whose command line names the domain and whose pid is in
+    // config/pid, as GlassFish's JVM. The Domain's commands stop and start it and log each call.
     const domain = tempDomain(ORIGINAL);
     const project = await TestProject.create(path.join(EXAMPLES, "restart"));
+    const log = path.join(project.base, "das.log");
+    const pidFile = path.join(domain.dir, "config", "pid");
+    const das = `${JSON.stringify(process.execPath)} -e 'require("fs").writeFileSync(process.argv[2], String(process.pid)); setInterval(() => {}, 1000)' -- -Dcom.sun.aas.instanceRoot=${domain.dir} ${pidFile}`;
+    const calls = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []);
+    const pid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined);
+    // Alive and not a zombie (an exited stand-in waits for a parent that may never reap it).
+    const alive = (p: number | undefined) => {
+      try {
+        return p !== undefined && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${p}/stat`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
     try {
-      await project.config("domainXml", domain.file);
-      await project.config("restartCommand", "echo restarted");
+      await project.config("domainDir", domain.dir);
+      await project.config(
+        "stopCommand",
+        JSON.stringify(["sh", "-c", `echo stop >> ${log}; kill $(cat ${pidFile}); rm ${pidFile}`]),
+      );
+      await project.config(
+        "startCommand",
+        JSON.stringify([
+          "setsid",
+          "--wait",
+          "sh",
+          "-c",
+          `echo start >> ${log}; ${das} >/dev/null 2>&1 &`,
+        ]),
+      );
+      spawnSync("setsid", ["sh", "-c", `${das} >/dev/null 2>&1 &`]);
+      await until(() => alive(pid()));
+      const first = pid();
+
       await project.up();
-      expect((await project.outputs()).restartOutput).toBe("restarted");
-      expect((await project.preview()).changeSummary).toEqual({ same: 6 });
+      expect(calls()).toEqual(["stop", "start"]);
+      expect(domain.read()).toContain('<server-pool name="cloud"');
+      expect(alive(first)).toBe(false);
+      expect(alive(pid())).toBe(true);
+      expect((await project.outputs()).domainStarted).toBe(true);
+
+      const second = pid();
+      expect((await project.preview()).changeSummary).toEqual({ same: 7 });
+      await project.up();
+      expect(calls()).toEqual(["stop", "start"]);
+      expect(pid()).toBe(second);
+
+      // destroy: the deletes stop the domain, the Domain (deleted last) starts it again.
       await project.destroy();
+      expect(calls()).toEqual(["stop", "start", "stop", "start"]);
       expect(domain.read()).toBe(ORIGINAL);
+      expect(alive(pid())).toBe(true);
     } finally {
+      if (alive(pid())) process.kill(pid() as number, "SIGKILL");
       project.cleanup();
       domain.cleanup();
     }
   });
 });
+
+/** Polls `ok` every 50 ms for up to 10 s. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!ok()) throw new Error("timed out");
+}

@@ -2,13 +2,15 @@ import type * as pulumi from "@pulumi/pulumi";
 import { providers } from "../../provider";
 
 describe("the seam with the engine", () => {
-  test("serves the five resource kinds of the type tokens", () => {
+  test("serves the five element kinds and the two DAS lifecycle kinds of the type tokens", () => {
     expect(Object.keys(providers)).toEqual([
       "Virtualization",
       "ServerPool",
       "PoolUser",
       "Machine",
       "MachineUser",
+      "Domain",
+      "DomainStart",
     ]);
   });
 

@@ -1,0 +1,4 @@
+// The provider of DomainStart resources: this module's export is what Pulumi serializes (see PROVIDERS).
+import { shim } from "./delegate";
+
+export = shim("DomainStart");

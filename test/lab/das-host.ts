@@ -244,6 +244,8 @@ export class DasHostLab {
       { stdio: ["ignore", fd, fd], detached: true },
     );
     this.children.push(child);
+    // The lab's daemons must not keep a test process alive: destroySync ends them.
+    child.unref();
     for (let i = 0; i < 200; i++) {
       if (readFileSync(logFile, "utf8").includes(`Server listening on ${listening}`))
         return { child, log: logFile };
@@ -516,10 +518,16 @@ export class DasHostLab {
       // no sessions
     }
     for (const c of this.children) {
+      if (!c.pid || c.exitCode !== null) continue;
       try {
-        if (c.pid && c.exitCode === null) process.kill(c.pid, "SIGKILL");
+        // Its whole group when it has one: `ip netns exec` forks the sshd it starts.
+        process.kill(-c.pid, "SIGKILL");
       } catch {
-        // already gone
+        try {
+          process.kill(c.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
       }
     }
     for (const ns of this.namespaces.reverse()) {

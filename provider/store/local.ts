@@ -160,7 +160,8 @@ export const localFiles: FileEffects = {
   },
 };
 
-function alive(pid: number): boolean {
+/** True when a process of that id exists on this machine (also when it is another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

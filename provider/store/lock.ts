@@ -1,6 +1,8 @@
 import * as os from "os";
 import { ImsError } from "../errors";
 import { errnoOf, shownPath, type Host } from "./effects";
+// The lock's holder is a process of this machine, whatever host holds the file.
+import { alive } from "./local";
 
 /** How long to wait for a lock and when a held lock counts as abandoned. */
 export interface LockOptions {
@@ -21,15 +23,6 @@ interface Holder {
   pid: number;
   host: string;
   since: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 async function readHolder(

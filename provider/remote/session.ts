@@ -534,10 +534,14 @@ function execChannel(s: Session, command: string, opts: ExecOptions): Promise<Ex
       const timer = setTimeout(() => {
         killChannel(ch);
         ch.close();
+        // `timedOut` tells a caller that bounds the command (Host.run) it hit the bound.
         reject(
-          new ImsError(
-            "SSH_ERROR",
-            `a command on ${s.label} did not finish within ${timeoutMs} ms: it was sent SIGKILL and its channel closed, but an SSH server may leave it running`,
+          Object.assign(
+            new ImsError(
+              "SSH_ERROR",
+              `a command on ${s.label} did not finish within ${timeoutMs} ms: it was sent SIGKILL and its channel closed, but an SSH server may leave it running`,
+            ),
+            { timedOut: true },
           ),
         );
       }, timeoutMs);
@@ -576,11 +580,14 @@ function openShell(s: Session): Promise<RemoteShell> {
     return cur.then((sh) => (sh.dead ? ((s.shell = undefined), openShell(s)) : sh));
   }
   const lost = (why: "closed" | "timeout", ms: number) =>
-    new ImsError(
-      "SSH_ERROR",
-      why === "timeout"
-        ? `a command on ${s.label} did not finish within ${ms} ms; its shell was closed`
-        : `the SSH session to ${s.label} ended while a command ran: its outcome is unknown`,
+    Object.assign(
+      new ImsError(
+        "SSH_ERROR",
+        why === "timeout"
+          ? `a command on ${s.label} did not finish within ${ms} ms; its shell was closed`
+          : `the SSH session to ${s.label} ended while a command ran: its outcome is unknown`,
+      ),
+      { timedOut: why === "timeout" },
     );
   const p = new Promise<RemoteShell>((resolve, reject) =>
     s.client.exec(shellCommand(["sh", "-c", SHELL_LOOP]), (err, ch) =>

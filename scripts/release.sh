@@ -75,8 +75,12 @@ bash scripts/gen-sdks.sh nodejs python go >/dev/null
 
 # --- the plugin: one JS file injected into a Node binary per platform --------------------------
 # Not minified: an error at start prints its source line, which must stay one line of code.
+# Native addons cannot be bundled: ssh2's optional ones (sshcrypto, cpu-features) stay runtime
+# requires, which fail inside the executable and are caught by ssh2, which then uses Node's
+# own crypto.
 say "bundling the plugin (esbuild)"
 "$node_bin/esbuild" dist/provider/plugin/main.js --bundle --platform=node \
+  --external:'*.node' \
   --target="node${node_version%%.*}" --format=cjs --legal-comments=none \
   --log-level=warning --outfile="$work/plugin.js"
 

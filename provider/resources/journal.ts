@@ -30,8 +30,17 @@ interface Entry {
 
 /** A create's claim on its element (see {@link claimCreate}). */
 export interface Claim {
-  /** True when this resource claimed the element before this create: an existing one may be its. */
+  /**
+   * True when this resource claimed the element before this create (an existing one may be its),
+   * and once this create's own edit has put it in (see {@link Claim.wrote}).
+   */
   resumable: boolean;
+  /**
+   * Marks that this create's edit put the element in. The store redoes an edit when a writer that
+   * ignores the lock renamed the file right after this one: when its copy kept the element, the
+   * redo finds it, and it is this create's own.
+   */
+  wrote(): void;
   /**
    * Undoes what this create put in the journal and rethrows `e`: the create failed, so nothing
    * of it is left behind (`edit.catch(claim.undo)`).
@@ -43,6 +52,9 @@ export interface Claim {
 function claimOf(resumable: boolean, cleanup: () => Promise<void>): Claim {
   return {
     resumable,
+    wrote() {
+      this.resumable = true;
+    },
     undo: async (e) => {
       await cleanup();
       throw e;
@@ -50,7 +62,8 @@ function claimOf(resumable: boolean, cleanup: () => Promise<void>): Claim {
   };
 }
 
-const NO_CLAIM: Claim = claimOf(false, async () => undefined);
+/** No claim: a fresh object each time, since {@link Claim.wrote} changes it. */
+const noClaim = (): Claim => claimOf(false, async () => undefined);
 
 // A token of this provider process's life (a pid can be reused), shared through a global symbol
 // as the store's queues are: the engine may load this module more than once.
@@ -130,9 +143,9 @@ export async function claimCreate(
   element: string,
 ): Promise<Claim> {
   const urn = urnOf(inputs);
-  if (!urn || inputs.adopt === true) return NO_CLAIM;
+  if (!urn || inputs.adopt === true) return noClaim();
   const file = await entryPath(inputs.domainXml, element);
-  if (!file) return NO_CLAIM;
+  if (!file) return noClaim();
   const mine: Entry = { urn, host: os.hostname(), pid: process.pid, instance: instance() };
   const text = JSON.stringify(mine);
   const fresh = (previous?: string): Claim =>
@@ -160,7 +173,7 @@ export async function claimCreate(
       if (found.entry?.urn === urn) return claimOf(true, async () => undefined);
       // Another resource's claim, maybe being written now (two resources of one name): this
       // create claims nothing, so neither can take the other's element; the file decides.
-      if (await mayBeWorking(found.entry)) return NO_CLAIM;
+      if (await mayBeWorking(found.entry)) return noClaim();
       // Left by a process that is gone: whatever it claimed is judged by the file now.
       await localHost.unlink(file).catch(() => undefined);
       try {
@@ -172,9 +185,9 @@ export async function claimCreate(
     }
   } catch {
     // A journal that cannot be written (a read-only directory): the edit reports what is wrong.
-    return NO_CLAIM;
+    return noClaim();
   }
-  return NO_CLAIM;
+  return noClaim();
 }
 
 /**

@@ -542,6 +542,7 @@ export async function create(
     const machine = newElement(MACHINES, newAttributes(SPEC, inputs));
     addMachine(doc, l, inputs.name, machine);
     syncTextChildren(poolPath(doc, l), machine, inputs);
+    claim.wrote();
     return {
       value: outputsOf(inputs, { ...l, machine }, true, found, connection),
       changed: true,

@@ -1,6 +1,6 @@
 import { assertImsSupported } from "../domain/glassfish";
 import { connectionFailures, type DasConnection } from "../remote/connection";
-import { dasIdentity, domainAt } from "./das-host";
+import { dasIdentity, domainAt, hostOf, type Located } from "./das-host";
 import { domainPath, readDomain } from "../store/store";
 import { runningUnmanaged } from "../store/lifecycle";
 import type { XmlDocument } from "../domain/xml";
@@ -74,7 +74,7 @@ export async function checkAgainstFile(
   const d = fresh ? undefined : diffInputs(spec.keys, spec.replaceOn, olds, inputs, spec.chain);
   // No write planned: the file must still be there and parse, as refresh and the next write need
   // (a file broken or gone under an unchanged stack fails here, not only at refresh).
-  if (d && !d.changes) return fileHealth(file);
+  if (d && !d.changes) return fileHealth({ domainXml: file, connection });
   const creating = d === undefined || d.replaces.length > 0;
   // The engine checks a replacement twice, the second time without olds (for fresh defaults):
   // the old element still holds the name then, so the first check notes that it is ours.
@@ -93,7 +93,7 @@ export async function checkAgainstFile(
   }
   // The store would refuse the write (DOMAIN_RUNNING): say so at preview, where it can be seen.
   // A domain under a Domain resource is stopped by the write instead (see store/lifecycle.ts).
-  const running = await runningUnmanaged(domainPath(file));
+  const running = await runningUnmanaged(domainPath(file), hostOf({ domainXml: file, connection }));
   if (running) return [{ property: "domainXml", reason: running.message }];
   const allow = inputs.allowUnsupportedGlassFish;
   const stamped = isUnknown(allow)
@@ -113,13 +113,14 @@ const HEALTH = Symbol.for("glassfish-ims.file-health.v1");
  * `refresh` would give (FILE_NOT_FOUND, not a regular file, XML_MALFORMED, NOT_A_DOMAIN), on
  * `domainXml`. Read once per file per process, however many resources name it.
  */
-function fileHealth(file: string): Promise<CheckFailure[]> {
+function fileHealth(at: Located): Promise<CheckFailure[]> {
   const g = globalThis as unknown as Record<symbol, Map<string, Promise<CheckFailure[]>>>;
   const seen = (g[HEALTH] ??= new Map());
-  const key = domainPath(file);
+  // On the file's host: a remote DAS host's file is another file than a local one of that path.
+  const key = `${dasIdentity(at.connection)}\0${domainPath(at.domainXml)}`;
   let health = seen.get(key);
   if (!health) {
-    health = readDomain(file).then(
+    health = readDomain(domainAt(at)).then(
       () => [],
       (e) => {
         if (!isImsError(e)) throw e;

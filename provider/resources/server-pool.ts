@@ -293,6 +293,7 @@ export async function create(
     const parents = virtualizationPath(doc, virt);
     addInNameOrder(parents, pool);
     appendChild([...parents, pool], newElement(USER));
+    claim.wrote();
     return { value: outputsOf(inputs, pool, true, ports), changed: true };
   }).catch(claim.undo);
   return { id: `${inputs.domainXml}#server-pool/${inputs.name}`, outs: value };

@@ -343,6 +343,7 @@ function makeProvider(k: UserKind) {
         appendChild(parents, user);
       }
       setAttributes(user, desiredAttributes(k.spec, inputs));
+      claim.wrote();
       return { value: outputsOf(k, inputs, user, true), changed: true };
     }).catch(claim.undo);
     const owner =

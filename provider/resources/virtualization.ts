@@ -288,6 +288,7 @@ export async function create(
     }
     const el = built(inputs);
     addInNameOrder([doc.root, ensureVirtualizations(doc)], el);
+    claim.wrote();
     return { value: outputsOf(inputs, el, true), changed: true };
   }).catch(claim.undo);
   return { id: idOf(inputs), outs: value };

@@ -25,7 +25,7 @@ if (unavailable) console.warn(`SKIPPED Pulumi YAML plugin tests: ${unavailable}`
       const r = await project.run(["preview"]);
       expect(r.code).not.toBe(0);
       expect(`${r.stdout}${r.stderr}`).toContain(
-        'unknown provider configuration key "domainXmll": the glassfish-ims provider takes no configuration (each resource names its domainXml); remove it (pulumi config rm glassfish-ims:domainXmll)',
+        'unknown provider configuration key "domainXmll": the glassfish-ims provider takes only connection (the DAS host; each resource names its domainXml); remove it (pulumi config rm glassfish-ims:domainXmll)',
       );
     } finally {
       project.cleanup();

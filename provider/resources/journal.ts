@@ -11,6 +11,7 @@ import { createHash, randomUUID } from "crypto";
 import { promises as fsp } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { isImsError } from "../errors";
 import { errnoOf } from "../store/effects";
 import { localHost } from "../store/local";
 import { realDomainPath } from "../store/store";
@@ -43,20 +44,24 @@ export interface Claim {
   wrote(): void;
   /**
    * Undoes what this create put in the journal and rethrows `e`: the create failed, so nothing
-   * of it is left behind (`edit.catch(claim.undo)`).
+   * of it is left behind (`edit.catch(claim.undo)`). Kept when the edit had put the element in
+   * and the write then met another writer (CONCURRENT_MODIFICATION): that writer's copy may hold
+   * the element, which the next `up` must then resume, not refuse.
    */
   undo(e: unknown): Promise<never>;
 }
 
 /** A claim whose undo runs `cleanup` before it rethrows. */
 function claimOf(resumable: boolean, cleanup: () => Promise<void>): Claim {
+  let wrote = false;
   return {
     resumable,
     wrote() {
+      wrote = true;
       this.resumable = true;
     },
     undo: async (e) => {
-      await cleanup();
+      if (!(wrote && isImsError(e, "CONCURRENT_MODIFICATION"))) await cleanup();
       throw e;
     },
   };

@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -528,6 +529,17 @@ export class DasHostLab {
         } catch {
           // already gone
         }
+      }
+    }
+    // sshd puts itself in a session of its own (setsid), out of the group killed above: end each
+    // listener by its pid file.
+    for (const name of existsSync(this.dir) ? readdirSync(this.dir) : []) {
+      if (!name.endsWith(".pid")) continue;
+      const pid = Number(readFileSync(this.f(name), "utf8").trim());
+      try {
+        if (pid > 0) process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
       }
     }
     for (const ns of this.namespaces.reverse()) {

@@ -211,8 +211,14 @@ export function sshHost(connection: DasConnection): Host {
       options?.nofollow
         ? script(`read ${p}`, SCRIPTS.readNoFollow, [p])
         : (await files()).readFile(p),
-    openRead: async (p) => {
+    openRead: async (p, options) => {
       const fs = await files();
+      // SFTP opens through links: refuse one at `p` itself first, as O_NOFOLLOW does locally.
+      if (options?.nofollow && (await fs.lstat(p)).isSymbolicLink()) {
+        throw Object.assign(new Error(`open ${p}: Too many levels of symbolic links`), {
+          code: "ELOOP",
+        });
+      }
       return readHandle(fs, await fs.open(p, "r"));
     },
     createExclusive: async (p, mode) => {

@@ -535,11 +535,11 @@ export class DasHostLab {
     // listener by its pid file.
     for (const name of existsSync(this.dir) ? readdirSync(this.dir) : []) {
       if (!name.endsWith(".pid")) continue;
-      const pid = Number(readFileSync(this.f(name), "utf8").trim());
       try {
+        const pid = Number(readFileSync(this.f(name), "utf8").trim());
         if (pid > 0) process.kill(pid, "SIGKILL");
       } catch {
-        // already gone
+        // already gone, or its pid file with it
       }
     }
     for (const ns of this.namespaces.reverse()) {

@@ -102,7 +102,7 @@ export async function findRunningDas(
 export function domainRunningError(file: string, das: RunningDas, host?: Host): ImsError {
   const how =
     das.foundBy === "pid-file"
-      ? `is running (process ${das.pid}, from ${das.evidence})`
+      ? `is running (process ${das.pid}, from ${host ? shownPath(host, das.evidence) : das.evidence})`
       : `is running or starting (process ${das.pid}, whose command line names the domain: ${das.evidence})`;
   return new ImsError(
     "DOMAIN_RUNNING",

@@ -88,7 +88,10 @@ export async function findRunningDas(
   const real = await orElse(host.realpath(file), path.resolve(file));
   if (alive) {
     const found = { pid, foundBy: "pid-file", evidence: pidFile } as const;
-    const seen = processes?.find((p) => p.pid === pid);
+    // A host may list only the processes that can name a domain: ask for this one's own.
+    const listed = processes?.find((p) => p.pid === pid)?.cmdline;
+    const cmdline = listed ?? (processes ? await host.processes.cmdline(pid) : undefined);
+    const seen = cmdline === undefined ? undefined : { pid, cmdline };
     if (!seen || (await namesDomain(host, seen, real)) !== undefined) return found;
     const shown = seen.cmdline.split("\0").filter(Boolean).join(" ").slice(0, 200);
     note(

@@ -208,12 +208,25 @@ async function posixCode(
 
 /** A {@link RemoteFs} over the session's SFTP channel. */
 export function remoteFs(channel: SftpChannel): RemoteFs {
-  async function run<T>(
-    syscall: string,
-    path: string,
-    fn: (sftp: SFTPWrapper, cb: (err: Error | null | undefined, v?: T) => void) => void,
-    opts: { created?: string; ref?: SftpChannelRef } = {},
-  ): Promise<T> {
+  type Opts = { created?: string; ref?: SftpChannelRef };
+  type Request<T> = (sftp: SFTPWrapper, cb: (err: Error | null | undefined, v?: T) => void) => void;
+  /**
+   * One request. A create that failed while its path existed may find the path gone when the
+   * failure is looked into (another process's lock file, removed in between): that failure is
+   * asked again, a few times, rather than reported as EIO. A real EIO stays EIO every time.
+   */
+  async function run<T>(syscall: string, path: string, fn: Request<T>, opts: Opts = {}) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(syscall, path, fn, opts);
+      } catch (e) {
+        if (opts.created === undefined || (e as RemoteFsError).code !== "EIO" || attempt >= 5) {
+          throw e;
+        }
+      }
+    }
+  }
+  async function once<T>(syscall: string, path: string, fn: Request<T>, opts: Opts): Promise<T> {
     const ref = opts.ref ?? (await channel.get());
     const release = ref.hold();
     const { sftp } = ref;

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as path from "path";
 import { assertImsSupported } from "../domain/glassfish";
 import { domainPath, editDomain, type Edit, type EditOutcome } from "../store/store";
-import { dasIdentity, domainAt, type Located } from "./das-host";
+import { dasIdentity, domainAt, type Located, shownFile } from "./das-host";
 import { getAttributes } from "../domain/attrs";
 import { childElements, serializeElement, type XmlElement } from "../domain/xml";
 import { isUnknown } from "./rules";
@@ -216,7 +216,7 @@ export function editIms<T>(
   edit: Edit<T>,
 ): Promise<EditOutcome<T>> {
   return editDomain(domainAt(i), (doc) => {
-    assertImsSupported(doc, i.domainXml, i.allowUnsupportedGlassFish === true);
+    assertImsSupported(doc, shownFile(i), i.allowUnsupportedGlassFish === true);
     return edit(doc);
   });
 }

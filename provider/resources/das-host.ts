@@ -27,6 +27,11 @@ export function hostOf(i: Located): Host {
   return i.connection ? sshHost(i.connection) : localHost;
 }
 
+/** A resource's domain.xml as messages name it: `user@host:port:/path` on a DAS host. */
+export function shownFile(i: Located): string {
+  return i.connection ? `${connectionLabel(i.connection)}:${i.domainXml}` : i.domainXml;
+}
+
 /** Which DAS host a connection names (`local` without one): a change of it replaces. */
 export function dasIdentity(connection: unknown): string {
   if (connection === undefined || connection === null) return "local";

@@ -1,7 +1,7 @@
 // How a machine is reached (SPEC §3 to §5): its address (localhost, fixed, or found by MAC), its
 // libvirt URI, the connectivity check, and the pool's IP cache.
 import { getAttribute } from "../domain/attrs";
-import { domainAt, hostOf } from "./das-host";
+import { domainAt, hostOf, shownFile } from "./das-host";
 import { findMachine, mayHoldName, USER, type PoolLocation } from "../domain/ims";
 import { setCachedIp } from "../store/ip-cache";
 import { readDomain } from "../store/store";
@@ -107,7 +107,7 @@ export async function connectBeforeWriting(
 ): Promise<Connection> {
   if (i.verifyConnection === false) return {};
   const { doc, text } = await readDomain(domainAt(i));
-  const l = requirePool(doc, i.domainXml, i.serverPool, i.virtualization);
+  const l = requirePool(doc, shownFile(i), i.serverPool, i.virtualization);
   const existing = mayHoldName(text, i.name) ? findMachine(doc, i.name) : undefined;
   const machine = existing?.pool === l.pool ? existing.machine : undefined;
   return connect(i, libvirtUriOf({ ...l, machine }, address), virsh);
@@ -116,7 +116,7 @@ export async function connectBeforeWriting(
 /** What the pool in the file says about its network, for discovery. */
 export async function poolNetwork(i: MachineInputs): Promise<PoolNetwork> {
   const { doc } = await readDomain(domainAt(i));
-  const { pool } = requirePool(doc, i.domainXml, i.serverPool, i.virtualization);
+  const { pool } = requirePool(doc, shownFile(i), i.serverPool, i.virtualization);
   return {
     name: i.serverPool,
     subnet: getAttribute(pool, "sub-net") ?? "",

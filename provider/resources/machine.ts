@@ -1,6 +1,6 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import type { DasConnection } from "../remote/connection";
-import { connectionField, domainAt, hostOf } from "./das-host";
+import { connectionField, domainAt, hostOf, shownFile } from "./das-host";
 import {
   addMachine,
   describe,
@@ -406,7 +406,7 @@ function takeover(
   i: MachineInputs,
   resumable: boolean,
 ): "adopt" | "resume" {
-  const conflict = () => alreadyExists(existing.machine, i.domainXml, existing.pool);
+  const conflict = () => alreadyExists(existing.machine, shownFile(i), existing.pool);
   if (getAttribute(existing.pool, "name") !== i.serverPool) throw conflict();
   return takeExisting(existing.machine, built(i), OWN, i.adopt, conflict, resumable);
 }
@@ -434,7 +434,7 @@ const FILE_CHECK: FileCheck = {
       if (!i.parentInProgram) {
         failures.push(
           ...failureOf("serverPool", () =>
-            requirePool(doc, i.domainXml, i.serverPool, i.virtualization),
+            requirePool(doc, shownFile(i), i.serverPool, i.virtualization),
           ),
         );
       }
@@ -528,7 +528,7 @@ export async function create(
   const connection = await connectBeforeWriting(inputs, found, virsh ?? virshOn(hostOf(inputs)));
   const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
-    const l = requirePool(doc, inputs.domainXml, inputs.serverPool, inputs.virtualization);
+    const l = requirePool(doc, shownFile(inputs), inputs.serverPool, inputs.virtualization);
     assertIpInPool(inputs, l.pool);
     const existing = findMachine(doc, inputs.name);
     if (existing && takeover(existing, inputs, claim.resumable) === "resume") {
@@ -564,7 +564,7 @@ export async function update(
   const found = await address(news, fx ?? sweepEffectsOn(hostOf(news)));
   const connection = await connectBeforeWriting(news, found, virsh ?? virshOn(hostOf(news)));
   const { value } = await editIms(news, (doc) => {
-    const l = requirePool(doc, news.domainXml, news.serverPool, news.virtualization);
+    const l = requirePool(doc, shownFile(news), news.serverPool, news.virtualization);
     assertIpInPool(news, l.pool);
     const located = findMachine(doc, olds.name);
     const machine = located?.pool === l.pool ? located.machine : undefined;

@@ -1,6 +1,6 @@
 import { assertImsSupported } from "../domain/glassfish";
 import { connectionFailures, type DasConnection } from "../remote/connection";
-import { dasIdentity, domainAt, hostOf, type Located } from "./das-host";
+import { dasIdentity, domainAt, hostOf, type Located, shownFile } from "./das-host";
 import { domainPath, readDomain } from "../store/store";
 import { runningUnmanaged } from "../store/lifecycle";
 import type { XmlDocument } from "../domain/xml";
@@ -98,7 +98,9 @@ export async function checkAgainstFile(
   const allow = inputs.allowUnsupportedGlassFish;
   const stamped = isUnknown(allow)
     ? []
-    : failureOf("domainXml", () => assertImsSupported(doc, file, allow === true));
+    : failureOf("domainXml", () =>
+        assertImsSupported(doc, shownFile({ domainXml: file, connection }), allow === true),
+      );
   const element = creating && !isUnknown(inputs) ? spec.element?.(inputs) : undefined;
   const resumable =
     element !== undefined && (await claimedEarlier({ domainXml: file }, element, inputs));

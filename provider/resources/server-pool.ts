@@ -1,7 +1,7 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import type { DasConnection } from "../remote/connection";
 import type { NetworkInterfaceInfo } from "os";
-import { connectionField, domainAt, hostOf, type Located } from "./das-host";
+import { connectionField, domainAt, hostOf, type Located, shownFile } from "./das-host";
 import {
   addInNameOrder,
   describe,
@@ -215,7 +215,7 @@ function built(i: ServerPoolInputs): XmlElement {
 
 /** How an existing pool of the new name is taken (see takeExisting), or ALREADY_EXISTS. */
 function takeover(l: PoolLocation, i: ServerPoolInputs, resumable: boolean): "adopt" | "resume" {
-  const conflict = () => alreadyExists(l.pool, i.domainXml, l.virtualization);
+  const conflict = () => alreadyExists(l.pool, shownFile(i), l.virtualization);
   if (getAttribute(l.virtualization, "name") !== i.virtualization) throw conflict();
   return takeExisting(l.pool, built(i), () => false, i.adopt, conflict, resumable);
 }
@@ -235,7 +235,7 @@ const FILE_CHECK: FileCheck = {
       i.parentInProgram || isUnknown(i.virtualization)
         ? []
         : failureOf("virtualization", () =>
-            requireVirtualization(doc, i.domainXml, i.virtualization),
+            requireVirtualization(doc, shownFile(i), i.virtualization),
           );
     const existing = step.nameIsOurs || isUnknown(raw) ? undefined : findPool(doc, i.name);
     if (existing) {
@@ -274,7 +274,7 @@ export async function create(
   const ports = await portsOf(inputs, fx);
   const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
-    const virt = requireVirtualization(doc, inputs.domainXml, inputs.virtualization);
+    const virt = requireVirtualization(doc, shownFile(inputs), inputs.virtualization);
     const existing = findPool(doc, inputs.name);
     if (existing && takeover(existing, inputs, claim.resumable) === "resume") {
       return { value: outputsOf(inputs, existing.pool, true, ports), changed: false };
@@ -309,7 +309,7 @@ export async function update(
   const news = validated("ServerPool", SPEC.fields, given);
   const ports = await portsOf(news, fx);
   const { value } = await editIms(news, (doc) => {
-    const { pool } = requirePool(doc, news.domainXml, olds.name, news.virtualization);
+    const { pool } = requirePool(doc, shownFile(news), olds.name, news.virtualization);
     const changed = setAttributes(pool, desiredAttributes(SPEC, news));
     return { value: outputsOf(news, pool, changed, ports), changed };
   });

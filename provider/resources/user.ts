@@ -1,6 +1,6 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import type { DasConnection } from "../remote/connection";
-import { connectionField, domainAt } from "./das-host";
+import { connectionField, domainAt, shownFile } from "./das-host";
 import { findMachine, findPool, poolPath, USER } from "../domain/ims";
 import { editDomain, readDomain } from "../store/store";
 import { appendChild, newElement, removeChild } from "../domain/tree";
@@ -206,7 +206,7 @@ const POOL: UserKind = {
   keys: keysOf(POOL_USER_SPEC.fields),
   parentKey: "serverPool",
   parent: (doc, i) => {
-    const l = requirePool(doc, i.domainXml, i.serverPool as string, i.virtualization);
+    const l = requirePool(doc, shownFile(i), i.serverPool as string, i.virtualization);
     return poolPath(doc, l);
   },
   findParent: (doc, i) => findPool(doc, i.serverPool as string)?.pool,
@@ -222,7 +222,7 @@ const MACHINE: UserKind = {
   keys: keysOf(MACHINE_USER_SPEC.fields),
   parentKey: "machine",
   parent: (doc, i) => {
-    const l = requireMachine(doc, i.domainXml, i.machine as string, i.serverPool);
+    const l = requireMachine(doc, shownFile(i), i.machine as string, i.serverPool);
     return [...poolPath(doc, l), l.machine];
   },
   findParent: (doc, i) => findMachine(doc, i.machine as string)?.machine,
@@ -264,7 +264,7 @@ function takeover(
     newElement(USER, desiredAttributes(k.spec, i)),
     () => true,
     i.adopt,
-    () => alreadyExists(user, i.domainXml, parent),
+    () => alreadyExists(user, shownFile(i), parent),
     resumable,
   );
 }

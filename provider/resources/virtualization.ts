@@ -1,6 +1,6 @@
 import { getAttribute, getAttributes, setAttributes } from "../domain/attrs";
 import type { DasConnection } from "../remote/connection";
-import { connectionField, domainAt } from "./das-host";
+import { connectionField, domainAt, shownFile } from "./das-host";
 import {
   addInNameOrder,
   describe,
@@ -221,7 +221,7 @@ function takeover(
     built(i),
     () => false,
     i.adopt && existing.name === LIBVIRT_VIRTUALIZATION,
-    () => alreadyExists(existing, i.domainXml),
+    () => alreadyExists(existing, shownFile(i)),
     resumable,
   );
 }

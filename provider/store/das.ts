@@ -88,7 +88,10 @@ export async function findRunningDas(
   const real = await orElse(host.realpath(file), path.resolve(file));
   if (alive) {
     const found = { pid, foundBy: "pid-file", evidence: pidFile } as const;
-    const seen = processes?.find((p) => p.pid === pid);
+    // A host may list only the processes that can name a domain: ask for this one's own.
+    const listed = processes?.find((p) => p.pid === pid)?.cmdline;
+    const cmdline = listed ?? (processes ? await host.processes.cmdline(pid) : undefined);
+    const seen = cmdline === undefined ? undefined : { pid, cmdline };
     if (!seen || (await namesDomain(host, seen, real)) !== undefined) return found;
     const shown = seen.cmdline.split("\0").filter(Boolean).join(" ").slice(0, 200);
     note(
@@ -102,7 +105,7 @@ export async function findRunningDas(
 export function domainRunningError(file: string, das: RunningDas, host?: Host): ImsError {
   const how =
     das.foundBy === "pid-file"
-      ? `is running (process ${das.pid}, from ${das.evidence})`
+      ? `is running (process ${das.pid}, from ${host ? shownPath(host, das.evidence) : das.evidence})`
       : `is running or starting (process ${das.pid}, whose command line names the domain: ${das.evidence})`;
   return new ImsError(
     "DOMAIN_RUNNING",

@@ -126,6 +126,11 @@ export interface ProcessEffects {
   list(): Promise<HostProcess[] | undefined>;
   /** A process's working directory, or undefined when it cannot be read. */
   cwd(pid: number): Promise<string | undefined>;
+  /**
+   * One process's command line (arguments separated by NUL), also when `list` left it out, or
+   * undefined when it cannot be read (no such process, no `/proc`, hidden from this user).
+   */
+  cmdline(pid: number): Promise<string | undefined>;
   /** True when a process of that id exists (also when it belongs to another user). */
   isAlive(pid: number): Promise<boolean>;
   /** The id of the process doing the edit on that host, never reported as the DAS. */

@@ -203,6 +203,14 @@ export const localProcesses: ProcessEffects = {
         return undefined;
       }
     }),
+  cmdline: (pid) =>
+    now(() => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        return undefined;
+      }
+    }),
   isAlive: (pid) => Promise.resolve(alive(pid)),
   get self() {
     return process.pid;

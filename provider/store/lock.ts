@@ -115,7 +115,7 @@ export async function withFileLock<T>(
         : "an unknown process";
       throw new ImsError(
         "LOCK_TIMEOUT",
-        `${shownPath(host, file)} is locked by ${who} (${lock}); waited ${timeoutMs} ms. If no such process runs, delete ${lock}`,
+        `${shownPath(host, file)} is locked by ${who} (${lock}); waited ${timeoutMs} ms. If no such process runs, delete ${shownPath(host, lock)}`,
       );
     }
     await new Promise((r) => setTimeout(r, delay));

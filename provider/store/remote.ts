@@ -108,6 +108,8 @@ const SCRIPTS = {
   // made \\1 and \\2.
   processes: `cd /proc 2>/dev/null || exit 3; for f in $(grep -l -a -s -e '-Dcom.sun.aas.instanceRoot=' -e '-domaindir' -- [0-9]*/cmdline); do c=$(tr '\\000\\n' '\\001\\002' < "$f" 2>/dev/null) || continue; printf '%s %s\\n' "\${f%/cmdline}" "$c"; done; exit 0`,
   alive: `kill -0 "$1" 2>/dev/null || [ -d "/proc/$1" ]`,
+  // Exit 3 when it cannot be read; NUL and newline made \\1 and \\2 as above.
+  cmdline: `c=$(tr '\\000\\n' '\\001\\002' < "/proc/$1/cmdline" 2>/dev/null) || exit 3; printf '%s' "$c"`,
 } as const;
 
 /** Runs a script; a non-zero exit is the error its text names. */
@@ -173,6 +175,11 @@ export function sshHost(connection: DasConnection): Host {
       return found;
     },
     cwd: async (pid) => (await files()).readlink(`/proc/${pid}/cwd`).catch(() => undefined),
+    cmdline: async (pid) => {
+      const res = await (await session()).script(SCRIPTS.cmdline, [String(pid)]);
+      if (res.code !== 0) return undefined;
+      return res.stdout.toString("utf8").replace(/\x01/g, "\0").replace(/\x02/g, "\n");
+    },
     isAlive: async (pid) =>
       (await (await session()).script(SCRIPTS.alive, [String(pid)])).code === 0,
   };

@@ -1,6 +1,7 @@
 import * as path from "path";
 import { tempDomain } from "../integration/tmp";
 import { fixture } from "../unit/helpers";
+import type { StoreTarget } from "../support/targets";
 import { TestProject } from "./harness";
 
 /** The fixture domain.xml the IMS e2e tests start from. */
@@ -34,7 +35,7 @@ export const BASE: Spec = {
 export const clone = (s: Spec): Spec => JSON.parse(JSON.stringify(s));
 
 /** A temp domain and a project of the ims program on it; `start` creates the stack. */
-export function setup() {
+export function setup(target?: StoreTarget) {
   const domain = tempDomain(ORIGINAL);
   let project: TestProject;
   return {
@@ -46,6 +47,10 @@ export function setup() {
       project = await TestProject.create(program);
       await project.config("domainXml", domain.file);
       await project.config("spec", JSON.stringify(spec));
+      const { connection } = target?.inputs() ?? {};
+      if (connection) {
+        await project.ok(["config", "set", "--secret", "connection", JSON.stringify(connection)]);
+      }
     },
     spec: (s: Spec) => project.config("spec", JSON.stringify(s)),
     cleanup() {

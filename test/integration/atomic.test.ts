@@ -2,16 +2,18 @@ import { mkdtempSync, readdirSync, rmSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { writeFileAtomic } from "../../provider/store/atomic";
-import { localHost } from "../../provider/store/local";
+import { storeTargets } from "../support/targets";
 import { rejection } from "./tmp";
 
-describe("the atomic writer", () => {
+describe.each(storeTargets())("the atomic writer through the $name effects", (target) => {
+  beforeAll(() => target.start(), 60_000);
+  afterAll(() => target.stop());
   it("turns a file system failure into IO_ERROR naming the file, leaving nothing behind", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "gf-ims-atomic-"));
     try {
-      const target = path.join(dir, "missing", "domain.xml");
+      const file = path.join(dir, "missing", "domain.xml");
       const err = await rejection(
-        writeFileAtomic(localHost, target, [Buffer.from("<domain/>")], {
+        writeFileAtomic(target.host(), file, [Buffer.from("<domain/>")], {
           mode: 0o644,
           uid: 0,
           gid: 0,
@@ -19,7 +21,7 @@ describe("the atomic writer", () => {
       );
       expect(err.code).toBe("IO_ERROR");
       expect(err.message).toMatch(
-        new RegExp(`^glassfish-ims IO_ERROR: cannot write ${target}: ENOENT`),
+        new RegExp(`^glassfish-ims IO_ERROR: cannot write ${target.shown(file)}: ENOENT`),
       );
       expect(readdirSync(dir)).toEqual([]);
     } finally {

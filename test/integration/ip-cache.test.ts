@@ -1,7 +1,8 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
-import { ipCachePath, setCachedIp } from "../../provider/store/ip-cache";
+import { ipCachePath, setCachedIp as setIp } from "../../provider/store/ip-cache";
 import { fixture } from "../unit/helpers";
+import { storeTargets } from "../support/targets";
 import { rejection, tempDomain } from "./tmp";
 
 let domain: ReturnType<typeof tempDomain>;
@@ -13,7 +14,13 @@ beforeEach(() => {
 });
 afterEach(() => domain.cleanup());
 
-describe("pool IP cache", () => {
+describe.each(storeTargets())("pool IP cache through the $name effects", (target) => {
+  beforeAll(() => target.start(), 60_000);
+  if (target.name === "ssh") jest.setTimeout(60_000);
+  afterAll(() => target.stop());
+  const setCachedIp = (file: string, pool: string, machine: string, ip: string | undefined) =>
+    setIp(file, pool, machine, ip, target.host());
+
   it("writes a new cache under an unpredictable temp name, ignoring links planted for pid names", async () => {
     const file = ipCachePath(domain.file, "cloud");
     mkdirSync(path.dirname(file), { recursive: true });
@@ -59,6 +66,7 @@ describe("pool IP cache", () => {
 });
 
 describe("pool IP cache names", () => {
+  const setCachedIp = setIp;
   it("refuses a pool name from the file that would leave the cache directory", async () => {
     const d = tempDomain(fixture("domain.xml"));
     try {

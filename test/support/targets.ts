@@ -3,6 +3,8 @@
 // the remote effects meet every case the local ones do and the suite reads the bytes as before.
 import type { DasConnection } from "../../provider/remote/connection";
 import { closeAllSessions } from "../../provider/remote/session";
+import type { Host } from "../../provider/store/effects";
+import { localHost } from "../../provider/store/local";
 import { sshHost } from "../../provider/store/remote";
 import type { DomainLocation } from "../../provider/store/store";
 import { sshdMissing, startLoopbackSshd, type LoopbackSshd } from "./sshd";
@@ -17,6 +19,8 @@ export interface StoreTarget {
   stop(): Promise<void>;
   /** How the store is told where `file` is. */
   at(file: string): DomainLocation;
+  /** The effects themselves, for the parts of the store that take a `Host`. */
+  host(): Host;
   /** The inputs a resource needs on top of `domainXml` to reach `file` (`{}` locally). */
   inputs(): { connection?: DasConnection };
   /** `file` as the store's messages name it. */
@@ -30,6 +34,7 @@ const local: StoreTarget = {
   start: async () => undefined,
   stop: async () => undefined,
   at: (file) => file,
+  host: () => localHost,
   inputs: () => ({}),
   shown: (file) => file,
 };
@@ -44,7 +49,8 @@ function ssh(): StoreTarget {
       closeAllSessions();
       await t.sshd?.stop();
     },
-    at: (file) => ({ host: sshHost(t.inputs().connection as DasConnection), path: file }),
+    at: (file) => ({ host: t.host(), path: file }),
+    host: () => sshHost(t.inputs().connection as DasConnection),
     inputs: () => {
       if (!t.sshd) throw new Error("the ssh target is not started");
       return { connection: t.sshd.connection };

@@ -189,6 +189,11 @@ describe("finding the DAS", () => {
           }));
         },
         cwd: async (pid: number) => links[`/proc/${pid}/cwd`],
+        cmdline: async (pid: number) => {
+          if (o.proc === false) return undefined;
+          const f = `/proc/${pid}/cmdline`;
+          return f in files ? readFile(f) : undefined;
+        },
         isAlive: async (pid: number) => (o.alive ?? []).includes(pid),
         self: 1,
       },

@@ -11,9 +11,11 @@ const config = new pulumi.Config();
 const domainXml = config.require("domainXml");
 const spec = JSON.parse(config.require("spec"));
 // With config `connection` (secret JSON): the DAS host that holds domainXml, reached over SSH.
-// Only the virtualizations get it: their children inherit it from them.
+// The virtualizations get it, and a resource whose parent is named by name (as domainXml, it is
+// inherited only from a parent given as the resource).
 const connection = config.getSecretObject("connection");
 const ref = (table, key, byName) => (byName ? key : table[key]);
+const reach = (byName) => (byName && connection ? { connection } : {});
 
 const virts = {};
 for (const v of spec.virtualizations ?? []) {
@@ -27,12 +29,18 @@ const pools = {};
 for (const p of spec.pools ?? []) {
   pools[p.resource] = new ims.ServerPool(p.resource, {
     domainXml,
+    ...reach(p.byName),
     ...p.args,
     virtualization: ref(virts, p.virtualization, p.byName),
   });
 }
 for (const u of spec.poolUsers ?? []) {
-  new ims.PoolUser(u.resource, { domainXml, ...u.args, serverPool: ref(pools, u.pool, u.byName) });
+  new ims.PoolUser(u.resource, {
+    domainXml,
+    ...reach(u.byName),
+    ...u.args,
+    serverPool: ref(pools, u.pool, u.byName),
+  });
 }
 const machines = {};
 for (const m of spec.machines ?? []) {
@@ -40,6 +48,7 @@ for (const m of spec.machines ?? []) {
     domainXml,
     // These tests are about domain.xml; no connection unless a test asks for one.
     verifyConnection: false,
+    ...reach(m.byName),
     ...m.args,
     serverPool: ref(pools, m.pool, m.byName),
   });
@@ -47,6 +56,7 @@ for (const m of spec.machines ?? []) {
 for (const u of spec.machineUsers ?? []) {
   new ims.MachineUser(u.resource, {
     domainXml,
+    ...reach(u.byName),
     ...u.args,
     machine: ref(machines, u.machine, u.byName),
   });

@@ -148,7 +148,7 @@ export interface StoreOptions {
    * before the rename (its own rename then comes later). By default it waits four times as long
    * as reading and decoding the file took (a measure of the file's size and of how busy the
    * machine is, which is what another program's read-modify-rename takes too), at least 10 ms and
-   * at most 1 s. See the README's "outside writers".
+   * at most 1 s. See docs/behaviour.md, "Outside writers".
    */
   settleMs?: number;
   /**

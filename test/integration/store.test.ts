@@ -58,8 +58,9 @@ describe.each(storeTargets())("domain.xml store through the $name effects", (tar
           Promise.all(Array.from({ length: 25 }, (_, i) => new Promise((r) => setTimeout(r, i * 3)).then(() =>
             v.create({ ...${JSON.stringify(virt("x"))}, name: "${prefix}" + i }))))
             .then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`;
-        spawn(process.execPath, ["-e", code], { stdio: ["ignore", "inherit", "inherit"] }).on("exit", (c) =>
-          resolve(c ?? 1),
+        spawn(process.execPath, ["-e", code], { stdio: ["ignore", "inherit", "inherit"] }).on(
+          "exit",
+          (c) => resolve(c ?? 1),
         );
       });
     expect(await Promise.all([run("p"), run("q")])).toEqual([0, 0]);

@@ -11,7 +11,7 @@ import { tempDomain } from "../integration/tmp";
 // would, up to UP_ATTEMPTS times: on a loaded machine an edit's read-to-rename can take longer
 // than the writer's period, and every attempt of it meets a write), and the outside edits must survive: rename is no compare-and-swap, so an outside rename
 // in the microseconds between the provider's last check and its own rename is overwritten; the
-// bound allowed for that is 1% of the outside writes (README, "Outside writers").
+// bound allowed for that is 1% of the outside writes (docs/behaviour.md, "Outside writers").
 const REPS = Number(process.env.PARALLEL_REPS ?? 5);
 const STACKS = 3;
 const MACHINES = 10;

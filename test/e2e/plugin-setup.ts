@@ -61,9 +61,15 @@ export async function pluginProject(
   const p = await TestProject.create(program, stack, wrap);
   const file = path.join(p.dir, "Pulumi.yaml");
   const text = readFileSync(file, "utf8");
-  if (!text.includes("path: ../../../../bin"))
-    throw new Error(`${program}/Pulumi.yaml names no plugin path`);
-  writeFileSync(file, text.replace("path: ../../../../bin", `path: ${PLUGIN_DIR}`));
+  if (text.includes("path: ../../../../bin")) {
+    writeFileSync(file, text.replace("path: ../../../../bin", `path: ${PLUGIN_DIR}`));
+  } else if (!/^plugins:/m.test(text)) {
+    // An example, written for the installed plugin: point it at this checkout's bin/ instead.
+    const plugin = `plugins:\n  providers:\n    - name: glassfish-ims\n      path: ${PLUGIN_DIR}\n`;
+    writeFileSync(file, `${text.trimEnd()}\n${plugin}`);
+  } else {
+    throw new Error(`${program}/Pulumi.yaml names another plugin path`);
+  }
   return p;
 }
 
@@ -153,7 +159,7 @@ export function ensureGoHost(): string | undefined {
   if (!sdks.lines) return sdks.reason;
   // The program's modules, fetched once into the module cache: without them (no module proxy)
   // the host's compile would fail the test instead of skipping it.
-  const program = path.join(ROOT, "test", "e2e", "programs", "go-seed");
+  const program = path.join(ROOT, "examples", "seed-go");
   const fetched = spawnSync("go", ["mod", "download"], {
     cwd: program,
     encoding: "utf8",
@@ -171,11 +177,9 @@ export function ensureGoHost(): string | undefined {
 export function useLocalGoSdk(p: TestProject): void {
   const file = path.join(p.dir, "go.mod");
   const text = readFileSync(file, "utf8");
-  if (!text.includes("=> ../../../../sdks/go")) throw new Error(`${file} does not replace the SDK`);
-  writeFileSync(
-    file,
-    text.replace("=> ../../../../sdks/go", `=> ${path.join(ROOT, "sdks", "go")}`),
-  );
+  const local = /=> (\.\.\/)+sdks\/go$/m;
+  if (!local.test(text)) throw new Error(`${file} does not replace the SDK`);
+  writeFileSync(file, text.replace(local, `=> ${path.join(ROOT, "sdks", "go")}`));
 }
 
 /**

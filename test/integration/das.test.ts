@@ -1,35 +1,23 @@
-import { spawn, type ChildProcess } from "child_process";
+import type { ChildProcess } from "child_process";
 import { readdirSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
 import { findRunningDas } from "../../provider/store/das";
 import { create } from "../../provider/resources/virtualization";
 import { fixture } from "../unit/helpers";
 import { storeTargets } from "../support/targets";
-import { rejection, tempDomain } from "./tmp";
+import { dasStandIns, rejection, tempDomain } from "./tmp";
 
 // A stand-in for a starting DAS: a live process whose command line carries the argument the
 // GlassFish JVM carries, before any config/pid exists.
 const ORIGINAL = fixture("domain.xml");
 let domain: ReturnType<typeof tempDomain>;
-const children: ChildProcess[] = [];
+const standIns = dasStandIns();
+const standIn = standIns.start;
 beforeEach(() => (domain = tempDomain(ORIGINAL)));
 afterEach(() => {
-  children.splice(0).forEach((c) => c.kill("SIGKILL"));
+  standIns.killAll();
   domain.cleanup();
 });
-
-/** Starts a process whose argv holds `-Dcom.sun.aas.instanceRoot=<root>`; resolves when it runs. */
-async function standIn(root: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [
-    "-e",
-    "setInterval(() => {}, 1000); console.log('up')",
-    "--",
-    `-Dcom.sun.aas.instanceRoot=${root}`,
-  ]);
-  children.push(child);
-  await new Promise((resolve) => child.stdout!.once("data", resolve));
-  return child;
-}
 
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {

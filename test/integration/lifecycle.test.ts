@@ -1,34 +1,22 @@
-import { spawn, type ChildProcess } from "child_process";
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { domain, domainStart } from "../../provider/resources/domain";
 import { create } from "../../provider/resources/virtualization";
 import { editDomain } from "../../provider/store/store";
 import { fixture } from "../unit/helpers";
-import { rejection, tempDomain } from "./tmp";
+import { dasStandIns, rejection, tempDomain } from "./tmp";
 
 // The store's side of the DAS lifecycle (provider/store/lifecycle.ts) with a stand-in DAS: a live
 // process whose command line names the domain. A Domain's check is what opts the domain in.
 const ORIGINAL = fixture("domain.xml");
 let d: ReturnType<typeof tempDomain>;
-const children: ChildProcess[] = [];
+const standIns = dasStandIns();
+const standIn = standIns.start;
 beforeEach(() => (d = tempDomain(ORIGINAL)));
 afterEach(() => {
-  children.splice(0).forEach((c) => c.kill("SIGKILL"));
+  standIns.killAll();
   d.cleanup();
 });
-
-async function standIn(root: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [
-    "-e",
-    "setInterval(() => {}, 1000); console.log('up')",
-    "--",
-    `-Dcom.sun.aas.instanceRoot=${root}`,
-  ]);
-  children.push(child);
-  await new Promise((resolve) => child.stdout!.once("data", resolve));
-  return child;
-}
 
 async function manage(args: Record<string, unknown>): Promise<void> {
   const r = await domain.check({}, { domainDir: d.dir, ...args });

@@ -46,3 +46,22 @@ export async function dasStandIn(dir: string): Promise<import("child_process").C
   await new Promise((resolve) => child.stdout!.once("data", resolve));
   return child;
 }
+
+/**
+ * DAS stand-ins ({@link dasStandIn}) that a test file starts and ends together: `start(dir)` as
+ * dasStandIn does, `killAll()` (afterEach) ends every one still running.
+ */
+export function dasStandIns(): {
+  start: (dir: string) => Promise<import("child_process").ChildProcess>;
+  killAll: () => void;
+} {
+  const children: import("child_process").ChildProcess[] = [];
+  return {
+    start: async (dir) => {
+      const child = await dasStandIn(dir);
+      children.push(child);
+      return child;
+    },
+    killAll: () => children.splice(0).forEach((c) => c.kill("SIGKILL")),
+  };
+}

@@ -210,4 +210,53 @@ function adopt(project: TestProject, generated: string): void {
     // Every IMS element gone, nothing else touched: the domain as it was before asadmin's sequence.
     expect(domain.read()).toBe(fixture("domain.xml"));
   });
+
+  it("references the parents when names repeat across kinds, and destroys in order", async () => {
+    // A virtualization and its pool both `cloud` (import-file names the pool `cloud-2`), and a
+    // machine `jdoe` named like the other machine's user: the generator matches names too, and
+    // one cycle between two name matches would make it give up every reference.
+    const text = SEEDED.replace(
+      '<libvirt-virtualization name="kvm" type="libvirt">',
+      '<libvirt-virtualization name="cloud" type="libvirt" connection-string="test:///default">',
+    )
+      .replace(/\n\s*<machines name="cloud-1">[\s\S]*?<\/machines>/, "")
+      .replace('<machines name="office">', '<machines name="jdoe">');
+    domain = tempDomain(text);
+    project = await pluginProject(EMPTY);
+    const list = path.join(project.base, "resources.json");
+    writeFileSync(
+      list,
+      execFileSync(path.join(ROOT, "bin", "glassfish-ims"), ["import-file", domain.file], {
+        encoding: "utf8",
+      }),
+    );
+    const out = path.join(project.base, "domain.yaml");
+    await project.ok(["import", "--file", list, "--yes", "--protect=false", "--out", out]);
+    adopt(project, readFileSync(out, "utf8"));
+    const up = await project.run(["up", "--yes", "--expect-no-changes"]);
+    expect(up.code).toBe(0);
+    const state = JSON.parse((await project.ok(["stack", "export"])).stdout) as {
+      deployment: { resources: Array<{ urn: string; dependencies?: string[] }> };
+    };
+    const deps = Object.fromEntries(
+      state.deployment.resources
+        .filter((res) => res.urn.includes("glassfish-ims:index:"))
+        .map((res) => [
+          res.urn.split("::").pop(),
+          (res.dependencies ?? []).map((d) => d.split("::").pop()).sort(),
+        ]),
+    );
+    expect(deps).toEqual({
+      cloud: [],
+      "cloud-2": ["cloud"],
+      "cloud-user": ["cloud", "cloud-2"],
+      local: ["cloud", "cloud-2"],
+      // its user name `jdoe` became a reference to the machine `jdoe` (the same value)
+      "local-user": ["cloud", "cloud-2", "jdoe", "local"],
+      jdoe: ["cloud", "cloud-2"],
+    });
+    const destroyed = await project.run(["destroy", "--yes", "--skip-preview"]);
+    expect(destroyed.code).toBe(0);
+    expect(domain.read()).toBe(fixture("domain.xml"));
+  });
 });

@@ -9,6 +9,7 @@ import { changedKeys } from "../resources/common";
 import { URN_INPUT } from "../resources/journal";
 import { hideSecrets, isUnknown, type CheckFailure } from "../resources/rules";
 import { PACKAGE, RESOURCES, type ResourceDoc } from "../schema";
+import { importedInputs, parentsByName } from "./parent-ref";
 import {
   detailOf,
   fromWire,
@@ -168,10 +169,16 @@ export class PluginProvider {
     newsWire: WireProps | undefined,
   ): Promise<PluginCheck> {
     const kind = kindOf(token);
-    const { values: news, secrets } = fromWire(newsWire);
-    const { values: olds } = fromWire(oldsWire);
+    const { values: given, secrets } = fromWire(newsWire);
+    // A parent given by its ID (what `pulumi import` generates) is taken as its IMS name.
+    const byName = parentsByName(kind, given);
+    const news = byName.inputs;
+    const olds = parentsByName(kind, fromWire(oldsWire).values).inputs;
     if (news.name === undefined && "name" in docOf(kind).fields)
       news.name = name || nameFromUrn(urn);
+    // The same default for the recorded inputs (an import records none when it is the default).
+    if (olds.name === undefined && olds.domainXml !== undefined && "name" in docOf(kind).fields)
+      olds.name = name || nameFromUrn(urn);
     // The create journal's key (as the SDK's `__urn` in dynamic mode): Create gets these inputs.
     if (urn) news[URN_INPUT] = urn;
     const parent = PARENTS[kind];
@@ -189,7 +196,9 @@ export class PluginProvider {
       if (!isUnknown(checkedSubnet) && r.failures.length === 0)
         this.subnets.set(key, checkedSubnet);
     }
-    const failures = r.failures.map((f) =>
+    const failed = new Set(byName.failures.map((f) => f.property));
+    const ownFailures = r.failures.filter((f) => !failed.has(f.property));
+    const failures = [...byName.failures, ...ownFailures].map((f) =>
       parent && f.property === "domainXml" && news.domainXml === undefined
         ? {
             property: "domainXml",
@@ -238,26 +247,32 @@ export class PluginProvider {
 
   /**
    * What the file says now. Works from the ID alone (`pulumi import`: no properties), since an
-   * ID names the file and the element.
+   * ID names the file and the element; the inputs then name the parents by their IDs and leave
+   * out a `name` that the resource name (from `urn`) gives anyway, so that the program `pulumi
+   * import` generates references the parents it imports too (see parent-ref.ts).
    */
   async read(
     token: string,
     id: string,
     propsWire: WireProps | undefined,
     inputsWire: WireProps | undefined,
+    urn = "",
   ): Promise<PluginRead> {
     const kind = kindOf(token);
     const props = fromWire(propsWire);
     const inputs = fromWire(inputsWire);
     const r = await this.of(kind).read(id, this.withConnection(props.values));
     if (!r.id) return {};
+    const fromId = props.values.domainXml === undefined || props.values.name === undefined;
+    const found = withoutConnection(r.inputs ?? {});
+    const read = fromId ? importedInputs(kind, found, urn ? nameFromUrn(urn) : undefined) : found;
     return {
       id: r.id,
       properties: toWire(withoutConnection(r.props ?? {}), [
         ...props.secrets,
         ...secretOutputs(kind),
       ]),
-      inputs: toWire(withoutConnection(r.inputs ?? {}), [...inputs.secrets, ...secretInputs(kind)]),
+      inputs: toWire(read, [...inputs.secrets, ...secretInputs(kind)]),
     };
   }
 

@@ -171,6 +171,7 @@ export function handlers(
         req.getId(),
         props(req.getProperties()),
         props(req.getInputs()),
+        req.getUrn(),
       );
       const res = new pb.ReadResponse();
       if (r.id)

@@ -32,6 +32,7 @@ import { sweepEffectsOn } from "../net/host-sweep";
 import type { SweepEffects } from "../net/sweep";
 import { setCachedIp } from "../store/ip-cache";
 import { diffOn, digest, editIms, inputsFromFile, pick } from "./common";
+import { stillHolds } from "./held";
 import {
   adoptField,
   allowUnsupportedField,
@@ -662,7 +663,14 @@ export async function remove(_id: string, props: MachineOutputs): Promise<void> 
     if (held.length > 0) {
       throw new ImsError(
         "NOT_OWNED",
-        `${describe(l.machine)} in ${props.domainXml} still holds ${held.map(describe).join(", ")}, which this stack does not manage: remove them first, or keep the machine with retainOnDelete`,
+        stillHolds({
+          element: describe(l.machine),
+          file: props.domainXml,
+          children: held.map(describe),
+          parentInput: "machine",
+          byHand: "edit domain.xml while the domain is stopped",
+          noun: "machine",
+        }),
       );
     }
     removeMachine(doc, props.name, l);

@@ -258,8 +258,15 @@ export function idRule(property: string): Rule {
   return { ...integerRule(property, 0, 4294967294, true) };
 }
 
-/** IPv4 ranges no server pool can be on. */
-const SPECIAL_RANGES = [{ name: "multicast", cidr: "224.0.0.0/4" }] as const;
+/** IPv4 ranges no server pool can be on, and why. */
+const SPECIAL_RANGES = [
+  { name: "multicast", cidr: "224.0.0.0/4", why: "where no machine can be found or reached" },
+  {
+    name: "loopback",
+    cidr: "127.0.0.0/8",
+    why: "the DAS host's own addresses, where no other machine can be found or reached (the DAS host itself is a Machine with networkName: localhost)",
+  },
+] as const;
 
 /** True when the network address `network` lies in `cidr`. */
 function isInRange(network: string, cidr: string): boolean {
@@ -281,7 +288,7 @@ export function subnetRule(property: string): Rule {
       const range = subnet && SPECIAL_RANGES.find((r) => isInRange(subnet.network, r.cidr));
       return (
         range &&
-        `${property} ${show(v)} is in the ${range.name} range ${range.cidr}, where no machine can be found or reached: give the subnet of the network the pool's machines are on`
+        `${property} ${show(v)} is in the ${range.name} range ${range.cidr}, ${range.why}: give the subnet of the network the pool's machines are on`
       );
     },
   };

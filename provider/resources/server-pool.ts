@@ -22,6 +22,7 @@ import { choosePort } from "../net/neighbours";
 import { sweepEffectsOn } from "../net/host-sweep";
 import type { SweepEffects } from "../net/sweep";
 import { diffOn, digest, editIms, inputsFromFile, pick } from "./common";
+import { stillHolds } from "./held";
 import {
   adoptField,
   allowUnsupportedField,
@@ -364,7 +365,14 @@ export async function remove(_id: string, props: ServerPoolOutputs): Promise<voi
     if (held.length > 0 || other.length > 0) {
       throw new ImsError(
         "NOT_OWNED",
-        `${describe(l.pool)} in ${props.domainXml} still holds ${[...held, ...other].map(describe).join(", ")}, which this stack does not manage: delete them first (asadmin delete-machine ...), or keep the pool with retainOnDelete`,
+        stillHolds({
+          element: describe(l.pool),
+          file: props.domainXml,
+          children: [...held, ...other].map(describe),
+          parentInput: "serverPool",
+          byHand: "asadmin delete-machine ...",
+          noun: "pool",
+        }),
       );
     }
     removeChild(l.virtualization, l.pool);

@@ -16,6 +16,7 @@ import { childElements, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { ELEMENT_DEFAULTS, EMULATORS, PRESETS, type Emulator } from "../libvirt/presets";
 import { diffOn, digest, editIms, inputsFromFile, keepExplicitDefaults, pick } from "./common";
+import { stillHolds } from "./held";
 import {
   adoptField,
   allowUnsupportedField,
@@ -368,7 +369,14 @@ export async function remove(_id: string, props: VirtualizationOutputs): Promise
     if (held.length > 0) {
       throw new ImsError(
         "NOT_OWNED",
-        `${describe(el)} in ${props.domainXml} still holds ${held.map(describe).join(", ")}, which this stack does not manage: remove them first (asadmin delete-server-pool ...) or keep the element with retainOnDelete`,
+        stillHolds({
+          element: describe(el),
+          file: props.domainXml,
+          children: held.map(describe),
+          parentInput: "virtualization",
+          byHand: "asadmin delete-server-pool ...",
+          noun: "virtualization",
+        }),
       );
     }
     const container = findVirtualizations(doc);

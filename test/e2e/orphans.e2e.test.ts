@@ -38,7 +38,8 @@ async function killedMidUp(project: TestProject, isProvider: (cmd: string) => bo
     await project.config("domainXml", domain.file);
     await project.config(
       "connectionString",
-      `qemu+ssh://#{user.name}@#{target.host}/system?command=${hang}`,
+      // hang.sh is the transport; the host it is given is loopback all the same.
+      `qemu+ssh://#{user.name}@127.0.0.2/system?command=${hang}`,
     );
     const cli = project.start(["up", "--yes", "--skip-preview"]);
     expect(await until(() => existsSync(started), 90_000)).toBe(true);

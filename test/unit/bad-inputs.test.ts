@@ -76,6 +76,18 @@ const CORPUS: Array<[Kind, Record<string, unknown>, string, string]> = [
     "subnet",
     `subnet "239.255.0.0/16" is in the multicast range 224.0.0.0/4, where no machine can be found or reached: give the subnet of the network the pool's machines are on`,
   ],
+  [
+    "ServerPool",
+    { subnet: "127.0.0.0/24" },
+    "subnet",
+    `subnet "127.0.0.0/24" is in the loopback range 127.0.0.0/8, the DAS host's own addresses, where no other machine can be found or reached (the DAS host itself is a Machine with networkName: localhost): give the subnet of the network the pool's machines are on`,
+  ],
+  [
+    "ServerPool",
+    { subnet: "127.0.0.0/8" },
+    "subnet",
+    `subnet "127.0.0.0/8" is in the loopback range 127.0.0.0/8, the DAS host's own addresses, where no other machine can be found or reached (the DAS host itself is a Machine with networkName: localhost): give the subnet of the network the pool's machines are on`,
+  ],
   ["Virtualization", { name: "my kvm" }, "name", `name "my kvm" ${NAME_RULE}`],
   ["Virtualization", { name: "kvm<1>" }, "name", `name "kvm<1>" ${NAME_RULE}`],
   ["Virtualization", { name: "" }, "name", `name "" ${NAME_RULE}`],

@@ -1,5 +1,7 @@
 // A virtualization whose connection string is the secret config `connectionString`, a pool on
-// loopback, its user, and a machine at 127.0.0.2 checked over that connection string.
+// TEST-NET-1 (192.0.2.0/24, documentation only), its user, and a machine there checked over that
+// connection string, which names the host it connects to (loopback) rather than the machine's
+// address: no check ever sends anything to 192.0.2.2.
 const pulumi = require("@pulumi/pulumi");
 const ims = require("glassfish-ims");
 
@@ -11,7 +13,7 @@ const kvm = new ims.Virtualization("kvm", {
 });
 const pool = new ims.ServerPool("cloud", {
   virtualization: kvm,
-  subnet: "127.0.0.0/24",
+  subnet: "192.0.2.0/24",
   portNames: ["lo"],
 });
 const user = new ims.PoolUser("cloud", { serverPool: pool, userId: 1001, groupId: 1001 });
@@ -19,7 +21,7 @@ const machine = new ims.Machine(
   "m",
   {
     serverPool: pool,
-    ip: "127.0.0.2",
+    ip: "192.0.2.2",
     disksLocation: config.get("disksLocation"),
     connectTimeoutMs: 5000,
   },

@@ -2,7 +2,9 @@
 // a bastion) with host-key verification, the errors a user can act on, and commands and SFTP
 // over the session.
 import { createHash } from "crypto";
+import { openSync, writeSync } from "fs";
 import { connect as tcpConnect, type Socket } from "net";
+import * as path from "path";
 import type { Duplex } from "stream";
 import { Client, utils, type ClientChannel, type ConnectConfig, type SFTPWrapper } from "ssh2";
 import { ImsError, type ImsErrorCode } from "../errors";
@@ -113,6 +115,8 @@ interface Registry {
   /** Requests sent over them so far: SFTP requests, shell scripts and commands. */
   requests: number;
   exitHook: boolean;
+  /** The file the counters are written to (see {@link countersChanged}), once opened. */
+  statsFd?: number;
 }
 
 // Shared through a global symbol rather than module state: the engine may load this module more
@@ -131,6 +135,31 @@ function registry(): Registry {
     process.once("exit", () => closeAllSessions());
   }
   return r;
+}
+
+/**
+ * With `GLASSFISH_IMS_SSH_STATS` set to a directory, writes this process's counters to
+ * `<dir>/ssh-<pid>.txt` (`<sessions> <requests>`, overwritten in place) each time one changes,
+ * so that a benchmark can read them from a plugin process, which the engine ends with a signal.
+ * Unset (always, outside benchmarks), it does nothing. A file that cannot be written is ignored.
+ */
+function countersChanged(r: Registry): void {
+  const dir = process.env.GLASSFISH_IMS_SSH_STATS;
+  if (!dir) return;
+  try {
+    r.statsFd ??= openSync(path.join(dir, `ssh-${process.pid}.txt`), "w");
+    // Fixed width: each write covers the previous one whole.
+    writeSync(r.statsFd, `${r.opened} ${r.requests}`.padEnd(40) + "\n", 0);
+  } catch {
+    // Only a benchmark's counters are lost.
+  }
+}
+
+/** Counts one request sent over a session. */
+function countRequest(): void {
+  const r = registry();
+  r.requests++;
+  countersChanged(r);
 }
 
 /** How many SSH sessions this process has opened (every copy of this module counted). */
@@ -392,6 +421,7 @@ function dialOnce(
       // dials again.
       client.on("error", () => end(s));
       client.on("close", () => end(s));
+      countersChanged(r);
       resolve(s);
     });
 
@@ -632,8 +662,10 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
 
   // A request that finds the session dead, or whose channel could not be opened because it just
   // died, runs once more on a new session; one already started is never repeated.
-  async function withSession<T>(fn: (s: Session) => Promise<T>): Promise<T> {
-    registry().requests++;
+  // `request`: the call sends one request (a command or a script); SFTP requests are counted
+  // one by one as they go out (the channel's `hold`), the channel's set-up is none.
+  async function withSession<T>(fn: (s: Session) => Promise<T>, request = true): Promise<T> {
+    if (request) countRequest();
     for (let attempt = 1; ; attempt++) {
       const s = await acquire(c);
       const release = hold(s);
@@ -692,15 +724,18 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
             `${label} has no SFTP subsystem (${redact((e as Error).message, secretValues(c))}): enable "Subsystem sftp internal-sftp" in the DAS host's sshd_config`,
           );
         }
-      });
+      }, false);
       fs ??= remoteFs({
         get: () =>
-          withSession(async (s) => ({
-            sftp: await openSftp(s),
-            hold: () => (registry().requests++, hold(s)),
-            kill: () => end(s),
-            ended: s.ended,
-          })),
+          withSession(
+            async (s) => ({
+              sftp: await openSftp(s),
+              hold: () => (countRequest(), hold(s)),
+              kill: () => end(s),
+              ended: s.ended,
+            }),
+            false,
+          ),
         timeoutMs: SFTP_TIMEOUT_MS,
       });
       return fs;

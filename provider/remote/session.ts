@@ -472,7 +472,10 @@ function dialOnce(
         start(ch);
       });
     } else {
-      socket = tcpConnect({ host: c.host, port: c.port });
+      // Every request waits for its answer: without TCP_NODELAY, Nagle's algorithm holds a
+      // request's last segment until the peer's delayed ACK (40 ms on Linux), which was measured
+      // as ~44 ms per round trip on loopback under Node 24, against ~0.5 ms with it.
+      socket = tcpConnect({ host: c.host, port: c.port, noDelay: true });
       socket.once("error", (e: NodeJS.ErrnoException) => fail(socketFailure(c, label, e)));
       socket.once("connect", () => start(socket as Socket));
     }

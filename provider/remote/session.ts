@@ -28,7 +28,7 @@ import {
 } from "./host-key";
 import { shellCommand } from "./quote";
 import { remoteFs, type RemoteFs } from "./sftp";
-import { fitsShell, RemoteShell, SHELL_LOOP, type ShellStream } from "./shell";
+import { fitsShell, RemoteShell, SHELL_LOOP, type ShellResult, type ShellStream } from "./shell";
 
 export type { RemoteFs, RemoteFsError, RemoteHandle, RemoteStats, OpenFlags } from "./sftp";
 
@@ -79,10 +79,33 @@ const IDLE_MS = 60_000;
 const SFTP_TIMEOUT_MS = 120_000;
 const EXEC_TIMEOUT_MS = 600_000;
 /**
- * Commands running at once on one session. OpenSSH allows 10 channels per connection by default
- * (`MaxSessions`); the SFTP channel takes one, and one is left spare. Further commands wait.
+ * Shells one session keeps for short scripts (each an SSH channel). Scripts of concurrent
+ * callers (the checks of one resource beside the write of another) would otherwise wait for each
+ * other in one shell: a further shell is opened when scripts wait and every open one is busy,
+ * and kept while the session lives.
  */
-const MAX_EXEC_CHANNELS = 8;
+const MAX_SHELLS = 3;
+/**
+ * Commands running at once on one session. OpenSSH allows 10 channels per connection by default
+ * (`MaxSessions`); the SFTP channel takes one, the shells {@link MAX_SHELLS}. Further commands
+ * wait.
+ */
+const MAX_EXEC_CHANNELS = 10 - 1 - MAX_SHELLS;
+
+/** A shell of a session: `shell` is set once it is open. */
+interface ShellSlot {
+  opening: Promise<RemoteShell>;
+  shell?: RemoteShell;
+}
+
+/** A script waiting for an idle shell. */
+interface ScriptJob {
+  sh: string;
+  args: readonly string[];
+  timeoutMs: number;
+  resolve: (r: ShellResult) => void;
+  reject: (e: unknown) => void;
+}
 
 interface Session {
   readonly key: string;
@@ -98,8 +121,12 @@ interface Session {
   busy: number;
   idle?: NodeJS.Timeout;
   sftp?: Promise<SFTPWrapper>;
-  /** The long-lived shell that runs short scripts (see shell.ts). */
-  shell?: Promise<RemoteShell>;
+  /** The long-lived shells that run short scripts (see shell.ts), open or opening. */
+  shells: ShellSlot[];
+  /** No further shell is opened once the server refused one (its `MaxSessions` is lower). */
+  shellCap: number;
+  /** Scripts waiting for an idle shell. */
+  scripts: ScriptJob[];
   /** Commands running now, and those waiting for a channel. */
   channels: number;
   waiting: Array<() => void>;
@@ -411,6 +438,9 @@ function dialOnce(
         busy: 0,
         channels: 0,
         waiting: [],
+        shells: [],
+        shellCap: MAX_SHELLS,
+        scripts: [],
         ended: Promise.resolve(),
         markEnded: () => undefined,
       };
@@ -606,12 +636,51 @@ function execChannel(s: Session, command: string, opts: ExecOptions): Promise<Ex
   });
 }
 
-/** The session's shell for short scripts, opened on first use and again once it died. */
-function openShell(s: Session): Promise<RemoteShell> {
-  const cur = s.shell;
-  if (cur) {
-    return cur.then((sh) => (sh.dead ? ((s.shell = undefined), openShell(s)) : sh));
+/** Runs a script in one of the session's shells (see {@link pumpScripts}). */
+function runScript(
+  s: Session,
+  sh: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<ShellResult> {
+  return new Promise((resolve, reject) => {
+    s.scripts.push({ sh, args, timeoutMs, resolve, reject });
+    pumpScripts(s);
+  });
+}
+
+/**
+ * Hands the waiting scripts to idle open shells, first come first served; while scripts still
+ * wait and every shell is busy, one more shell is opened (up to the cap), so a long script does
+ * not hold up short ones. When no shell can be opened at all, the waiting scripts fail with that
+ * error (marked not started: the caller may try a new session).
+ */
+function pumpScripts(s: Session): void {
+  s.shells = s.shells.filter((slot) => !slot.shell?.dead);
+  for (const slot of s.shells) {
+    const shell = slot.shell;
+    if (!shell || shell.load > 0) continue;
+    const job = s.scripts.shift();
+    if (!job) return;
+    shell
+      .run(job.sh, job.args, job.timeoutMs)
+      .then(job.resolve, job.reject)
+      .finally(() => pumpScripts(s));
   }
+  if (s.scripts.length === 0) return;
+  if (s.shells.some((slot) => !slot.shell) || s.shells.length >= s.shellCap) return;
+  const slot = openShell(s);
+  slot.opening.then(
+    () => pumpScripts(s),
+    (e: unknown) => {
+      if (s.shells.length > 0) return pumpScripts(s);
+      for (const job of s.scripts.splice(0)) job.reject(e);
+    },
+  );
+}
+
+/** Opens one more shell for the session (see {@link pumpScripts}). */
+function openShell(s: Session): ShellSlot {
   const lost = (why: "closed" | "timeout", ms: number) =>
     Object.assign(
       new ImsError(
@@ -622,16 +691,25 @@ function openShell(s: Session): Promise<RemoteShell> {
       ),
       { timedOut: why === "timeout" },
     );
-  const p = new Promise<RemoteShell>((resolve, reject) =>
-    s.client.exec(shellCommand(["sh", "-c", SHELL_LOOP]), (err, ch) =>
-      err
-        ? reject(Object.assign(err, { notStarted: true }))
-        : resolve(new RemoteShell(ch as unknown as ShellStream, lost)),
+  const slot: ShellSlot = {
+    opening: new Promise<RemoteShell>((resolve, reject) =>
+      s.client.exec(shellCommand(["sh", "-c", SHELL_LOOP]), (err, ch) =>
+        err
+          ? reject(Object.assign(err, { notStarted: true }))
+          : resolve(new RemoteShell(ch as unknown as ShellStream, lost)),
+      ),
     ),
+  };
+  s.shells.push(slot);
+  slot.opening.then(
+    (sh) => (slot.shell = sh),
+    () => {
+      s.shells = s.shells.filter((x) => x !== slot);
+      // A further shell refused while others are open: the server allows no more channels.
+      if (s.shells.length > 0) s.shellCap = s.shells.length;
+    },
   );
-  s.shell = p;
-  p.catch(() => s.shell === p && (s.shell = undefined));
-  return p;
+  return slot;
 }
 
 function openSftp(s: Session): Promise<SFTPWrapper> {
@@ -713,7 +791,7 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
       // One-line scripts without input run in the session's shell: one round trip, no channel.
       if (opts?.stdin === undefined && fitsShell(sh, args)) {
         const timeoutMs = opts?.timeoutMs ?? EXEC_TIMEOUT_MS;
-        return withSession(async (s) => (await openShell(s)).run(sh, args, timeoutMs));
+        return withSession((s) => runScript(s, sh, args, timeoutMs));
       }
       return run(shellCommand(argv), opts);
     },

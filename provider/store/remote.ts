@@ -96,8 +96,9 @@ function fromSftp(s: RemoteStats): FileStat {
 
 const SCRIPTS = {
   stat: `LC_ALL=C exec stat $2 -c '${STAT_FORMAT}' -- "$1"`,
-  // The stat line, then (for a regular file only: a FIFO would block cat) the bytes.
-  readRegular: `export LC_ALL=C; stat -L -c '${STAT_FORMAT}' -- "$1" || exit 1; [ -f "$1" ] && exec cat -- "$1"; exit 0`,
+  // The stat line, then (for a regular file only: a FIFO would block cat) the bytes; on success,
+  // standard error holds the host's clock (nanoseconds) before and after.
+  readRegular: `export LC_ALL=C; t=$(date +%s%N); stat -L -c '${STAT_FORMAT}' -- "$1" || exit 1; if [ -f "$1" ]; then cat -- "$1" || exit 1; fi; printf '%s %s' "$t" "$(date +%s%N)" >&2`,
   readNoFollow: `export LC_ALL=C; if [ -L "$1" ]; then echo "$1: Too many levels of symbolic links" >&2; exit 1; fi; exec cat -- "$1"`,
   // Exit 3 when the guarded file changed: nothing renamed. mv -T never moves into a directory.
   renameIfUnchanged: `export LC_ALL=C; now=$(stat -c '%i %.9Y %.9Z' -- "$3") || exit 1; [ "$now" = "$4" ] || exit 3; exec mv -fT -- "$1" "$2"`,
@@ -109,6 +110,17 @@ const SCRIPTS = {
   processes: `cd /proc 2>/dev/null || exit 3; for f in $(grep -l -a -s -e '-Dcom.sun.aas.instanceRoot=' -e '-domaindir' -- [0-9]*/cmdline); do c=$(tr '\\000\\n' '\\001\\002' < "$f" 2>/dev/null) || continue; printf '%s %s\\n' "\${f%/cmdline}" "$c"; done; exit 0`,
   alive: `kill -0 "$1" 2>/dev/null || [ -d "/proc/$1" ]`,
 } as const;
+
+/**
+ * Milliseconds between two `date +%s%N` stamps (`"<start> <end>"`), or undefined when the host's
+ * `date` has no nanoseconds (the caller then times the call itself).
+ */
+function elapsedMs(stamps: string): number | undefined {
+  const m = /^(\d+) (\d+)$/.exec(stamps.trim());
+  if (!m) return undefined;
+  const ns = BigInt(m[2]) - BigInt(m[1]);
+  return ns >= 0n ? Number(ns) / 1e6 : undefined;
+}
 
 /** Runs a script; a non-zero exit is the error its text names. */
 async function run(r: RemoteHost, what: string, sh: string, args: string[]): Promise<Buffer> {
@@ -202,10 +214,17 @@ export function sshHost(connection: DasConnection): Host {
     stat: (p) => stat(p, true),
     lstat: (p) => stat(p, false),
     readRegular: async (p) => {
-      const out = await script(`read ${p}`, SCRIPTS.readRegular, [p]);
+      const res = await (await session()).script(SCRIPTS.readRegular, [p]);
+      if (res.code !== 0) throw hostError(`read ${p}`, res);
+      const out = res.stdout;
       const nl = out.indexOf(10);
       const st = parseStat(out.subarray(0, nl).toString());
-      return { st, bytes: st.isFile ? out.subarray(nl + 1) : undefined };
+      const hostMs = elapsedMs(res.stderr.toString());
+      return {
+        st,
+        bytes: st.isFile ? out.subarray(nl + 1) : undefined,
+        ...(hostMs === undefined ? {} : { hostMs }),
+      };
     },
     readFile: async (p, options) =>
       options?.nofollow

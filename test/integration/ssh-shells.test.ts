@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { closeAllSessions, remoteHost, sessionsOpened } from "../../provider/remote/session";
+import { sshHost } from "../../provider/store/remote";
 import { sshdMissing, startLoopbackSshd, type LoopbackSshd } from "../support/sshd";
 
-// The session's shells and its counters, against a real sshd on a
+// The session's shells, its counters and the remote read's own timing, against a real sshd on a
 // loopback port (the same file system as the test).
 jest.setTimeout(120_000);
 
@@ -59,5 +60,15 @@ if (missing) console.warn(`SKIPPED ssh shell tests: ${missing}`);
       .map(Number);
     // The two scripts of the test before, one SFTP stat and one script here.
     expect({ sessions, requests }).toEqual({ sessions: 1, requests: 4 });
+  });
+
+  it("tells how long a remote read took on the host itself", async () => {
+    const file = path.join(dir, "domain.xml");
+    writeFileSync(file, "<domain/>\n");
+    const read = await sshHost(sshd.connection).readRegular(file);
+    expect(read.bytes?.toString()).toBe("<domain/>\n");
+    expect(read.st.isFile).toBe(true);
+    expect(typeof read.hostMs).toBe("number");
+    expect(read.hostMs).toBeGreaterThanOrEqual(0);
   });
 });

@@ -97,8 +97,9 @@ function fromSftp(s: RemoteStats): FileStat {
 const SCRIPTS = {
   stat: `LC_ALL=C exec stat $2 -c '${STAT_FORMAT}' -- "$1"`,
   // The stat line, then (for a regular file only: a FIFO would block cat) the bytes; on success,
-  // standard error holds the host's clock (nanoseconds) before and after.
-  readRegular: `export LC_ALL=C; t=$(date +%s%N); stat -L -c '${STAT_FORMAT}' -- "$1" || exit 1; if [ -f "$1" ]; then cat -- "$1" || exit 1; fi; printf '%s %s' "$t" "$(date +%s%N)" >&2`,
+  // standard error holds the host's uptime before and after (read by the shell itself: a
+  // `date` would cost two more processes per read), empty where there is no /proc/uptime.
+  readRegular: `export LC_ALL=C; { read t _ < /proc/uptime; } 2>/dev/null; stat -L -c '${STAT_FORMAT}' -- "$1" || exit 1; if [ -f "$1" ]; then cat -- "$1" || exit 1; fi; { read u _ < /proc/uptime; } 2>/dev/null; printf '%s %s' "$t" "$u" >&2`,
   readNoFollow: `export LC_ALL=C; if [ -L "$1" ]; then echo "$1: Too many levels of symbolic links" >&2; exit 1; fi; exec cat -- "$1"`,
   // Exit 3 when the guarded file changed: nothing renamed. mv -T never moves into a directory.
   renameIfUnchanged: `export LC_ALL=C; now=$(stat -c '%i %.9Y %.9Z' -- "$3") || exit 1; [ "$now" = "$4" ] || exit 3; exec mv -fT -- "$1" "$2"`,
@@ -112,14 +113,14 @@ const SCRIPTS = {
 } as const;
 
 /**
- * Milliseconds between two `date +%s%N` stamps (`"<start> <end>"`), or undefined when the host's
- * `date` has no nanoseconds (the caller then times the call itself).
+ * Milliseconds between two readings of /proc/uptime (`"<start> <end>"`, seconds with two
+ * decimals: 10 ms steps), or undefined when the host gave none (the caller then times the call).
  */
 function elapsedMs(stamps: string): number | undefined {
-  const m = /^(\d+) (\d+)$/.exec(stamps.trim());
+  const m = /^(\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(stamps.trim());
   if (!m) return undefined;
-  const ns = BigInt(m[2]) - BigInt(m[1]);
-  return ns >= 0n ? Number(ns) / 1e6 : undefined;
+  const ms = Math.round((Number(m[2]) - Number(m[1])) * 1000);
+  return ms >= 0 ? ms : undefined;
 }
 
 /** Runs a script; a non-zero exit is the error its text names. */

@@ -21,11 +21,9 @@
 // (unmeasured: profiling slows it) prints the top self-time functions of each process during
 // each missed operation (BENCH_PROFILE=0: never; BENCH_PROFILE=1: every run profiled, and the
 // profiles of all operations printed, the profilers' cost then in the times).
-import { spawn } from "child_process";
 import {
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -34,12 +32,18 @@ import {
 } from "fs";
 import * as os from "os";
 import * as path from "path";
+import {
+  cliEnv,
+  installCopy,
+  linkDependencies,
+  median,
+  ROOT,
+  runPulumi,
+  type Measured,
+  type Peak,
+} from "./cli";
 import { summarizeProfiles } from "./profile";
 
-/** The compiled tree this benchmark runs from, whose provider and SDK it installs. */
-const DIST = path.resolve(__dirname, "..");
-/** The checkout (node_modules, fixtures); BENCH_ROOT when running from a copy of dist. */
-const ROOT = process.env.BENCH_ROOT ?? path.resolve(DIST, "..");
 const SIZES = (process.env.BENCH_N ?? "100,500").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const OPS = (process.env.BENCH_OPS ?? "up,preview,change,destroy").split(",");
@@ -70,7 +74,8 @@ const pulumi = require("@pulumi/pulumi");
 const n = Number(process.env.BENCH_N);
 const change = process.env.BENCH_CHANGE === "1";
 const domainXml = process.env.BENCH_DOMAIN_XML;
-const ip = (i) => "10." + (128 + (i >> 16)) + "." + ((i >> 8) & 255) + "." + ((i & 255) || 1);
+// One address each, from the /10's first host address on (m0 and m1 once shared one).
+const ip = (i) => { const k = i + 1; return "10." + (128 + (k >> 16)) + "." + ((k >> 8) & 255) + "." + (k & 255); };
 const ipOf = (i) => (change && i === 0 ? "10.191.255.254" : ip(i));
 `;
 
@@ -137,40 +142,6 @@ for (let i = 0; i < n; i++) {
 `,
 };
 
-interface Peak {
-  program: number;
-  provider: number;
-}
-
-interface Measured {
-  ms: number;
-  peakKb: Peak;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
-}
-
-/** A copy of this package as `npm install` lays it out: package.json and dist, real files. */
-function installCopy(nodeModules: string): void {
-  const dest = path.join(nodeModules, "glassfish-ims");
-  mkdirSync(dest, { recursive: true });
-  writeFileSync(path.join(dest, "package.json"), readFileSync(path.join(ROOT, "package.json")));
-  const copy = (from: string, to: string): void => {
-    mkdirSync(to, { recursive: true });
-    for (const e of readdirSync(from, { withFileTypes: true })) {
-      if (e.isDirectory()) copy(path.join(from, e.name), path.join(to, e.name));
-      else if (e.name.endsWith(".js")) {
-        writeFileSync(path.join(to, e.name), readFileSync(path.join(from, e.name)));
-      }
-    }
-  };
-  for (const dir of ["provider", "sdk"]) {
-    copy(path.join(DIST, dir), path.join(dest, "dist", dir));
-  }
-}
-
 class Stack {
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
@@ -187,14 +158,9 @@ class Stack {
     const domain = path.join(base, `${variant}-domain`, "config", "domain.xml");
     mkdirSync(path.dirname(domain), { recursive: true });
     writeFileSync(domain, readFileSync(path.join(ROOT, "test", "fixtures", "domain.xml")));
-    mkdirSync(path.join(this.dir, "node_modules"), { recursive: true });
     // The program's dependencies come from this checkout's node_modules, one link per package,
     // so that glassfish-ims itself can be a real copy (as installed from the registry).
-    const top = path.join(ROOT, "node_modules");
-    for (const name of readdirSync(top)) {
-      if (name === "glassfish-ims" || name.startsWith(".")) continue;
-      symlinkSync(path.join(top, name), path.join(this.dir, "node_modules", name));
-    }
+    linkDependencies(path.join(this.dir, "node_modules"));
     for (const [name, code] of [
       ["bench-noop", NOOP],
       ["bench-noop-wide", NOOP_WIDE],
@@ -212,15 +178,8 @@ class Stack {
     );
     writeFileSync(path.join(this.dir, "index.js"), PROGRAMS[variant]);
     writeFileSync(path.join(this.dir, "package.json"), `{"name": "bench-${variant}"}\n`);
-    mkdirSync(path.join(base, `${variant}-state`), { recursive: true });
-    mkdirSync(path.join(base, `${variant}-home`), { recursive: true });
     this.env = {
-      ...process.env,
-      PULUMI_HOME: path.join(base, `${variant}-home`),
-      PULUMI_BACKEND_URL: `file://${path.join(base, `${variant}-state`)}`,
-      PULUMI_CONFIG_PASSPHRASE: "bench",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+      ...cliEnv(base, variant),
       BENCH_N: String(n),
       BENCH_DOMAIN_XML: domain,
       ...(skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
@@ -245,23 +204,7 @@ class Stack {
       env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profiles} --require ${profiler}`;
       env.BENCH_PROFILE_DIR = profiles;
     }
-    const started = process.hrtime.bigint();
-    const child = spawn("pulumi", [...args, "--non-interactive"], {
-      cwd: this.dir,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const peak: Peak = { program: 0, provider: 0 };
-    const marker = `PULUMI_HOME=${env.PULUMI_HOME}`;
-    const sample = setInterval(() => samplePeaks(marker, peak), 100);
-    const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
-    clearInterval(sample);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (code !== 0) throw new Error(`pulumi ${args.join(" ")} (${this.variant}) failed:\n${out}`);
-    return { ms, peakKb: peak };
+    return runPulumi(this.dir, env, args, this.variant);
   }
 
   stateBytesPerLeaf(): number {
@@ -269,28 +212,6 @@ class Stack {
     const project = path.join(stacks, `bench-${this.variant}`);
     const file = path.join(project, "bench.json");
     return statSync(file).size / this.n;
-  }
-}
-
-/** Records the peak RSS of the program (language host's node) and the dynamic provider. */
-function samplePeaks(marker: string, peak: Peak): void {
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (!cmd.startsWith("node") && !cmd.includes("/node\0")) continue;
-      if (!readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker)) continue;
-      const key: keyof Peak | undefined = cmd.includes("dynamic-provider")
-        ? "provider"
-        : cmd.includes("cmd/run")
-          ? "program"
-          : undefined;
-      if (!key) continue;
-      const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      peak[key] = Math.max(peak[key], hwm ? Number(hwm[1]) : 0);
-    } catch {
-      // gone meanwhile
-    }
   }
 }
 

@@ -2,7 +2,9 @@
 // a bastion) with host-key verification, the errors a user can act on, and commands and SFTP
 // over the session.
 import { createHash } from "crypto";
+import { openSync, writeSync } from "fs";
 import { connect as tcpConnect, type Socket } from "net";
+import * as path from "path";
 import type { Duplex } from "stream";
 import { Client, utils, type ClientChannel, type ConnectConfig, type SFTPWrapper } from "ssh2";
 import { ImsError, type ImsErrorCode } from "../errors";
@@ -26,7 +28,7 @@ import {
 } from "./host-key";
 import { shellCommand } from "./quote";
 import { remoteFs, type RemoteFs } from "./sftp";
-import { fitsShell, RemoteShell, SHELL_LOOP, type ShellStream } from "./shell";
+import { fitsShell, RemoteShell, SHELL_LOOP, type ShellResult, type ShellStream } from "./shell";
 
 export type { RemoteFs, RemoteFsError, RemoteHandle, RemoteStats, OpenFlags } from "./sftp";
 
@@ -77,10 +79,33 @@ const IDLE_MS = 60_000;
 const SFTP_TIMEOUT_MS = 120_000;
 const EXEC_TIMEOUT_MS = 600_000;
 /**
- * Commands running at once on one session. OpenSSH allows 10 channels per connection by default
- * (`MaxSessions`); the SFTP channel takes one, and one is left spare. Further commands wait.
+ * Shells one session keeps for short scripts (each an SSH channel). Scripts of concurrent
+ * callers (the checks of one resource beside the write of another) would otherwise wait for each
+ * other in one shell: a further shell is opened when scripts wait and every open one is busy,
+ * and kept while the session lives.
  */
-const MAX_EXEC_CHANNELS = 8;
+const MAX_SHELLS = 3;
+/**
+ * Commands running at once on one session. OpenSSH allows 10 channels per connection by default
+ * (`MaxSessions`); the SFTP channel takes one, the shells {@link MAX_SHELLS}. Further commands
+ * wait.
+ */
+const MAX_EXEC_CHANNELS = 10 - 1 - MAX_SHELLS;
+
+/** A shell of a session: `shell` is set once it is open. */
+interface ShellSlot {
+  opening: Promise<RemoteShell>;
+  shell?: RemoteShell;
+}
+
+/** A script waiting for an idle shell. */
+interface ScriptJob {
+  sh: string;
+  args: readonly string[];
+  timeoutMs: number;
+  resolve: (r: ShellResult) => void;
+  reject: (e: unknown) => void;
+}
 
 interface Session {
   readonly key: string;
@@ -96,8 +121,12 @@ interface Session {
   busy: number;
   idle?: NodeJS.Timeout;
   sftp?: Promise<SFTPWrapper>;
-  /** The long-lived shell that runs short scripts (see shell.ts). */
-  shell?: Promise<RemoteShell>;
+  /** The long-lived shells that run short scripts (see shell.ts), open or opening. */
+  shells: ShellSlot[];
+  /** No further shell is opened once the server refused one (its `MaxSessions` is lower). */
+  shellCap: number;
+  /** Scripts waiting for an idle shell. */
+  scripts: ScriptJob[];
   /** Commands running now, and those waiting for a channel. */
   channels: number;
   waiting: Array<() => void>;
@@ -113,6 +142,8 @@ interface Registry {
   /** Requests sent over them so far: SFTP requests, shell scripts and commands. */
   requests: number;
   exitHook: boolean;
+  /** The file the counters are written to (see {@link countersChanged}), once opened. */
+  statsFd?: number;
 }
 
 // Shared through a global symbol rather than module state: the engine may load this module more
@@ -131,6 +162,31 @@ function registry(): Registry {
     process.once("exit", () => closeAllSessions());
   }
   return r;
+}
+
+/**
+ * With `GLASSFISH_IMS_SSH_STATS` set to a directory, writes this process's counters to
+ * `<dir>/ssh-<pid>.txt` (`<sessions> <requests>`, overwritten in place) each time one changes,
+ * so that a benchmark can read them from a plugin process, which the engine ends with a signal.
+ * Unset (always, outside benchmarks), it does nothing. A file that cannot be written is ignored.
+ */
+function countersChanged(r: Registry): void {
+  const dir = process.env.GLASSFISH_IMS_SSH_STATS;
+  if (!dir) return;
+  try {
+    r.statsFd ??= openSync(path.join(dir, `ssh-${process.pid}.txt`), "w");
+    // Fixed width: each write covers the previous one whole.
+    writeSync(r.statsFd, `${r.opened} ${r.requests}`.padEnd(40) + "\n", 0);
+  } catch {
+    // Only a benchmark's counters are lost.
+  }
+}
+
+/** Counts one request sent over a session. */
+function countRequest(): void {
+  const r = registry();
+  r.requests++;
+  countersChanged(r);
 }
 
 /** How many SSH sessions this process has opened (every copy of this module counted). */
@@ -382,6 +438,9 @@ function dialOnce(
         busy: 0,
         channels: 0,
         waiting: [],
+        shells: [],
+        shellCap: MAX_SHELLS,
+        scripts: [],
         ended: Promise.resolve(),
         markEnded: () => undefined,
       };
@@ -392,6 +451,7 @@ function dialOnce(
       // dials again.
       client.on("error", () => end(s));
       client.on("close", () => end(s));
+      countersChanged(r);
       resolve(s);
     });
 
@@ -442,7 +502,10 @@ function dialOnce(
         start(ch);
       });
     } else {
-      socket = tcpConnect({ host: c.host, port: c.port });
+      // Every request waits for its answer: without TCP_NODELAY, Nagle's algorithm holds a
+      // request's last segment until the peer's delayed ACK (40 ms on Linux), which was measured
+      // as ~44 ms per round trip on loopback under Node 24, against ~0.5 ms with it.
+      socket = tcpConnect({ host: c.host, port: c.port, noDelay: true });
       socket.once("error", (e: NodeJS.ErrnoException) => fail(socketFailure(c, label, e)));
       socket.once("connect", () => start(socket as Socket));
     }
@@ -573,12 +636,51 @@ function execChannel(s: Session, command: string, opts: ExecOptions): Promise<Ex
   });
 }
 
-/** The session's shell for short scripts, opened on first use and again once it died. */
-function openShell(s: Session): Promise<RemoteShell> {
-  const cur = s.shell;
-  if (cur) {
-    return cur.then((sh) => (sh.dead ? ((s.shell = undefined), openShell(s)) : sh));
+/** Runs a script in one of the session's shells (see {@link pumpScripts}). */
+function runScript(
+  s: Session,
+  sh: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<ShellResult> {
+  return new Promise((resolve, reject) => {
+    s.scripts.push({ sh, args, timeoutMs, resolve, reject });
+    pumpScripts(s);
+  });
+}
+
+/**
+ * Hands the waiting scripts to idle open shells, first come first served; while scripts still
+ * wait and every shell is busy, one more shell is opened (up to the cap), so a long script does
+ * not hold up short ones. When no shell can be opened at all, the waiting scripts fail with that
+ * error (marked not started: the caller may try a new session).
+ */
+function pumpScripts(s: Session): void {
+  s.shells = s.shells.filter((slot) => !slot.shell?.dead);
+  for (const slot of s.shells) {
+    const shell = slot.shell;
+    if (!shell || shell.load > 0) continue;
+    const job = s.scripts.shift();
+    if (!job) return;
+    shell
+      .run(job.sh, job.args, job.timeoutMs)
+      .then(job.resolve, job.reject)
+      .finally(() => pumpScripts(s));
   }
+  if (s.scripts.length === 0) return;
+  if (s.shells.some((slot) => !slot.shell) || s.shells.length >= s.shellCap) return;
+  const slot = openShell(s);
+  slot.opening.then(
+    () => pumpScripts(s),
+    (e: unknown) => {
+      if (s.shells.length > 0) return pumpScripts(s);
+      for (const job of s.scripts.splice(0)) job.reject(e);
+    },
+  );
+}
+
+/** Opens one more shell for the session (see {@link pumpScripts}). */
+function openShell(s: Session): ShellSlot {
   const lost = (why: "closed" | "timeout", ms: number) =>
     Object.assign(
       new ImsError(
@@ -589,16 +691,25 @@ function openShell(s: Session): Promise<RemoteShell> {
       ),
       { timedOut: why === "timeout" },
     );
-  const p = new Promise<RemoteShell>((resolve, reject) =>
-    s.client.exec(shellCommand(["sh", "-c", SHELL_LOOP]), (err, ch) =>
-      err
-        ? reject(Object.assign(err, { notStarted: true }))
-        : resolve(new RemoteShell(ch as unknown as ShellStream, lost)),
+  const slot: ShellSlot = {
+    opening: new Promise<RemoteShell>((resolve, reject) =>
+      s.client.exec(shellCommand(["sh", "-c", SHELL_LOOP]), (err, ch) =>
+        err
+          ? reject(Object.assign(err, { notStarted: true }))
+          : resolve(new RemoteShell(ch as unknown as ShellStream, lost)),
+      ),
     ),
+  };
+  s.shells.push(slot);
+  slot.opening.then(
+    (sh) => (slot.shell = sh),
+    () => {
+      s.shells = s.shells.filter((x) => x !== slot);
+      // A further shell refused while others are open: the server allows no more channels.
+      if (s.shells.length > 0) s.shellCap = s.shells.length;
+    },
   );
-  s.shell = p;
-  p.catch(() => s.shell === p && (s.shell = undefined));
-  return p;
+  return slot;
 }
 
 function openSftp(s: Session): Promise<SFTPWrapper> {
@@ -632,8 +743,10 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
 
   // A request that finds the session dead, or whose channel could not be opened because it just
   // died, runs once more on a new session; one already started is never repeated.
-  async function withSession<T>(fn: (s: Session) => Promise<T>): Promise<T> {
-    registry().requests++;
+  // `request`: the call sends one request (a command or a script); SFTP requests are counted
+  // one by one as they go out (the channel's `hold`), the channel's set-up is none.
+  async function withSession<T>(fn: (s: Session) => Promise<T>, request = true): Promise<T> {
+    if (request) countRequest();
     for (let attempt = 1; ; attempt++) {
       const s = await acquire(c);
       const release = hold(s);
@@ -678,7 +791,7 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
       // One-line scripts without input run in the session's shell: one round trip, no channel.
       if (opts?.stdin === undefined && fitsShell(sh, args)) {
         const timeoutMs = opts?.timeoutMs ?? EXEC_TIMEOUT_MS;
-        return withSession(async (s) => (await openShell(s)).run(sh, args, timeoutMs));
+        return withSession((s) => runScript(s, sh, args, timeoutMs));
       }
       return run(shellCommand(argv), opts);
     },
@@ -692,15 +805,18 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
             `${label} has no SFTP subsystem (${redact((e as Error).message, secretValues(c))}): enable "Subsystem sftp internal-sftp" in the DAS host's sshd_config`,
           );
         }
-      });
+      }, false);
       fs ??= remoteFs({
         get: () =>
-          withSession(async (s) => ({
-            sftp: await openSftp(s),
-            hold: () => (registry().requests++, hold(s)),
-            kill: () => end(s),
-            ended: s.ended,
-          })),
+          withSession(
+            async (s) => ({
+              sftp: await openSftp(s),
+              hold: () => (countRequest(), hold(s)),
+              kill: () => end(s),
+              ended: s.ended,
+            }),
+            false,
+          ),
         timeoutMs: SFTP_TIMEOUT_MS,
       });
       return fs;

@@ -52,6 +52,8 @@ export class RemoteShell {
   private queue: Promise<unknown> = Promise.resolve();
   /** True once the channel closed or was given up. */
   dead = false;
+  /** Scripts queued or running. */
+  load = 0;
 
   constructor(
     private readonly stream: ShellStream,
@@ -70,9 +72,10 @@ export class RemoteShell {
 
   /** Runs `sh` with `$1`... set to `args` (each one line: see {@link fitsShell}). */
   run(sh: string, args: readonly string[], timeoutMs: number): Promise<ShellResult> {
+    this.load++;
     const next = this.queue.then(() => this.send(sh, args, timeoutMs));
     this.queue = next.catch(() => undefined);
-    return next;
+    return next.finally(() => this.load--);
   }
 
   /** Ends the shell. */

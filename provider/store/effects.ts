@@ -77,9 +77,14 @@ export interface FileEffects {
   /**
    * Opens `p` without blocking (a FIFO in its place must not hang the caller) and, when it is a
    * regular file, reads it whole, into `scratch` when it fits. `bytes` is absent for anything but
-   * a regular file.
+   * a regular file. `hostMs`, when the host gives it, is how long the read took on the host
+   * itself (a remote host's read without the network's share of the call), which the store
+   * takes as the measure of another program's read of the file there.
    */
-  readRegular(p: string, scratch?: Buffer): Promise<{ st: FileStat; bytes?: Buffer }>;
+  readRegular(
+    p: string,
+    scratch?: Buffer,
+  ): Promise<{ st: FileStat; bytes?: Buffer; hostMs?: number }>;
   /** A whole file's bytes; `nofollow` refuses a link at `p` itself (`ELOOP`). */
   readFile(p: string, options?: { nofollow?: boolean }): Promise<Buffer>;
   /** Opens a file for reading in pieces; `nofollow` as for {@link readFile}. */

@@ -96,8 +96,10 @@ function fromSftp(s: RemoteStats): FileStat {
 
 const SCRIPTS = {
   stat: `LC_ALL=C exec stat $2 -c '${STAT_FORMAT}' -- "$1"`,
-  // The stat line, then (for a regular file only: a FIFO would block cat) the bytes.
-  readRegular: `export LC_ALL=C; stat -L -c '${STAT_FORMAT}' -- "$1" || exit 1; [ -f "$1" ] && exec cat -- "$1"; exit 0`,
+  // The stat line, then (for a regular file only: a FIFO would block cat) the bytes; on success,
+  // standard error holds the host's uptime before and after (read by the shell itself: a
+  // `date` would cost two more processes per read), empty where there is no /proc/uptime.
+  readRegular: `export LC_ALL=C; { read t _ < /proc/uptime; } 2>/dev/null; stat -L -c '${STAT_FORMAT}' -- "$1" || exit 1; if [ -f "$1" ]; then cat -- "$1" || exit 1; fi; { read u _ < /proc/uptime; } 2>/dev/null; printf '%s %s' "$t" "$u" >&2`,
   readNoFollow: `export LC_ALL=C; if [ -L "$1" ]; then echo "$1: Too many levels of symbolic links" >&2; exit 1; fi; exec cat -- "$1"`,
   // Exit 3 when the guarded file changed: nothing renamed. mv -T never moves into a directory.
   renameIfUnchanged: `export LC_ALL=C; now=$(stat -c '%i %.9Y %.9Z' -- "$3") || exit 1; [ "$now" = "$4" ] || exit 3; exec mv -fT -- "$1" "$2"`,
@@ -111,6 +113,17 @@ const SCRIPTS = {
   // Exit 3 when it cannot be read; NUL and newline made \\1 and \\2 as above.
   cmdline: `c=$(tr '\\000\\n' '\\001\\002' < "/proc/$1/cmdline" 2>/dev/null) || exit 3; printf '%s' "$c"`,
 } as const;
+
+/**
+ * Milliseconds between two readings of /proc/uptime (`"<start> <end>"`, seconds with two
+ * decimals: 10 ms steps), or undefined when the host gave none (the caller then times the call).
+ */
+function elapsedMs(stamps: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(stamps.trim());
+  if (!m) return undefined;
+  const ms = Math.round((Number(m[2]) - Number(m[1])) * 1000);
+  return ms >= 0 ? ms : undefined;
+}
 
 /** Runs a script; a non-zero exit is the error its text names. */
 async function run(r: RemoteHost, what: string, sh: string, args: string[]): Promise<Buffer> {
@@ -209,10 +222,17 @@ export function sshHost(connection: DasConnection): Host {
     stat: (p) => stat(p, true),
     lstat: (p) => stat(p, false),
     readRegular: async (p) => {
-      const out = await script(`read ${p}`, SCRIPTS.readRegular, [p]);
+      const res = await (await session()).script(SCRIPTS.readRegular, [p]);
+      if (res.code !== 0) throw hostError(`read ${p}`, res);
+      const out = res.stdout;
       const nl = out.indexOf(10);
       const st = parseStat(out.subarray(0, nl).toString());
-      return { st, bytes: st.isFile ? out.subarray(nl + 1) : undefined };
+      const hostMs = elapsedMs(res.stderr.toString());
+      return {
+        st,
+        bytes: st.isFile ? out.subarray(nl + 1) : undefined,
+        ...(hostMs === undefined ? {} : { hostMs }),
+      };
     },
     readFile: async (p, options) =>
       options?.nofollow

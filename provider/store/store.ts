@@ -260,12 +260,13 @@ async function snapshot(
   // instead of hanging the process.
   const started = Date.now();
   const rk = keyOf(host, real);
-  let read: { st: FileStat; bytes?: Buffer };
+  let read: { st: FileStat; bytes?: Buffer; hostMs?: number };
   try {
     read = await host.readRegular(real);
   } catch (e) {
     throw ioError(shown, e);
   }
+  const decodeFrom = Date.now();
   try {
     const { st, bytes } = read;
     if (!st.isFile || !bytes)
@@ -273,8 +274,11 @@ async function snapshot(
     const encoding = detectEncoding(bytes, shown);
     const text = decodeFile(bytes, encoding, shown);
     // What any program editing the file must at least do, read and decode it, measures how long
-    // another writer's read-modify-rename takes (the pause after a write, see StoreOptions).
-    const readMs = Date.now() - started;
+    // another writer's read-modify-rename takes (the pause after a write, see StoreOptions). On a
+    // remote host, the read as the host timed it: a writer there does not pay the network's
+    // round trip, and counting it made every remote write pause some 100 ms for nothing.
+    const readMs =
+      read.hostMs === undefined ? Date.now() - started : read.hostMs + (Date.now() - decodeFrom);
     // The buffer the file was read into, whole, for the edit's next full read (see readWhole in local.ts).
     const scratch = Buffer.from(
       bytes.buffer,

@@ -1,0 +1,74 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { closeAllSessions, remoteHost, sessionsOpened } from "../../provider/remote/session";
+import { sshHost } from "../../provider/store/remote";
+import { sshdMissing, startLoopbackSshd, type LoopbackSshd } from "../support/sshd";
+
+// The session's shells, its counters and the remote read's own timing, against a real sshd on a
+// loopback port (the same file system as the test).
+jest.setTimeout(120_000);
+
+const missing = sshdMissing();
+if (missing) console.warn(`SKIPPED ssh shell tests: ${missing}`);
+
+(missing ? describe.skip : describe)("scripts over one SSH session", () => {
+  let sshd: LoopbackSshd;
+  let dir: string;
+  let stats: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "gf-ims-shells-"));
+    stats = path.join(dir, "stats");
+    mkdirSync(stats);
+    // Read when a counter changes: set before the first session of this file's module copy.
+    process.env.GLASSFISH_IMS_SSH_STATS = stats;
+    sshd = await startLoopbackSshd();
+  });
+  afterAll(async () => {
+    closeAllSessions();
+    delete process.env.GLASSFISH_IMS_SSH_STATS;
+    await sshd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs a script while another one of the same session is still running", async () => {
+    const r = await remoteHost(sshd.connection);
+    const flag = path.join(dir, "flag");
+    // The first waits (up to 20 s) for a file only the second creates: in one shell, the second
+    // would queue behind the first, which would then give up and exit 1.
+    const waiting = r.script(
+      'i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ "$i" -gt 400 ] && exit 1; sleep 0.05; done; echo seen',
+      [flag],
+    );
+    const creating = r.script(': > "$1"; echo made', [flag]);
+    const [a, b] = await Promise.all([waiting, creating]);
+    expect({ code: b.code, out: b.stdout.toString() }).toEqual({ code: 0, out: "made\n" });
+    expect({ code: a.code, out: a.stdout.toString() }).toEqual({ code: 0, out: "seen\n" });
+    expect(sessionsOpened()).toBe(1);
+  });
+
+  it("writes its session and request counts to GLASSFISH_IMS_SSH_STATS's directory", async () => {
+    const r = await remoteHost(sshd.connection);
+    const fs = await r.sftp();
+    await fs.stat("/");
+    await r.script("exit 0", []);
+    const files = readdirSync(stats);
+    expect(files).toEqual([`ssh-${process.pid}.txt`]);
+    const [sessions, requests] = readFileSync(path.join(stats, files[0]), "utf8")
+      .trim()
+      .split(/ +/)
+      .map(Number);
+    // The two scripts of the test before, one SFTP stat and one script here.
+    expect({ sessions, requests }).toEqual({ sessions: 1, requests: 4 });
+  });
+
+  it("tells how long a remote read took on the host itself", async () => {
+    const file = path.join(dir, "domain.xml");
+    writeFileSync(file, "<domain/>\n");
+    const read = await sshHost(sshd.connection).readRegular(file);
+    expect(read.bytes?.toString()).toBe("<domain/>\n");
+    expect(read.st.isFile).toBe(true);
+    expect(typeof read.hostMs).toBe("number");
+    expect(read.hostMs).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -1,9 +1,9 @@
 import { createHash } from "crypto";
 import { existsSync, readFileSync } from "fs";
 import * as path from "path";
-import { GLASSFISH_VERSION, glassFishInstall, processesOf, waitFor } from "../lab/glassfish";
+import { GLASSFISH_VERSION, glassFishInstall, waitFor } from "../lab/glassfish";
 import { GlassFishHost, SSH_PORT } from "../lab/glassfish-host";
-import type { TestProject } from "./harness";
+import { TestProject } from "./harness";
 import { editProgram, ensureYamlHost, pluginProject } from "./plugin-setup";
 
 // The DAS lifecycle over the remote connection (issue 19 item 6), through the real CLI and the
@@ -22,7 +22,8 @@ import { editProgram, ensureYamlHost, pluginProject } from "./plugin-setup";
 // 7.0.21 skips ("Ignoring unrecognized element virtualizations") and leaves as written; a
 // Machine's text children make it restore domain.xml.bak instead (see that file's comment).
 //
-// GlassFish starts here: 1 (before the tests) + 1 per test 1, 2 and 4: four, 5-35 s each.
+// GlassFish starts here: YAML 1 (before the tests) + 1 per test 1, 2 and 4; dynamic 1 + 1: six,
+// 5-35 s each (the file takes ~3.5 minutes on an idle 2-core machine).
 jest.setTimeout(900_000);
 
 const install = glassFishInstall();
@@ -32,7 +33,8 @@ const unavailable =
   (existsSync("/usr/sbin/sshd") ? undefined : "openssh-server is not installed");
 if (unavailable) console.warn(`SKIPPED the remote DAS lifecycle tests: ${unavailable}`);
 
-const PROGRAM = path.join(__dirname, "programs", "yaml-remote-lifecycle");
+const YAML_PROGRAM = path.join(__dirname, "programs", "yaml-remote-lifecycle");
+const DYNAMIC_PROGRAM = path.join(__dirname, "programs", "lifecycle");
 
 const STOP_SH = `#!/bin/sh
 log=$1 asadmin=$2 domains=$3
@@ -67,171 +69,263 @@ const sha = (b: Buffer | undefined) =>
     .update(b ?? Buffer.alloc(0))
     .digest("hex");
 
-(unavailable ? describe.skip : describe)(
+/** A DAS host with a running GlassFish, the stop and start scripts, and their log. */
+class RemoteDas {
+  private constructor(
+    readonly das: GlassFishHost,
+    readonly log: string,
+  ) {}
+
+  /** Builds the DAS host, puts the scripts there and starts GlassFish. */
+  static async create(home: string): Promise<RemoteDas> {
+    const das = await GlassFishHost.create(home);
+    const r = new RemoteDas(das, `${das.labDir}/lifecycle.log`);
+    das.putFile(`${das.labDir}/stop.sh`, STOP_SH);
+    das.putFile(`${das.labDir}/start.sh`, START_SH);
+    const started = await das.start();
+    if (started.code !== 0) throw new Error(`GlassFish did not start:\n${started.output}`);
+    await waitFor("config/pid", () => das.runningPid() !== undefined, 60_000);
+    return r;
+  }
+
+  /** The Domain's stop and start commands: the scripts on the DAS host. */
+  commands(home: string): { stopCommand: string[]; startCommand: string[] } {
+    const asadmin = path.join(home, "bin", "asadmin");
+    const domains = path.dirname(this.das.domainDir);
+    const script = (name: string) => `${this.das.labDir}/${name}`;
+    return {
+      stopCommand: ["sh", script("stop.sh"), this.log, asadmin, domains],
+      startCommand: ["setsid", "--wait", "sh", script("start.sh"), this.log, asadmin, domains],
+    };
+  }
+
+  /** Every CLI run (the engine, the provider and its SSH session) in the DAS host's network
+   * namespace, in the machine's mount namespace. */
+  wrap = (argv: string[]): string[] => ["ip", "netns", "exec", this.das.ns, ...argv];
+
+  events(): Event[] {
+    return (this.das.readFile(this.log)?.toString("utf8") ?? "")
+      .trim()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => {
+        const [what, ns, hash] = l.split(" ");
+        return { what: what as Event["what"], ns: BigInt(ns), sha: hash };
+      });
+  }
+
+  /** The remote domain.xml. */
+  file(): Buffer | undefined {
+    return this.das.readFile(this.das.file);
+  }
+
+  /** The names in the remote domain's config directory. */
+  configFiles(): string[] {
+    return this.das.shell('ls -A "$1"', path.dirname(this.das.file)).trim().split("\n");
+  }
+
+  /** The closing note's figures: how many stops and starts, and how long each took. */
+  report(mode: string): void {
+    const e = this.events();
+    const spans = (from: Event["what"], to: Event["what"]) =>
+      e.flatMap((x, i) => {
+        const end = e[i + 1];
+        return x.what === from && end?.what === to
+          ? [`${(Number(end.ns - x.ns) / 1e9).toFixed(1)} s`]
+          : [];
+      });
+    console.log(
+      `GlassFish ${GLASSFISH_VERSION} lifecycle over SSH (${mode}): ${e.filter((x) => x.what === "stop-begin").length} stops (${spans("stop-begin", "stop-end").join(", ")}), ${e.filter((x) => x.what === "start-begin").length} starts (${spans("start-begin", "start-end").join(", ")})`,
+    );
+  }
+}
+
+/** One stop (nothing written before it ended), then one start (everything written before it). */
+function expectOneStopOneStart(e: Event[], before: Buffer | undefined, after: Buffer | undefined) {
+  expect(e.map((x) => x.what)).toEqual(["stop-begin", "stop-end", "start-begin", "start-end"]);
+  expect(e[0].sha).toBe(sha(before));
+  expect(e[1].sha).toBe(sha(before));
+  expect(e[2].sha).toBe(sha(after));
+}
+
+const suite = unavailable ? describe.skip : describe;
+
+suite(
   `the DAS lifecycle over SSH on a real GlassFish ${GLASSFISH_VERSION} (YAML, provider plugin)`,
   () => {
-    let das: GlassFishHost;
+    let r: RemoteDas;
     let project: TestProject;
-    let log: string;
-
-    const events = (): Event[] =>
-      (das.readFile(log)?.toString("utf8") ?? "")
-        .trim()
-        .split("\n")
-        .filter((l) => l !== "")
-        .map((l) => {
-          const [what, ns, hash] = l.split(" ");
-          return { what: what as Event["what"], ns: BigInt(ns), sha: hash };
-        });
-    const remote = () => das.readFile(das.file);
-    const configFiles = () => das.shell('ls -A "$1"', path.dirname(das.file)).trim().split("\n");
 
     beforeAll(async () => {
       if (!("home" in install)) return;
-      das = await GlassFishHost.create(install.home);
-      log = `${das.labDir}/lifecycle.log`;
-      das.putFile(`${das.labDir}/stop.sh`, STOP_SH);
-      das.putFile(`${das.labDir}/start.sh`, START_SH);
-      // Every CLI run (the engine, the plugin and its SSH session) in the DAS host's network
-      // namespace, in the machine's mount namespace.
-      project = await pluginProject(PROGRAM, "e2e", (argv) => [
-        "ip",
-        "netns",
-        "exec",
-        das.ns,
-        ...argv,
-      ]);
-      const asadmin = path.join(install.home, "bin", "asadmin");
-      const domains = path.dirname(das.domainDir);
-      editProgram(
-        project,
-        "STOP_COMMAND",
-        JSON.stringify(["sh", `${das.labDir}/stop.sh`, log, asadmin, domains]),
-      );
-      editProgram(
-        project,
-        "START_COMMAND",
-        JSON.stringify(["setsid", "--wait", "sh", `${das.labDir}/start.sh`, log, asadmin, domains]),
-      );
-      await project.config("domainDir", das.domainDir);
+      r = await RemoteDas.create(install.home);
+      project = await pluginProject(YAML_PROGRAM, "e2e", r.wrap);
+      const { stopCommand, startCommand } = r.commands(install.home);
+      editProgram(project, "STOP_COMMAND", JSON.stringify(stopCommand));
+      editProgram(project, "START_COMMAND", JSON.stringify(startCommand));
+      await project.config("domainDir", r.das.domainDir);
       await project.ok(["config", "set", "--path", "dasPort", String(SSH_PORT)]);
-      await project.config("hostKey", das.connection.hostKey);
-      const key64 = Buffer.from(das.connection.privateKey).toString("base64");
+      await project.config("hostKey", r.das.connection.hostKey);
+      const key64 = Buffer.from(r.das.connection.privateKey).toString("base64");
       await project.ok(["config", "set", "--secret", "privateKeyBase64", key64]);
-      const started = await das.start();
-      if (started.code !== 0) throw new Error(`GlassFish did not start:\n${started.output}`);
-      await waitFor("config/pid", () => das.runningPid() !== undefined, 60_000);
     }, 300_000);
 
     afterAll(() => {
-      if (das && log) {
-        // The closing note's figures: how many stops and starts, and how long each took.
-        const e = events();
-        const spans = (from: Event["what"], to: Event["what"]) =>
-          e.flatMap((x, i) => {
-            const end = e[i + 1];
-            return x.what === from && end?.what === to
-              ? [`${(Number(end.ns - x.ns) / 1e9).toFixed(1)} s`]
-              : [];
-          });
-        console.log(
-          `GlassFish ${GLASSFISH_VERSION} lifecycle over SSH: ${e.filter((x) => x.what === "stop-begin").length} stops (${spans("stop-begin", "stop-end").join(", ")}), ${e.filter((x) => x.what === "start-begin").length} starts (${spans("start-begin", "start-end").join(", ")})`,
-        );
-      }
+      r?.report("YAML");
       project?.killLeftovers();
-      das?.destroy();
+      r?.das.destroy();
       project?.cleanup();
     });
 
     it("keeps the domain on the DAS host only: the CLI's mount namespace has no such path", () => {
-      expect(existsSync(das.domainDir)).toBe(false);
-      expect(existsSync(path.dirname(das.domainDir))).toBe(false);
-      expect(remote()?.toString()).toContain(
+      expect(existsSync(r.das.domainDir)).toBe(false);
+      expect(existsSync(path.dirname(r.das.domainDir))).toBe(false);
+      expect(r.file()?.toString()).toContain(
         '<property name="administrative.domain.name" value="domain1"/>',
       );
     });
 
     it("1. a first up against the running DAS: one stop before the first write, one start after the last, over SSH", async () => {
-      const before = remote();
-      const oldPid = das.runningPid();
+      const before = r.file();
+      const oldPid = r.das.runningPid();
       expect(oldPid).toBeDefined();
 
       await project.up();
-      const after = remote();
-      const e = events();
-      expect(e.map((x) => x.what)).toEqual(["stop-begin", "stop-end", "start-begin", "start-end"]);
-      expect(e[0].sha).toBe(sha(before));
-      expect(e[1].sha).toBe(sha(before));
-      expect(e[2].sha).toBe(sha(after));
+      const after = r.file();
+      expectOneStopOneStart(r.events(), before, after);
       expect(after?.toString()).toContain('<libvirt-virtualization name="kvm"');
-      const newPid = das.runningPid();
+      const newPid = r.das.runningPid();
       expect(newPid).toBeDefined();
       expect(newPid).not.toBe(oldPid);
       expect(await project.outputs()).toEqual({ started: true, pid: newPid });
       // The opt-in's durable copy is on the DAS host, the marker is gone again.
-      expect(configFiles()).toContain("glassfish-ims.domain.json");
-      expect(configFiles()).not.toContain("glassfish-ims.stopped");
+      expect(r.configFiles()).toContain("glassfish-ims.domain.json");
+      expect(r.configFiles()).not.toContain("glassfish-ims.stopped");
       // The private key is provider configuration: secret in the state.
       const state = (await project.ok(["stack", "export"])).stdout;
-      expect(state).not.toContain(das.connection.privateKey.split("\n")[1]);
+      expect(state).not.toContain(r.das.connection.privateKey.split("\n")[1]);
     });
 
     it("2. adding a pool to a running DAS: exactly one stop before the write and one start after it", async () => {
-      const before = remote();
-      const oldPid = das.runningPid();
-      const n = events().length;
+      const before = r.file();
+      const oldPid = r.das.runningPid();
+      const n = r.events().length;
       const file = path.join(project.dir, "Pulumi.yaml");
       const text = readFileSync(file, "utf8");
       editProgram(project, text, text.replace(/#POOL ?/g, ""));
 
+      // preview says the domain will be started again (the DomainStart's update), and stops nothing.
       const planned = await project.preview();
       expect(planned.changeSummary).toEqual({ create: 1, update: 1, same: 4 });
-      expect(events().length).toBe(n);
-      expect(das.runningPid()).toBe(oldPid);
+      expect(r.events().length).toBe(n);
+      expect(r.das.runningPid()).toBe(oldPid);
 
       await project.up();
-      const after = remote();
-      const e = events().slice(n);
-      expect(e.map((x) => x.what)).toEqual(["stop-begin", "stop-end", "start-begin", "start-end"]);
-      // Nothing was written before the stop ended; everything was written before the start began.
-      expect(e[0].sha).toBe(sha(before));
-      expect(e[1].sha).toBe(sha(before));
-      expect(e[2].sha).toBe(sha(after));
+      const after = r.file();
+      expectOneStopOneStart(r.events().slice(n), before, after);
       expect(after?.toString()).toContain('<server-pool name="cloud"');
-      const newPid = das.runningPid();
+      const newPid = r.das.runningPid();
       expect(newPid).toBeDefined();
       expect(newPid).not.toBe(oldPid);
       expect(await project.outputs()).toEqual({ started: true, pid: newPid });
       // GlassFish 7 ignored <virtualizations> and left the file as written.
-      expect(sha(remote())).toBe(sha(after));
-      expect(das.readFile(`${das.domainDir}/logs/server.log`)?.toString()).toContain(
+      expect(sha(r.file())).toBe(sha(after));
+      expect(r.das.readFile(`${r.das.domainDir}/logs/server.log`)?.toString()).toContain(
         "Ignoring unrecognized element virtualizations",
       );
     });
 
     it("3. an up with no change neither stops nor starts, and the DAS keeps its pid", async () => {
-      const pid = das.runningPid();
+      const pid = r.das.runningPid();
       expect(pid).toBeDefined();
-      const n = events().length;
+      const n = r.events().length;
       expect((await project.preview()).changeSummary).toEqual({ same: 6 });
       await project.up();
-      expect(events().length).toBe(n);
-      expect(das.runningPid()).toBe(pid);
+      expect(r.events().length).toBe(n);
+      expect(r.das.runningPid()).toBe(pid);
       await project.refresh();
-      expect(events().length).toBe(n);
-      expect(das.runningPid()).toBe(pid);
+      expect(r.events().length).toBe(n);
+      expect(r.das.runningPid()).toBe(pid);
     });
 
     it("4. destroy stops the DAS once, removes what it wrote, and the Domain's delete starts it again", async () => {
-      const n = events().length;
+      const n = r.events().length;
       await project.destroy();
-      const e = events().slice(n);
+      const e = r.events().slice(n);
       expect(e.map((x) => x.what)).toEqual(["stop-begin", "stop-end", "start-begin", "start-end"]);
-      expect(remote()?.toString()).not.toContain("<virtualizations");
-      expect(das.runningPid()).toBeDefined();
-      expect(configFiles()).not.toContain("glassfish-ims.domain.json");
-      expect(configFiles()).not.toContain("glassfish-ims.stopped");
-      expect(processesOf(das.domainDir).length).toBeGreaterThan(0);
+      expect(r.file()?.toString()).not.toContain("<virtualizations");
+      expect(r.das.runningPid()).toBeDefined();
+      expect(r.configFiles()).not.toContain("glassfish-ims.domain.json");
+      expect(r.configFiles()).not.toContain("glassfish-ims.stopped");
+    });
+  },
+);
+
+suite(
+  `the DAS lifecycle over SSH on a real GlassFish ${GLASSFISH_VERSION} (TypeScript, dynamic provider)`,
+  () => {
+    let r: RemoteDas;
+    let project: TestProject;
+    const pools: string[] = [];
+
+    beforeAll(async () => {
+      if (!("home" in install)) return;
+      r = await RemoteDas.create(install.home);
+      project = await TestProject.create(DYNAMIC_PROGRAM, "e2e", r.wrap);
+      await project.config(
+        "domain",
+        JSON.stringify({
+          domainDir: r.das.domainDir,
+          ...r.commands(install.home),
+          stopTimeoutSeconds: 120,
+          startTimeoutSeconds: 300,
+        }),
+      );
+      await project.ok([
+        "config",
+        "set",
+        "--secret",
+        "connection",
+        JSON.stringify(r.das.connection),
+      ]);
+    }, 300_000);
+
+    afterAll(() => {
+      r?.report("dynamic");
+      project?.killLeftovers();
+      r?.das.destroy();
+      project?.cleanup();
+    });
+
+    it("1. adding a pool to a running DAS: one stop before the first write, one start after the last", async () => {
+      const before = r.file();
+      const oldPid = r.das.runningPid();
+      expect(oldPid).toBeDefined();
+      pools.push("p1");
+      await project.config("pools", JSON.stringify(pools));
+
+      await project.up();
+      const after = r.file();
+      expectOneStopOneStart(r.events(), before, after);
+      expect(after?.toString()).toContain('<server-pool name="p1"');
+      const newPid = r.das.runningPid();
+      expect(newPid).toBeDefined();
+      expect(newPid).not.toBe(oldPid);
+      expect(await project.outputs()).toEqual({ started: true, pid: newPid });
+      expect(r.configFiles()).not.toContain("glassfish-ims.stopped");
+      // The connection (the private key with it) is secret in the state.
+      const state = (await project.ok(["stack", "export"])).stdout;
+      expect(state).not.toContain(r.das.connection.privateKey.split("\n")[1]);
+    });
+
+    it("2. an up with no change neither stops nor starts, and the DAS keeps its pid", async () => {
+      const pid = r.das.runningPid();
+      expect(pid).toBeDefined();
+      const n = r.events().length;
+      expect((await project.preview()).changeSummary).toEqual({ same: 5 });
+      await project.up();
+      expect(r.events().length).toBe(n);
+      expect(r.das.runningPid()).toBe(pid);
     });
   },
 );

@@ -22,8 +22,8 @@ import { editProgram, ensureYamlHost, pluginProject } from "./plugin-setup";
 // 7.0.21 skips ("Ignoring unrecognized element virtualizations") and leaves as written; a
 // Machine's text children make it restore domain.xml.bak instead (see that file's comment).
 //
-// GlassFish starts here: YAML 1 (before the tests) + 1 per test 1, 2 and 4; dynamic 1 + 1: six,
-// 5-35 s each (the file takes ~3.5 minutes on an idle 2-core machine).
+// GlassFish starts here: YAML 1 (before the tests) + 1 per test 1, 2, 4 and 5; dynamic 1 + 1:
+// seven, 5-35 s each (the file takes ~4 minutes on an idle 2-core machine).
 jest.setTimeout(900_000);
 
 const install = glassFishInstall();
@@ -33,6 +33,7 @@ const unavailable =
   (existsSync("/usr/sbin/sshd") ? undefined : "openssh-server is not installed");
 if (unavailable) console.warn(`SKIPPED the remote DAS lifecycle tests: ${unavailable}`);
 
+const HOME = "home" in install ? install.home : "";
 const YAML_PROGRAM = path.join(__dirname, "programs", "yaml-remote-lifecycle");
 const DYNAMIC_PROGRAM = path.join(__dirname, "programs", "lifecycle");
 
@@ -255,7 +256,60 @@ suite(
       expect(r.das.runningPid()).toBe(pid);
     });
 
-    it("4. destroy stops the DAS once, removes what it wrote, and the Domain's delete starts it again", async () => {
+    it("4. a start that fails over SSH is a clear error naming the command, and the next up starts the domain", async () => {
+      const file = path.join(project.dir, "Pulumi.yaml");
+      const good = readFileSync(file, "utf8");
+      const { startCommand } = r.commands(HOME);
+      const broken = ["sh", "-c", "echo the start is broken >&2; exit 7"];
+      editProgram(
+        project,
+        good,
+        good
+          .replace(JSON.stringify(startCommand), JSON.stringify(broken))
+          .replace("emulator: test", "emulator: test\n      templateCacheSize: 7"),
+      );
+      const n = r.events().length;
+      const failed = await project.run(["up", "--yes", "--skip-preview"]);
+      expect(failed.code).not.toBe(0);
+      const out = failed.stdout + failed.stderr;
+      const where = `root@127.0.0.1:${SSH_PORT}:${r.das.domainDir}`;
+      expect(out).toContain(
+        `glassfish-ims DOMAIN_START_FAILED: cannot start the GlassFish domain of ${where}/config/domain.xml again after writing it: the start command \`sh -c echo the start is broken >&2; exit 7\` exited with code 7:`,
+      );
+      // The DAS host's server.log, read over SSH, and what to do.
+      expect(out).toContain(`last lines of ${where}/logs/server.log:`);
+      expect(out).toContain("run `pulumi up` again (it starts the domain)");
+      expect(out).not.toContain(r.das.connection.privateKey.split("\n")[1]);
+      // Stopped once, the change written, the domain down with the marker on the DAS host.
+      expect(
+        r
+          .events()
+          .slice(n)
+          .map((x) => x.what),
+      ).toEqual(["stop-begin", "stop-end"]);
+      expect(r.file()?.toString()).toContain('template-cache-size="7"');
+      expect(r.das.runningPid()).toBeUndefined();
+      expect(r.configFiles()).toContain("glassfish-ims.stopped");
+
+      // The documented recovery: fix the command, `pulumi up` again.
+      editProgram(
+        project,
+        readFileSync(file, "utf8"),
+        good.replace("emulator: test", "emulator: test\n      templateCacheSize: 7"),
+      );
+      await project.up();
+      expect(
+        r
+          .events()
+          .slice(n)
+          .map((x) => x.what),
+      ).toEqual(["stop-begin", "stop-end", "start-begin", "start-end"]);
+      expect(r.das.runningPid()).toBeDefined();
+      expect(r.configFiles()).not.toContain("glassfish-ims.stopped");
+      await project.ok(["preview", "--expect-no-changes"]);
+    });
+
+    it("5. destroy stops the DAS once, removes what it wrote, and the Domain's delete starts it again", async () => {
       const n = r.events().length;
       await project.destroy();
       const e = r.events().slice(n);

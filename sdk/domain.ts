@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { brand } from "./brand";
-import { MODULE, PROVIDERS } from "./shim";
+import { brand, type DasConnectionArgs } from "./brand";
+import { withSecretOutputs } from "./secrets";
+import { MODULE, PROVIDERS, setOnly } from "./shim";
 
 /** Inputs of a {@link Domain}. */
 export interface DomainArgs {
@@ -37,6 +38,13 @@ export interface DomainArgs {
    * @default 600
    */
   startTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * The DAS host, reached over SSH (as the IMS resources' `connection`): `domainDir` is then a
+   * path there, and the stop and start commands run there. Secret. Give the same connection to
+   * the IMS resources of the domain; the {@link DomainStart} takes it from the `Domain`.
+   * @default this machine
+   */
+  connection?: pulumi.Input<DasConnectionArgs>;
 }
 
 /**
@@ -54,6 +62,8 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly effectiveStopCommand: pulumi.Output<string[]>;
   /** The start command in effect. */
   declare readonly effectiveStartCommand: pulumi.Output<string[]>;
+  /** The DAS host, if it is not this machine. Secret. */
+  declare readonly connection: pulumi.Output<DasConnectionArgs | undefined>;
 
   /**
    * @param name The Pulumi resource name.
@@ -66,11 +76,14 @@ export class Domain extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
+        ...setOnly({
+          connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
+        }),
         domainXml: undefined,
         effectiveStopCommand: undefined,
         effectiveStartCommand: undefined,
       },
-      opts,
+      withSecretOutputs(opts, ["connection"]),
       MODULE,
       "Domain",
     );
@@ -123,10 +136,12 @@ export class DomainStart extends pulumi.dynamic.Resource {
         domainXml: args.domain.domainXml,
         triggers: args.after.map((r) => r.xmlDigest),
         ensureRunning: args.ensureRunning,
+        // The Domain's DAS host (its secret output: absent for a local domain).
+        connection: args.domain.connection,
         started: undefined,
         pid: undefined,
       },
-      { ...opts, dependsOn },
+      withSecretOutputs({ ...opts, dependsOn }, ["connection"]),
       MODULE,
       "DomainStart",
     );

@@ -42,7 +42,7 @@ export function dasIdentity(connection: unknown): string {
 }
 
 /** The rule of `connection`: every failure {@link connectionFailures} finds, in one message. */
-function connectionRule(property: string): Rule {
+export function connectionRule(property: string): Rule {
   return {
     property,
     test: (v, inputs) => {

@@ -1,10 +1,13 @@
 // The DAS lifecycle's two resources (SPEC §8, docs/das-lifecycle.md): `Domain`, the opt-in that
 // lets writes stop a running DAS, and `DomainStart`, which starts it again after the last write.
-// The stop itself happens in the store, before the first write (store/lifecycle.ts).
+// The stop itself happens in the store, before the first write (store/lifecycle.ts). Both reach
+// the DAS host through the same connection as the IMS resources (SPEC §7): every file, process
+// look-up and command goes through its Host.
 import * as path from "path";
 import { ImsError } from "../errors";
+import type { DasConnection } from "../remote/connection";
 import { findRunningDas } from "../store/das";
-import { localHost } from "../store/local";
+import { shownPath, type Host } from "../store/effects";
 import {
   clearMarker,
   controlOf,
@@ -20,6 +23,7 @@ import {
 import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "../engine";
 import type { ResourceDoc } from "../schema";
 import { compact, diffOn } from "./common";
+import { connectionField, connectionRule, hostOf } from "./das-host";
 import {
   absolutePathRule,
   booleanRule,
@@ -47,6 +51,8 @@ export interface DomainInputs {
   stopTimeoutSeconds?: number;
   /** Seconds the start may take. @default 600 */
   startTimeoutSeconds?: number;
+  /** The DAS host, reached over SSH; `domainDir` is a path there. @default this machine */
+  connection?: DasConnection;
 }
 
 /** What a `Domain` records. */
@@ -67,6 +73,7 @@ const DOMAIN_KEYS = [
   "startCommand",
   "stopTimeoutSeconds",
   "startTimeoutSeconds",
+  "connection",
 ] as const;
 
 /** A non-empty argument array (program first), each argument without control characters. */
@@ -97,6 +104,7 @@ const DOMAIN_RULES: readonly Rule[] = [
   commandRule("startCommand"),
   integerRule("stopTimeoutSeconds", 1, 3600),
   integerRule("startTimeoutSeconds", 1, 3600),
+  connectionRule("connection"),
 ];
 
 /** The effective control of a checked, fully known `Domain`. */
@@ -113,6 +121,11 @@ export function controlFrom(i: DomainInputs): DomainControl {
     stopTimeoutMs: (i.stopTimeoutSeconds ?? 120) * 1000,
     startTimeoutMs: (i.startTimeoutSeconds ?? 600) * 1000,
   };
+}
+
+/** The host that holds the domain: the DAS host of `connection`, else this machine. */
+function domainHost(i: { connection?: DasConnection }): Host {
+  return hostOf({ domainXml: "", connection: i.connection });
 }
 
 function domainOutputs(i: DomainInputs): DomainOutputs {
@@ -141,19 +154,20 @@ async function checkDomain(
   }
   const failures = runRules(inputs, DOMAIN_RULES);
   if (failures.length === 0 && !isUnknown(inputs)) {
-    manageDomain(controlFrom(inputs as unknown as DomainInputs));
+    const i = inputs as unknown as DomainInputs;
+    manageDomain(controlFrom(i), domainHost(i));
   }
   return { inputs, failures };
 }
 
-async function assertDomainThere(i: DomainInputs): Promise<void> {
+async function assertDomainThere(i: DomainInputs, host: Host): Promise<void> {
   const file = domainXmlOf(i.domainDir);
   try {
-    await localHost.stat(file);
+    await host.stat(file);
   } catch (e) {
     throw new ImsError(
       "FILE_NOT_FOUND",
-      `${file} does not exist: domainDir must be a GlassFish domain directory (the one holding config/domain.xml)`,
+      `${shownPath(host, file)} does not exist: domainDir must be a GlassFish domain directory (the one holding config/domain.xml)${host.label ? " on the DAS host" : ""}`,
       { cause: e },
     );
   }
@@ -165,8 +179,9 @@ export const domain = {
   diff: diffOn(DOMAIN_KEYS, ["domainDir"]),
   /** Writes the opt-in's durable copy beside domain.xml (read by steps without the program). */
   create: async (i: DomainInputs): Promise<CreateResult<DomainOutputs>> => {
-    await assertDomainThere(i);
-    await saveControl(controlFrom(i));
+    const host = domainHost(i);
+    await assertDomainThere(i, host);
+    await saveControl(controlFrom(i), host);
     const outs = domainOutputs(i);
     return { id: outs.domainXml, outs };
   },
@@ -175,8 +190,9 @@ export const domain = {
     return r;
   },
   update: async (_id: string, _olds: DomainOutputs, i: DomainInputs) => {
-    await assertDomainThere(i);
-    await saveControl(controlFrom(i));
+    const host = domainHost(i);
+    await assertDomainThere(i, host);
+    await saveControl(controlFrom(i), host);
     const r: UpdateResult<DomainOutputs> = { outs: domainOutputs(i) };
     return r;
   },
@@ -186,9 +202,10 @@ export const domain = {
    */
   remove: async (_id: string, props: DomainOutputs): Promise<void> => {
     const c = controlFrom(props);
+    const host = domainHost(props);
     const file = domainXmlOf(c.domainDir);
-    if (await readMarker(file)) await startDomain(localHost, file, c);
-    await forgetControl(c.domainDir);
+    if (await readMarker(file, host)) await startDomain(host, file, c);
+    await forgetControl(c.domainDir, host);
   },
 };
 
@@ -202,6 +219,8 @@ export interface DomainStartInputs {
   ensureRunning?: boolean;
   /** Set by `check`: why this step must start the domain (the marker, or `ensureRunning`). */
   pendingStart?: string;
+  /** The DAS host: the `Domain`'s. @default this machine */
+  connection?: DasConnection;
 }
 
 /** What a `DomainStart` records. */
@@ -213,10 +232,18 @@ export interface DomainStartOutputs {
   started: boolean;
   /** The DAS's process id after that start. */
   pid?: number;
+  /** The DAS host, when it is not this machine. */
+  connection?: DasConnection;
   stateVersion: number;
 }
 
-const START_KEYS = ["domainXml", "triggers", "ensureRunning", "pendingStart"] as const;
+const START_KEYS = [
+  "domainXml",
+  "triggers",
+  "ensureRunning",
+  "pendingStart",
+  "connection",
+] as const;
 
 const START_RULES: readonly Rule[] = [
   { ...absolutePathRule("domainXml"), required: true },
@@ -228,6 +255,7 @@ const START_RULES: readonly Rule[] = [
         : `triggers ${show(v)} must be a list of strings (the xmlDigest outputs of the IMS resources)`,
   },
   booleanRule("ensureRunning"),
+  connectionRule("connection"),
 ];
 
 /**
@@ -247,11 +275,13 @@ async function checkStart(
   if (failures.length > 0 || typeof file !== "string" || isUnknown(file)) {
     return { inputs, failures };
   }
-  markClosing(file);
-  const marker = await readMarker(file);
+  if (isUnknown(inputs.connection)) return { inputs, failures };
+  const host = hostOf(inputs as unknown as DomainStartInputs);
+  markClosing(file, host);
+  const marker = await readMarker(file, host);
   if (marker) {
     inputs.pendingStart = `stopped by glassfish-ims at ${marker.stoppedAt || "an unknown time"}`;
-  } else if (inputs.ensureRunning === true && !(await findRunningDas(file))) {
+  } else if (inputs.ensureRunning === true && !(await findRunningDas(file, host))) {
     inputs.pendingStart = "not running (ensureRunning)";
   }
   return { inputs, failures };
@@ -262,27 +292,29 @@ async function startIfPending(i: DomainStartInputs): Promise<DomainStartOutputs>
     domainXml: i.domainXml,
     ...(i.triggers !== undefined ? { triggers: i.triggers } : {}),
     ...(i.ensureRunning !== undefined ? { ensureRunning: i.ensureRunning } : {}),
+    ...(i.connection !== undefined ? { connection: i.connection } : {}),
     started: false,
     stateVersion: 1,
   };
-  const marker = await readMarker(i.domainXml);
-  const running = await findRunningDas(i.domainXml);
+  const host = hostOf(i);
+  const marker = await readMarker(i.domainXml, host);
+  const running = await findRunningDas(i.domainXml, host);
   const wanted = marker !== undefined || (i.ensureRunning === true && !running);
   if (!wanted) return outs;
   if (running) {
     // Started meanwhile (by hand, or the marker is stale): nothing to do but forget the marker.
-    await clearMarker(i.domainXml);
+    await clearMarker(i.domainXml, host);
     return { ...outs, pid: running.pid };
   }
   const control =
-    (await controlOf(i.domainXml, localHost)) ?? fromMarker(i.domainXml, marker?.startCommand);
+    (await controlOf(i.domainXml, host)) ?? fromMarker(i.domainXml, marker?.startCommand);
   if (!control) {
     throw new ImsError(
       "DOMAIN_START_FAILED",
-      `cannot start the GlassFish domain of ${i.domainXml}: no Domain resource of this program names ${path.posix.dirname(path.posix.dirname(i.domainXml))}; give the DomainStart the Domain's domainXml output`,
+      `cannot start the GlassFish domain of ${shownPath(host, i.domainXml)}: no Domain resource of this program names ${path.posix.dirname(path.posix.dirname(i.domainXml))}; give the DomainStart the Domain's domainXml output`,
     );
   }
-  const das = await startDomain(localHost, i.domainXml, control);
+  const das = await startDomain(host, i.domainXml, control);
   return { ...outs, started: true, pid: das.pid };
 }
 
@@ -363,6 +395,7 @@ export const DOMAIN_SPEC: ResourceDoc = {
       default: "`600`",
       change: "update",
     },
+    connection: connectionField(),
   },
   outputs: {
     domainXml: { type: "string", doc: "the domain's config/domain.xml, for the IMS resources" },
@@ -399,6 +432,10 @@ export const DOMAIN_START_SPEC: ResourceDoc = {
       change: "update",
       exposure: "internal",
       stored: false,
+    },
+    connection: {
+      ...connectionField(),
+      doc: "the DAS host of the Domain (the TypeScript class takes the Domain's); absent: this machine",
     },
   },
   outputs: {

@@ -5,11 +5,16 @@ const pulumi = require("@pulumi/pulumi");
 const ims = require("glassfish-ims");
 
 const config = new pulumi.Config();
-const domain = new ims.Domain("domain1", JSON.parse(config.require("domain")));
+// A DAS host reached over SSH (config `connection`, secret JSON), or none: this machine. The
+// pools inherit it from the virtualization, the DomainStart from the Domain.
+const connection = config.getSecretObject("connection");
+const remote = connection ? { connection } : {};
+const domain = new ims.Domain("domain1", { ...JSON.parse(config.require("domain")), ...remote });
 const common = { allowUnsupportedGlassFish: true };
 const kvm = new ims.Virtualization("kvm", {
   domainXml: domain.domainXml,
   emulator: "test",
+  ...remote,
   ...common,
 });
 // One pool per name of config `pools`, on its own /28 of 192.0.2.0/24 (a documentation range:

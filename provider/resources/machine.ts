@@ -96,7 +96,7 @@ export interface MachineInputs {
   connectTimeoutMs?: number;
   /** Let the connection string (read from domain.xml) run programs: `command=`, `+ext`, ... */
   allowUriCommand?: boolean;
-  /** The pool's subnet, passed by the SDK so `check` can place a fixed ip; not written. */
+  /** The pool's subnet, passed by the SDK so `check` can place a fixed ip; neither written nor stored. */
   poolSubnet?: string;
   adopt?: boolean;
   /** Write IMS configuration even into a domain stamped by a GlassFish without IMS. */
@@ -292,7 +292,6 @@ export const SPEC: ResourceSpec<MachineInputs, OutputsOnly<MachineOutputs, Machi
       type: "string",
       doc: "the pool's subnet, passed by the SDK so that check can place a fixed ip; not written",
       change: "none",
-      stored: true,
       exposure: "internal",
     },
     allowUnsupportedGlassFish: allowUnsupportedField(),

@@ -1,4 +1,5 @@
 import type { ResourceModule, ResourceOperations } from "./engine";
+import type { OperationContext } from "./progress";
 import {
   internalKeys,
   stateKeys,
@@ -33,6 +34,8 @@ import type { VirtualizationInputs, VirtualizationOutputs } from "./resources/vi
 import { inFlight, startWatchdog } from "./watchdog";
 
 export type { ResourceModule, ResourceOperations } from "./engine";
+export type { OperationContext, Progress } from "./progress";
+export { dynamicContext } from "./plugin/engine-log";
 
 /** The property maps the engine passes: what `check` returned, or what the state records. */
 type Props = Record<string, unknown>;
@@ -52,6 +55,14 @@ function operations<I extends object, O extends object>(
   const internal = internalKeys(spec);
   const state = <T extends object>(outs: T): T => withNulls(outs, keys);
   const given = (props: unknown) => withoutNulls(props) as Props;
+  // Progress reported during an operation is shown before its result.
+  const settled = async <T>(ctx: OperationContext | undefined, work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } finally {
+      await ctx?.settled?.();
+    }
+  };
   // create, read, update and delete may write: counted in flight so the watchdog lets them end.
   return {
     check: async (olds, news) => {
@@ -63,19 +74,19 @@ function operations<I extends object, O extends object>(
       return r;
     },
     diff: (id, olds, news) => (startWatchdog(), m.diff(id, given(olds), given(news))),
-    create: (inputs) =>
+    create: (inputs, ctx) =>
       inFlight(async () => {
-        const r = await m.create(given(inputs) as I);
+        const r = await settled(ctx, m.create(given(inputs) as I, ctx));
         return { ...r, outs: state(r.outs) };
       }),
-    read: (id, props) =>
+    read: (id, props, ctx) =>
       inFlight(async () => {
-        const r = await m.read(id, given(props) as Partial<O>);
+        const r = await settled(ctx, m.read(id, given(props) as Partial<O>, ctx));
         return r.props === undefined ? r : { ...r, props: state(r.props) };
       }),
-    update: (id, olds, news) =>
+    update: (id, olds, news, ctx) =>
       inFlight(async () => {
-        const r = await m.update(id, given(olds) as O, given(news) as I);
+        const r = await settled(ctx, m.update(id, given(olds) as O, given(news) as I, ctx));
         return { ...r, outs: state(r.outs) };
       }),
     delete: (id, props) => inFlight(() => m.remove(id, given(props) as O)),
@@ -88,9 +99,23 @@ const MODULES = {
     VirtualizationInputs,
     VirtualizationOutputs
   >,
-  ServerPool: serverPool satisfies ResourceModule<ServerPoolInputs, ServerPoolOutputs>,
+  // Its extra parameters (the effects tests pass) stay the defaults here.
+  ServerPool: {
+    ...serverPool,
+    create: (i) => serverPool.create(i),
+    read: (id, props) => serverPool.read(id, props),
+    update: (id, olds, news) => serverPool.update(id, olds, news),
+  } satisfies ResourceModule<ServerPoolInputs, ServerPoolOutputs>,
   PoolUser: poolUser satisfies ResourceModule<UserInputs, UserOutputs>,
-  Machine: machine satisfies ResourceModule<MachineInputs, MachineOutputs>,
+  // The machine's long steps (discovery, the libvirt check) report progress; its own extra
+  // parameters (the effects tests pass) stay the defaults here.
+  Machine: {
+    ...machine,
+    create: (i, ctx) => machine.create(i, undefined, undefined, ctx?.progress),
+    read: (id, props, ctx) => machine.read(id, props, undefined, undefined, ctx?.progress),
+    update: (id, olds, news, ctx) =>
+      machine.update(id, olds, news, undefined, undefined, ctx?.progress),
+  } satisfies ResourceModule<MachineInputs, MachineOutputs>,
   MachineUser: machineUser satisfies ResourceModule<UserInputs, UserOutputs>,
   Domain: domain satisfies ResourceModule<DomainInputs, DomainOutputs>,
   DomainStart: domainStart satisfies ResourceModule<DomainStartInputs, DomainStartOutputs>,

@@ -1,5 +1,6 @@
 // The seam with the Pulumi engine, typed here without importing Pulumi: provider/ never does
 // (it is loaded by the dynamic provider host from the installed package, see sdk/shim.ts).
+import type { OperationContext } from "./progress";
 import type { DiffResult } from "./resources/common";
 import type { CheckFailure } from "./resources/rules";
 
@@ -45,12 +46,12 @@ export interface ResourceModule<I, O> {
   check: (olds: Record<string, unknown>, news: Record<string, unknown>) => Promise<CheckResult>;
   /** Explicit diff, derived from the resource's field table. */
   diff: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => DiffResult;
-  /** Writes the element (or takes an existing one over). */
-  create: (inputs: I) => Promise<CreateResult<O>>;
+  /** Writes the element (or takes an existing one over); `ctx` hears of long steps. */
+  create: (inputs: I, ctx?: OperationContext) => Promise<CreateResult<O>>;
   /** What the file says now. */
-  read: (id: string, props: Partial<O>) => Promise<ReadResult<I, O>>;
+  read: (id: string, props: Partial<O>, ctx?: OperationContext) => Promise<ReadResult<I, O>>;
   /** Rewrites what the resource manages. */
-  update: (id: string, olds: O, news: I) => Promise<UpdateResult<O>>;
+  update: (id: string, olds: O, news: I, ctx?: OperationContext) => Promise<UpdateResult<O>>;
   /** Removes the element; already gone is fine. */
   remove: (id: string, props: O) => Promise<void>;
 }
@@ -67,11 +68,16 @@ export interface ResourceOperations {
   /** See {@link ResourceModule.diff}. */
   diff(id: string, olds: unknown, news: unknown): DiffResult;
   /** See {@link ResourceModule.create}. */
-  create(inputs: unknown): Promise<CreateResult<object>>;
+  create(inputs: unknown, ctx?: OperationContext): Promise<CreateResult<object>>;
   /** See {@link ResourceModule.read}. */
-  read(id: string, props: unknown): Promise<ReadResult<object, object>>;
+  read(id: string, props: unknown, ctx?: OperationContext): Promise<ReadResult<object, object>>;
   /** See {@link ResourceModule.update}. */
-  update(id: string, olds: unknown, news: unknown): Promise<UpdateResult<object>>;
+  update(
+    id: string,
+    olds: unknown,
+    news: unknown,
+    ctx?: OperationContext,
+  ): Promise<UpdateResult<object>>;
   /** See {@link ResourceModule.remove}. */
   delete(id: string, props: unknown): Promise<void>;
 }

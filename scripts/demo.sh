@@ -48,8 +48,10 @@ echo "demo: what the stack made of $domain:"
 diff -u --label "domain.xml (original)" --label "domain.xml (now)" "$original" "$domain" || true
 echo
 pulumi stack output --json --non-interactive | node dist/demo/report.js
-# The same program again must be a no-op: --expect-no-changes fails the preview otherwise.
-if ! out="$(pulumi preview --expect-no-changes --non-interactive 2>&1)"; then
+# The same program again must be a no-op: --expect-no-changes fails the preview otherwise, and
+# its --diff must show no stack output changing either (it would show `[unknown]`).
+if ! out="$(pulumi preview --expect-no-changes --diff --non-interactive 2>&1)" ||
+  grep -qF -- "--outputs:--" <<<"$out"; then
   echo "$out"
   echo "demo: FAILED: a second run would change something (above)" >&2
   exit 1

@@ -17,6 +17,7 @@ import {
   type Sightings,
 } from "./neighbours";
 import { parseProcNetRoute, planSweep, type Route, type SweepPlan } from "./targets";
+import { shownMs, type Progress } from "../progress";
 
 /** The effects a sweep needs; tests pass fakes, the provider the real ones. */
 export interface SweepEffects {
@@ -170,6 +171,8 @@ export interface SweepOptions {
    * @default false
    */
   allowLargeSweep?: boolean;
+  /** Hears what the sweep does: its start, each round's answers, the outcome. */
+  progress?: Progress;
 }
 
 /** A MAC's address and how it was found. */
@@ -194,6 +197,13 @@ interface Session {
   running: boolean;
   /** Why the sweep could not finish, when it could not. */
   error?: ImsError;
+  /** Who hears of the sweep's rounds: each discovery that waits for it. */
+  listeners: Set<Progress>;
+}
+
+/** Tells every discovery waiting for the sweep. */
+function tell(s: Session, message: string): void {
+  for (const p of s.listeners) p(message);
 }
 
 const REGISTRY = Symbol.for("glassfish-ims.sweeps.v1");
@@ -284,6 +294,11 @@ async function run(
         await look();
         if (allFresh(s)) break;
       }
+      const missing = [...s.wanted].filter((m) => verdict(s.seen, m).kind === "missing");
+      tell(
+        s,
+        `sweep ${s.rounds} of ${subnet} from ${chosen.port}: ${s.seen.freshIps.size} of ${plan.targets.length} addresses answered${missing.length > 0 ? `, still looking for ${missing.join(", ")}` : ""} (${shownMs(fx.now() - start)} of ${shownMs(budgetMs)})`,
+      );
     }
     // Replies of a second address of the same MAC arrive with the first: one more look, a poll
     // later (within the budget), so that a late second reply can be seen.
@@ -364,8 +379,13 @@ export async function discoverMac(
   const key = `${fx.id ?? "local"}|${pool.subnet}|${chosen.port}`;
   const all = sessions();
   let s = all.get(key);
+  const progress = options.progress;
   if (s && (s.running || verdict(s.seen, mac).kind !== "missing")) {
     s.wanted.add(mac);
+    if (progress && s.running) {
+      s.listeners.add(progress);
+      progress(`finding MAC ${mac}: joined the running sweep of server pool "${pool.name}"`);
+    }
   } else {
     const session: Session = {
       wanted: new Set([mac]),
@@ -374,7 +394,11 @@ export async function discoverMac(
       elapsedMs: 0,
       running: true,
       done: Promise.resolve(),
+      listeners: new Set(progress ? [progress] : []),
     };
+    progress?.(
+      `finding MAC ${mac}: sweeping server pool "${pool.name}" (${plan.targets.length} addresses of ${plan.link}) from ${chosen.port} (${chosen.address}), up to ${shownMs(budgetMs)}`,
+    );
     // Let the machines of the same engine wave join before the first probe.
     session.done = new Promise<void>((r) => setImmediate(r))
       .then(() => run(session, plan, chosen, budgetMs, fx))
@@ -383,7 +407,12 @@ export async function discoverMac(
     s = session;
   }
   await s.done;
+  if (progress) s.listeners.delete(progress);
   const v = verdict(s.seen, mac);
+  if (v.kind === "found")
+    progress?.(
+      `found MAC ${mac} at ${v.ip} after ${s.rounds} sweep${s.rounds === 1 ? "" : "s"} (${shownMs(s.elapsedMs)})`,
+    );
   if (s.error && v.kind === "missing") throw s.error;
   const where = `on ${pool.subnet} via ${chosen.port} (${chosen.address})`;
   switch (v.kind) {

@@ -7,6 +7,7 @@ import { domainPath } from "../store/store";
 import { providers as PROVIDERS, type ResourceOperations } from "../index";
 import { changedKeys } from "../resources/common";
 import { URN_INPUT } from "../resources/journal";
+import { contextFor, type EngineLog } from "./engine-log";
 import { hideSecrets, isUnknown, type CheckFailure } from "../resources/rules";
 import { PACKAGE, RESOURCES, type ResourceDoc } from "../schema";
 import { importedInputs, parentsByName } from "./parent-ref";
@@ -133,8 +134,14 @@ export class PluginProvider {
   /** The subnet of each pool checked in this deployment, for its machines (the SDK's `poolSubnet`). */
   private readonly subnets = new Map<string, string>();
 
-  /** @param ops The operations of each kind: the dynamic mode's `providers`. */
-  constructor(private readonly ops: Readonly<Record<string, ResourceOperations>> = PROVIDERS) {}
+  /**
+   * @param ops The operations of each kind: the dynamic mode's `providers`.
+   * @param log The engine's log, for the progress of long steps (none: they run silently).
+   */
+  constructor(
+    private readonly ops: Readonly<Record<string, ResourceOperations>> = PROVIDERS,
+    private readonly log?: EngineLog,
+  ) {}
 
   private of(kind: string): ResourceOperations {
     return this.ops[kind];
@@ -231,14 +238,15 @@ export class PluginProvider {
     return { ...d, diffs, detailed: detailOf(diffs, d.replaces) };
   }
 
-  /** Writes the element; the state's secrets wrapped. */
+  /** Writes the element; the state's secrets wrapped. Long steps report to the log as `urn`. */
   async create(
     token: string,
     propsWire: WireProps | undefined,
+    urn?: string,
   ): Promise<{ id: string; properties: WireProps }> {
     const kind = kindOf(token);
     const { values, secrets } = fromWire(propsWire);
-    const r = await this.of(kind).create(this.withConnection(values));
+    const r = await this.of(kind).create(this.withConnection(values), contextFor(this.log, urn));
     return {
       id: r.id,
       properties: toWire(withoutConnection(r.outs), [...secrets, ...secretOutputs(kind)]),
@@ -261,7 +269,11 @@ export class PluginProvider {
     const kind = kindOf(token);
     const props = fromWire(propsWire);
     const inputs = fromWire(inputsWire);
-    const r = await this.of(kind).read(id, this.withConnection(props.values));
+    const r = await this.of(kind).read(
+      id,
+      this.withConnection(props.values),
+      contextFor(this.log, urn),
+    );
     if (!r.id) return {};
     const fromId = props.values.domainXml === undefined || props.values.name === undefined;
     const found = withoutConnection(r.inputs ?? {});
@@ -282,11 +294,17 @@ export class PluginProvider {
     id: string,
     oldsWire: WireProps | undefined,
     newsWire: WireProps | undefined,
+    urn?: string,
   ): Promise<{ properties: WireProps }> {
     const kind = kindOf(token);
     const olds = fromWire(oldsWire).values;
     const { values: news, secrets } = fromWire(newsWire);
-    const r = await this.of(kind).update(id, this.withConnection(olds), this.withConnection(news));
+    const r = await this.of(kind).update(
+      id,
+      this.withConnection(olds),
+      this.withConnection(news),
+      contextFor(this.log, urn),
+    );
     return {
       properties: toWire(withoutConnection(r.outs), [...secrets, ...secretOutputs(kind)]),
     };

@@ -162,6 +162,7 @@ export function handlers(
       const r = await provider.create(
         req.getType() || typeFromUrn(req.getUrn()),
         props(req.getProperties()),
+        req.getUrn(),
       );
       return new pb.CreateResponse().setId(r.id).setProperties(struct(r.properties));
     }),
@@ -187,6 +188,7 @@ export function handlers(
         req.getId(),
         props(req.getOlds()),
         props(req.getNews()),
+        req.getUrn(),
       );
       return new pb.UpdateResponse().setProperties(struct(r.properties));
     }),

@@ -12,6 +12,7 @@ import { programParameters, redactUri } from "../libvirt/credentials";
 import { ELEMENT_DEFAULTS } from "../libvirt/presets";
 import { expandConnectionString } from "../libvirt/uri";
 import { discoverMac, type PoolNetwork, type SweepEffects } from "../net/sweep";
+import { shownMs, silent, type Progress } from "../progress";
 import { requirePool } from "./locate";
 import type { MachineInputs, MachineOutputs } from "./machine";
 
@@ -78,6 +79,7 @@ export async function connect(
   i: MachineInputs,
   uri: string | undefined,
   virsh: VirshRunner,
+  progress: Progress = silent,
 ): Promise<Connection> {
   if (i.verifyConnection === false) return {};
   if (uri === undefined) {
@@ -87,7 +89,12 @@ export async function connect(
     );
   }
   assertUriAllowed(i, uri);
-  const r = await verifyConnection(uri, i.connectTimeoutMs ?? 10000, virsh);
+  const timeoutMs = i.connectTimeoutMs ?? 10000;
+  progress(`checking the libvirt connection ${redactUri(uri)} (up to ${shownMs(timeoutMs)})`);
+  const r = await verifyConnection(uri, timeoutMs, virsh);
+  progress(
+    `libvirt ${redactUri(uri)} answered: ${r.hypervisorType} ${r.hypervisorVersion} on host ${r.hostname}`,
+  );
   return {
     hostname: r.hostname,
     libvirtVersion: r.libvirtVersion,
@@ -104,13 +111,14 @@ export async function connectBeforeWriting(
   i: MachineInputs,
   address: Address,
   virsh: VirshRunner,
+  progress?: Progress,
 ): Promise<Connection> {
   if (i.verifyConnection === false) return {};
   const { doc, text } = await readDomain(domainAt(i));
   const l = requirePool(doc, shownFile(i), i.serverPool, i.virtualization);
   const existing = mayHoldName(text, i.name) ? findMachine(doc, i.name) : undefined;
   const machine = existing?.pool === l.pool ? existing.machine : undefined;
-  return connect(i, libvirtUriOf({ ...l, machine }, address), virsh);
+  return connect(i, libvirtUriOf({ ...l, machine }, address), virsh, progress);
 }
 
 /** What the pool in the file says about its network, for discovery. */
@@ -128,13 +136,17 @@ export async function poolNetwork(i: MachineInputs): Promise<PoolNetwork> {
  * The machine's address: localhost, the fixed ip, or the one its MAC answers at on the pool
  * subnet (SPEC §4). Discovery failures throw: create and update write nothing then.
  */
-export async function address(i: MachineInputs, fx: SweepEffects): Promise<Address> {
+export async function address(
+  i: MachineInputs,
+  fx: SweepEffects,
+  progress?: Progress,
+): Promise<Address> {
   if (i.ip !== undefined) return { ipAddress: i.ip, resolvedBy: "fixed" };
   if (i.mac === undefined) return { ipAddress: "127.0.0.1", resolvedBy: "localhost" };
   const found = await discoverMac(
     i.mac,
     await poolNetwork(i),
-    { budgetMs: i.discoveryTimeoutMs, allowLargeSweep: i.allowLargeSweep },
+    { budgetMs: i.discoveryTimeoutMs, allowLargeSweep: i.allowLargeSweep, progress },
     fx,
   );
   return {

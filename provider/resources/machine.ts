@@ -26,6 +26,7 @@ import {
 import { childElements, firstChildElement, type XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import type { VirshRunner } from "../libvirt/connect";
+import type { Progress } from "../progress";
 import { virshOn } from "../libvirt/host-virsh";
 import { isHostIn, normalizeMac } from "../net/address";
 import { sweepEffectsOn } from "../net/host-sweep";
@@ -97,7 +98,7 @@ export interface MachineInputs {
   connectTimeoutMs?: number;
   /** Let the connection string (read from domain.xml) run programs: `command=`, `+ext`, ... */
   allowUriCommand?: boolean;
-  /** The pool's subnet, passed by the SDK so `check` can place a fixed ip; not written. */
+  /** The pool's subnet, passed by the SDK so `check` can place a fixed ip; neither written nor stored. */
   poolSubnet?: string;
   adopt?: boolean;
   /** Write IMS configuration even into a domain stamped by a GlassFish without IMS. */
@@ -293,7 +294,6 @@ export const SPEC: ResourceSpec<MachineInputs, OutputsOnly<MachineOutputs, Machi
       type: "string",
       doc: "the pool's subnet, passed by the SDK so that check can place a fixed ip; not written",
       change: "none",
-      stored: true,
       exposure: "internal",
     },
     allowUnsupportedGlassFish: allowUnsupportedField(),
@@ -523,10 +523,16 @@ export async function create(
   given: MachineInputs,
   fx?: SweepEffects,
   virsh?: VirshRunner,
+  progress?: Progress,
 ): Promise<{ id: string; outs: MachineOutputs }> {
   const inputs = validated("Machine", SPEC.fields, given, reachFailures);
-  const found = await address(inputs, fx ?? sweepEffectsOn(hostOf(inputs)));
-  const connection = await connectBeforeWriting(inputs, found, virsh ?? virshOn(hostOf(inputs)));
+  const found = await address(inputs, fx ?? sweepEffectsOn(hostOf(inputs)), progress);
+  const connection = await connectBeforeWriting(
+    inputs,
+    found,
+    virsh ?? virshOn(hostOf(inputs)),
+    progress,
+  );
   const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
     const l = requirePool(doc, shownFile(inputs), inputs.serverPool, inputs.virtualization);
@@ -560,10 +566,16 @@ export async function update(
   given: MachineInputs,
   fx?: SweepEffects,
   virsh?: VirshRunner,
+  progress?: Progress,
 ): Promise<{ outs: MachineOutputs }> {
   const news = validated("Machine", SPEC.fields, given, reachFailures);
-  const found = await address(news, fx ?? sweepEffectsOn(hostOf(news)));
-  const connection = await connectBeforeWriting(news, found, virsh ?? virshOn(hostOf(news)));
+  const found = await address(news, fx ?? sweepEffectsOn(hostOf(news)), progress);
+  const connection = await connectBeforeWriting(
+    news,
+    found,
+    virsh ?? virshOn(hostOf(news)),
+    progress,
+  );
   const { value } = await editIms(news, (doc) => {
     const l = requirePool(doc, shownFile(news), news.serverPool, news.virtualization);
     assertIpInPool(news, l.pool);
@@ -622,6 +634,7 @@ export async function read(
   props: Partial<MachineOutputs>,
   fx?: SweepEffects,
   virsh?: VirshRunner,
+  progress?: Progress,
 ): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
   const ref = readTarget(id, props, "machines");
   const { doc } = await readDomain(domainAt(ref));
@@ -637,14 +650,19 @@ export async function read(
   // Refresh looks again: a moved machine shows as changed output, a silent one as unresolved.
   let found: Address;
   try {
-    found = await address(inputs, fx ?? sweepEffectsOn(hostOf(ref)));
+    found = await address(inputs, fx ?? sweepEffectsOn(hostOf(ref)), progress);
   } catch (e) {
     found = { resolvedBy: "unresolved", resolution: (e as Error).message };
   }
   // ... and connects again: a broken connection shows as connectionError, not as a failed refresh.
   let connection: Connection;
   try {
-    connection = await connect(inputs, libvirtUriOf(l, found), virsh ?? virshOn(hostOf(ref)));
+    connection = await connect(
+      inputs,
+      libvirtUriOf(l, found),
+      virsh ?? virshOn(hostOf(ref)),
+      progress,
+    );
   } catch (e) {
     connection = { connectionError: (e as Error).message };
   }

@@ -144,6 +144,33 @@ describe("discoverMac (around a pretend network)", () => {
     expect(net.probes()).toBe(1);
   });
 
+  it("tells each machine of a shared sweep what the sweep does, and what it found for it", async () => {
+    const net = fakeNetwork({
+      "02:00:00:00:05:01": "10.132.181.51",
+      "02:00:00:00:05:02": "10.132.181.52",
+    });
+    const pool = { ...POOL, name: "told" };
+    const heard: Record<string, string[]> = { a: [], b: [] };
+    await Promise.all([
+      discoverMac("02:00:00:00:05:01", pool, { progress: (m) => heard.a.push(m) }, net.fx),
+      discoverMac("02:00:00:00:05:02", pool, { progress: (m) => heard.b.push(m) }, net.fx),
+    ]);
+    const round =
+      "sweep 1 of 10.132.181.0/24 from br0: 2 of 253 addresses answered (15 ms of 3.0 s)";
+    expect(heard).toEqual({
+      a: [
+        'finding MAC 02:00:00:00:05:01: sweeping server pool "told" (253 addresses of 10.132.181.0/24) from br0 (10.132.181.1), up to 3.0 s',
+        round,
+        "found MAC 02:00:00:00:05:01 at 10.132.181.51 after 1 sweep (30 ms)",
+      ],
+      b: [
+        'finding MAC 02:00:00:00:05:02: joined the running sweep of server pool "told"',
+        round,
+        "found MAC 02:00:00:00:05:02 at 10.132.181.52 after 1 sweep (30 ms)",
+      ],
+    });
+  });
+
   it("sweeps each DAS host's network on its own, even for one subnet and port name", async () => {
     const netA = fakeNetwork({ "02:00:00:00:03:01": "10.132.181.31" });
     const netB = fakeNetwork({ "02:00:00:00:03:02": "10.132.181.32" });

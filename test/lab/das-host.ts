@@ -11,7 +11,7 @@ import {
 } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { labUnavailable, sweepAbandonedLabs } from "./lab";
+import { labName, labUnavailable, sweepAbandonedLabs } from "./lab";
 
 // A remote DAS host for the SSH tests: network namespaces joined by veth pairs (no bridge, no
 // route to anything but each other), a real sshd in the DAS host's own mount namespace, and the
@@ -52,8 +52,6 @@ export interface LabKey {
   /** The public key line (`ssh-ed25519 AAAA… comment`). */
   publicKey: string;
 }
-
-let counter = 0;
 
 /** Why the DAS host lab cannot run here, or undefined when it can. */
 export function dasHostUnavailable(): string | undefined {
@@ -131,7 +129,7 @@ export class DasHostLab {
     const reason = dasHostUnavailable();
     if (reason) throw new Error(reason);
     sweepAbandonedLabs();
-    const lab = new DasHostLab(`gfims-${process.pid}-ssh${++counter}`);
+    const lab = new DasHostLab(labName("ssh"));
     live.add(lab);
     if (!exitHook) {
       exitHook = true;

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import * as os from "os";
 import * as path from "path";
 import { processesOf, type AsadminResult } from "./glassfish";
-import { sweepAbandonedLabs } from "./lab";
+import { labName, sweepAbandonedLabs } from "./lab";
 
 // A real GlassFish DAS on a DAS host of its own, for the DAS lifecycle over SSH (issue 19 item 6):
 //
@@ -45,8 +45,8 @@ export class GlassFishHost {
   private sshd?: ChildProcess;
 
   private constructor(readonly home: string) {
-    this.ns = `gfims-${process.pid}-gfh${++counter}`;
-    const root = `/srv/gfims-${process.pid}-${counter}`;
+    this.ns = labName("gfh");
+    const root = `/srv/${this.ns}`;
     this.domainDir = `${root}/domains/domain1`;
     this.file = `${this.domainDir}/config/domain.xml`;
     this.labDir = `${root}/lab`;

@@ -78,7 +78,6 @@ export function sshdConfig(o: { port: number; listen: string; dir: string }): st
     ].join("\n") + "\n"
   );
 }
-let counter = 0;
 
 /** Why the lab cannot run here, or undefined when it can. */
 export function labUnavailable(): string | undefined {
@@ -113,7 +112,27 @@ async function inParallel<T>(
   );
 }
 
-/** Deletes namespaces of labs whose process died (a crashed run must not leave them behind). */
+/** The lab names this module gave (a test file's own: Jest gives each file its own modules). */
+const given = new Set<string>();
+let named = 0;
+
+/**
+ * A lab namespace name, `gfims-<pid>-<kind><n><tag>`: the pid says whose it is (see
+ * {@link sweepAbandonedLabs}); the random tag keeps it apart from a name an earlier test file of
+ * the same Jest worker (same pid, its own count from 1) may have left behind.
+ */
+export function labName(kind = ""): string {
+  const tag = Math.random().toString(36).slice(2, 6);
+  const name = `${PREFIX}-${process.pid}-${kind}${++named}${tag}`;
+  given.add(name);
+  return name;
+}
+
+/**
+ * Deletes namespaces of labs whose process died (a crashed run must not leave them behind), and
+ * those named for this process's pid that it did not name itself: an earlier process with the
+ * same pid left them.
+ */
 export function sweepAbandonedLabs(): void {
   const names = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
     .split("\n")
@@ -128,7 +147,9 @@ export function sweepAbandonedLabs(): void {
     } catch {
       alive = false;
     }
-    if (!alive) execFileSync("ip", ["netns", "del", n], { stdio: "ignore" });
+    const ours = [...given].some((g) => n === g || n.startsWith(`${g}-`));
+    const stale = !alive || (pid === process.pid && !ours);
+    if (stale) execFileSync("ip", ["netns", "del", n], { stdio: "ignore" });
   }
 }
 
@@ -164,7 +185,7 @@ export class Lab {
     const reason = labUnavailable();
     if (reason) throw new Error(reason);
     sweepAbandonedLabs();
-    const lab = new Lab(`${PREFIX}-${process.pid}-${++counter}`, options);
+    const lab = new Lab(labName(), options);
     live.add(lab);
     if (!exitHook) {
       exitHook = true;

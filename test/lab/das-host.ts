@@ -401,6 +401,17 @@ export class DasHostLab {
     ]);
   }
 
+  /**
+   * Makes `dir` of the DAS host read-only (a read-only bind mount of itself, in the DAS host's
+   * mount namespace only), or writable again: the file system refuses every write with EROFS.
+   */
+  readOnly(dir: string, on: boolean): void {
+    this.dasShell(
+      on ? 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"' : 'umount "$1"',
+      dir,
+    );
+  }
+
   /** Puts a file on the DAS host (directories made as needed). */
   putFile(file: string, content: string | Buffer, mode = 0o644): void {
     const tmp = this.f(`put-${Math.random().toString(36).slice(2)}`);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
-import { DAS_IP, DasHostLab, dasHostUnavailable } from "../lab/das-host";
+import { XMLValidator } from "fast-xml-parser";
+import { DAS_IP, DasHostLab, RENAME_HOOK_PORT, dasHostUnavailable } from "../lab/das-host";
 import { fixture } from "../unit/helpers";
 import type { TestProject } from "./harness";
 import { TestProject as Project } from "./harness";
@@ -143,5 +144,61 @@ const inCi = (argv: string[]) => ["ip", "netns", "exec", lab.ci, ...argv];
       await project.ok(["destroy", "--yes", "--skip-preview"]);
       expect(lab.readFile(file).toString("utf8")).toBe(ORIGINAL);
     });
+  },
+);
+
+(unavailable ? describe.skip : describe)(
+  "the connection to the DAS host cut in the rename window of an up (dynamic mode)",
+  () => {
+    let project: Project;
+    const spec = clone(BASE);
+    spec.virtualizations = spec.virtualizations.filter((v) => v.resource === "kvm");
+    beforeAll(async () => {
+      await lab.addSshdWithRenameHook();
+      project = await Project.create(IMS_PROGRAM, "e2e", inCi);
+      await project.config("spec", JSON.stringify(spec));
+      // The rename hook's sshd: the DAS host's own files, a `mv` the test can hold.
+      const connection = {
+        host: DAS_IP,
+        port: RENAME_HOOK_PORT,
+        privateKey: lab.key.privateKey,
+        hostKey: lab.hostKey,
+      };
+      await project.ok(["config", "set", "--secret", "connection", JSON.stringify(connection)]);
+    });
+    afterAll(() => project?.cleanup());
+
+    it.each(["before"] as const)(
+      "%s the rename: up fails SSH_ERROR, the file is whole throughout, and the next up converges",
+      async (mode) => {
+        const file = `/srv/glassfish/domains/cut-${mode}/config/domain.xml`;
+        const read = () => lab.readFile(file).toString("utf8");
+        lab.putFile(file, ORIGINAL);
+        await project.config("domainXml", file);
+        lab.armRenameHook(mode);
+        const up = project.run(["up", "--yes", "--skip-preview"]);
+        const mv = await lab.renameHookReached();
+        const held = read();
+        expect(XMLValidator.validate(held)).toBe(true);
+        if (mode === "before") expect(held).toBe(ORIGINAL);
+        else expect(held).not.toBe(ORIGINAL);
+        lab.cutAtRenameHook(mv);
+        const failed = await up;
+        expect(failed.code).not.toBe(0);
+        expect(failed.stdout).toContain(
+          `glassfish-ims SSH_ERROR: the SSH session to root@${DAS_IP}:${RENAME_HOOK_PORT} ended while a command ran: its outcome is unknown`,
+        );
+        expect(read()).toBe(held);
+        // The documented recovery of a failed up: run it again. No hand edit, no ALREADY_EXISTS.
+        await project.up();
+        expect(read()).toBe(fixture("golden/domain-seeded-no-mac.xml"));
+        const again = JSON.parse((await project.ok(["preview", "--json"])).stdout) as {
+          changeSummary: Record<string, number>;
+        };
+        expect(again.changeSummary).toEqual({ same: 7 });
+        await project.destroy();
+        expect(read()).toBe(ORIGINAL);
+      },
+    );
   },
 );

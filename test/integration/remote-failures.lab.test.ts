@@ -1,5 +1,12 @@
 import * as path from "path";
-import { DAS_IP, DasHostLab, dasHostUnavailable, type RunOutcome } from "../lab/das-host";
+import { XMLValidator } from "fast-xml-parser";
+import {
+  DAS_IP,
+  DasHostLab,
+  RENAME_HOOK_PORT,
+  dasHostUnavailable,
+  type RunOutcome,
+} from "../lab/das-host";
 import { fixture } from "../unit/helpers";
 
 // Issue 18's failure cases of the write itself, on a DAS host whose files exist only on it
@@ -20,10 +27,16 @@ const ORIGINAL = fixture("domain.xml");
   let lab: DasHostLab;
   beforeAll(async () => {
     lab = await DasHostLab.create();
+    await lab.addSshdWithRenameHook();
   });
   afterAll(() => lab?.destroySync());
 
-  const connection = () => ({ host: DAS_IP, privateKey: lab.key.privateKey, hostKey: lab.hostKey });
+  const connection = (port = 22) => ({
+    host: DAS_IP,
+    port,
+    privateKey: lab.key.privateKey,
+    hostKey: lab.hostKey,
+  });
   /** Calls `module.fn(...args)` of dist/provider/<module> inside the CI namespace. */
   const call = (module: string, fn: string, args: unknown[]): Promise<RunOutcome> =>
     lab.run("return await require(vars.file)[vars.fn](...vars.args);", {
@@ -31,7 +44,15 @@ const ORIGINAL = fixture("domain.xml");
       fn,
       args,
     });
-  const listing = () => lab.dasShell('ls -A "$1"', DIR).trim().split("\n");
+  const listing = (dir = DIR) => lab.dasShell('ls -A "$1"', dir).trim().split("\n");
+  const URN = "urn:pulumi:dev::p::glassfish-ims:index:Virtualization::kvm";
+  const kvm = (domainXml: string, port = 22) => ({
+    domainXml,
+    name: "kvm",
+    emulator: "kvm",
+    connection: connection(port),
+    __urn: URN,
+  });
 
   it("a read-only domain directory: a clear error naming the host and path, the file as it was, nothing left", async () => {
     lab.putFile(DOMAIN, ORIGINAL);
@@ -56,4 +77,57 @@ const ORIGINAL = fixture("domain.xml");
       lab.readOnly(DIR, false);
     }
   });
+
+  describe.each(["before", "after"] as const)(
+    "the connection cut in the rename window (%s the rename)",
+    (mode) => {
+      const dir = `/srv/glassfish/domains/cut-${mode}/config`;
+      const file = `${dir}/domain.xml`;
+      const read = () => lab.readFile(file).toString("utf8");
+      let expected: string;
+      beforeAll(async () => {
+        // What the same create writes when nothing cuts it.
+        const plain = `/srv/glassfish/domains/plain-${mode}/config/domain.xml`;
+        lab.putFile(plain, ORIGINAL);
+        expect((await call("resources/virtualization", "create", [kvm(plain)])).error).toBe(
+          undefined,
+        );
+        expected = lab.readFile(plain).toString("utf8");
+        expect(expected).not.toBe(ORIGINAL);
+      });
+
+      it("fails with SSH_ERROR, the file whole at every point, and nothing left but the .bak", async () => {
+        lab.putFile(file, ORIGINAL);
+        lab.armRenameHook(mode);
+        const creating = call("resources/virtualization", "create", [kvm(file, RENAME_HOOK_PORT)]);
+        const mv = await lab.renameHookReached();
+        // Held in the rename window: the old bytes, or (after) the new ones, never a mix.
+        const held = read();
+        expect(held).toBe(mode === "before" ? ORIGINAL : expected);
+        expect(XMLValidator.validate(held)).toBe(true);
+        expect(lab.cutAtRenameHook(mv)).toBeGreaterThan(0);
+        const r = await creating;
+        expect(r.error?.code).toBe("SSH_ERROR");
+        expect(r.error?.message).toBe(
+          `glassfish-ims SSH_ERROR: the SSH session to root@${DAS_IP}:${RENAME_HOOK_PORT} ended while a command ran: its outcome is unknown`,
+        );
+        expect(read()).toBe(held);
+        // The client dialed again to clean up: its temp file and lock are gone.
+        expect(listing(dir).filter((n) => !n.endsWith(".ims-journal"))).toEqual([
+          "domain.xml",
+          "domain.xml.bak",
+        ]);
+        expect(lab.readFile(`${file}.bak`).toString("utf8")).toBe(ORIGINAL);
+      });
+
+      (mode === "before" ? it : it.skip)(
+        "the next create of the same resource converges with no hand edit",
+        async () => {
+          const r = await call("resources/virtualization", "create", [kvm(file)]);
+          expect(r.error).toBeUndefined();
+          expect(read()).toBe(expected);
+        },
+      );
+    },
+  );
 });

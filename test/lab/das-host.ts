@@ -34,6 +34,11 @@ export const BASTION_IP = "10.231.2.2";
 export const POOL_PORT_IP = "10.231.9.1";
 /** The port of the DAS host's sshd whose sessions have a PATH without virsh. */
 export const NO_VIRSH_PORT = 2223;
+/**
+ * The port of the DAS host's sshd whose sessions run a `mv` that can stop in the rename window
+ * ({@link DasHostLab.addSshdWithRenameHook}).
+ */
+export const RENAME_HOOK_PORT = 2224;
 /** The user that logs in with a password (it exists only in the DAS host's /etc). */
 export const PASSWORD_USER = "gfimspw";
 
@@ -52,6 +57,9 @@ export interface LabKey {
   /** The public key line (`ssh-ed25519 AAAA… comment`). */
   publicKey: string;
 }
+
+/** Where the rename hook keeps its wrapper, its arming file and its FIFO (on the DAS host). */
+const RENAME_HOOK = "/srv/rename-hook";
 
 let counter = 0;
 
@@ -114,6 +122,7 @@ export class DasHostLab {
   /** A key nobody authorized. */
   strangerKey!: LabKey;
   private das_?: Daemon;
+  private hook_?: ChildProcess;
   private bastion_?: Daemon;
   bastionHostKey = "";
   private readonly children: ChildProcess[] = [];
@@ -378,6 +387,98 @@ export class DasHostLab {
       await new Promise((r) => setTimeout(r, 25));
   }
 
+  /**
+   * Starts a third sshd of the DAS host on {@link RENAME_HOOK_PORT} whose sessions find first on
+   * their PATH a `mv` that, once armed ({@link armRenameHook}), stops the next rename of a file
+   * named domain.xml: the store's last check before the rename and the rename are one `stat`
+   * then `mv` on the DAS host, so the test holds the write inside its rename window, as long as
+   * it likes, with no timing guess. Armed `before`, it stops before renaming; armed `after`, it
+   * renames, then stops before the client hears of it. Either way it writes its pid to
+   * `/srv/rename-hook/reached` and waits on the FIFO `/srv/rename-hook/go`.
+   */
+  async addSshdWithRenameHook(): Promise<void> {
+    const bin = `${RENAME_HOOK}/bin`;
+    const real = execFileSync("sh", ["-c", "command -v mv"], { encoding: "utf8" }).trim();
+    const wrapper = [
+      "#!/bin/sh",
+      `h=${RENAME_HOOK}`,
+      'last=""; for a in "$@"; do last=$a; done',
+      'if [ "${last##*/}" = domain.xml ] && mode=$(cat "$h/armed" 2>/dev/null) && rm "$h/armed" 2>/dev/null; then',
+      `  if [ "$mode" = after ]; then ${real} "$@" || exit; fi`,
+      `  echo $$ > "$h/reached.tmp" && ${real} -f "$h/reached.tmp" "$h/reached"`,
+      '  read _ < "$h/go"',
+      '  [ "$mode" = after ] && exit 0',
+      "fi",
+      `exec ${real} "$@"`,
+      "",
+    ].join("\n");
+    this.dasShell(
+      'mkdir -p "$1/bin" && mkfifo "$1/go" && printf "%s" "$2" > "$1/bin/mv" && chmod 755 "$1/bin/mv"',
+      RENAME_HOOK,
+      wrapper,
+    );
+    writeFileSync(
+      this.f("sshd_hook_config"),
+      readFileSync(this.f("sshd_config"), "utf8")
+        .replace(/^ListenAddress .*\n/gm, "")
+        .replace(/^PidFile .*$/m, `PidFile ${this.f("sshd_hook.pid")}`)
+        .concat(
+          `ListenAddress ${DAS_IP}:${RENAME_HOOK_PORT}\nSetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin\n`,
+        ),
+    );
+    const logFile = this.f("das-hook-sshd.log");
+    const fd = openSync(logFile, "a");
+    const child = spawn(
+      "nsenter",
+      ["-t", String(this.dasPid()), "-m", "-n"].concat([
+        "/usr/sbin/sshd",
+        "-D",
+        "-e",
+        "-f",
+        this.f("sshd_hook_config"),
+      ]),
+      { stdio: ["ignore", fd, fd], detached: true },
+    );
+    this.children.push(child);
+    this.hook_ = child;
+    for (let i = 0; i < 200 && !readFileSync(logFile, "utf8").includes("Server listening"); i++)
+      await new Promise((r) => setTimeout(r, 25));
+  }
+
+  /** Arms the rename hook for the next rename of a domain.xml (see addSshdWithRenameHook). */
+  armRenameHook(mode: "before" | "after"): void {
+    this.dasShell('rm -f "$1/reached" && printf "%s" "$2" > "$1/armed"', RENAME_HOOK, mode);
+  }
+
+  /**
+   * Waits until a rename stopped at the hook (an event, polled; `timeoutMs` only bounds a test
+   * whose write never gets there) and returns the pid of the waiting `mv`.
+   */
+  async renameHookReached(timeoutMs = 120_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pid = this.dasShell('cat "$1/reached" 2>/dev/null; exit 0', RENAME_HOOK).trim();
+      if (pid) return Number(pid);
+      if (Date.now() > deadline) throw new Error("no rename reached the hook");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * Cuts the connections of the rename hook's sshd (kills each session's sshd processes, as
+   * {@link killSessions} does), then ends the stopped `mv`: with `before` nothing was renamed,
+   * with `after` the rename happened and the client never heard of it.
+   */
+  cutAtRenameHook(mvPid: number): number {
+    const listener = this.hook_?.pid;
+    if (!listener) throw new Error("the rename hook's sshd is not running");
+    const pids = this.sessionsOf(listener);
+    for (const p of pids) process.kill(p, "SIGKILL");
+    // The stopped mv is a process of the DAS host's pid namespace, which is the machine's.
+    process.kill(mvPid, "SIGKILL");
+    return pids.length;
+  }
+
   /** The pid of the DAS host's sshd listener (its mount and network namespaces are the host's). */
   dasPid(): number {
     const pid = this.das_?.child.pid;
@@ -460,13 +561,18 @@ export class DasHostLab {
    * under it): the connections drop at once, the listener stays.
    */
   killSessions(): number {
+    const pids = this.sessionsOf(this.dasPid());
+    for (const p of pids) process.kill(p, "SIGKILL");
+    return pids.length;
+  }
+
+  /** The sshd processes serving the sessions of the listener `pid`: each monitor, and its child. */
+  private sessionsOf(pid: number): number[] {
     const children = (p: number) => {
       const list = readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim();
       return list === "" ? [] : list.split(/\s+/).map(Number);
     };
-    const pids = this.sessionPids().flatMap((p) => [p, ...children(p)]);
-    for (const p of pids) process.kill(p, "SIGKILL");
-    return pids.length;
+    return children(pid).flatMap((p) => [p, ...children(p)]);
   }
 
   /** Drops (silently) every packet to the DAS host's port 22 and 2222, or lets them pass again. */

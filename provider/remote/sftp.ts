@@ -74,6 +74,8 @@ export interface RemoteFs {
   link(existing: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   mkdir(path: string, mode?: number): Promise<void>;
+  /** rmdir(2): removes an empty directory. */
+  rmdir(path: string): Promise<void>;
   /** The names in a directory, without `.` and `..`, sorted. */
   readdir(path: string): Promise<string[]>;
   readFile(path: string): Promise<Buffer>;
@@ -309,6 +311,7 @@ export function remoteFs(channel: SftpChannel): RemoteFs {
       run<void>("mkdir", path, (s, cb) => s.mkdir(path, mode === undefined ? {} : { mode }, cb), {
         created: path,
       }),
+    rmdir: (path) => run<void>("rmdir", path, (s, cb) => s.rmdir(path, cb)),
     readdir: async (path) => {
       const list = await run<Array<{ filename: string }>>("readdir", path, (s, cb) =>
         s.readdir(path, cb),

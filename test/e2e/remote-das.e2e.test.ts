@@ -73,10 +73,12 @@ const inCi = (argv: string[]) => ["ip", "netns", "exec", lab.ci, ...argv];
   it("up writes on the DAS host the bytes the local plugin writes for the same program", async () => {
     await project.up();
     expect(remote()).toBe(fixture("golden/domain-seeded-no-mac.xml"));
-    // The version before the last write is kept as .bak, and no temp, pin or lock file is left.
+    // The version before the last write is kept as .bak, and no temp, pin or lock file is left;
+    // the create journal is beside the file on the DAS host, as it is beside a local one.
     expect(lab.dasShell('ls -A "$(dirname "$1")"', FILE).trim().split("\n").sort()).toEqual([
       "domain.xml",
       "domain.xml.bak",
+      "domain.xml.ims-journal",
     ]);
   });
 
@@ -168,7 +170,7 @@ const inCi = (argv: string[]) => ["ip", "netns", "exec", lab.ci, ...argv];
     });
     afterAll(() => project?.cleanup());
 
-    it.each(["before"] as const)(
+    it.each(["before", "after"] as const)(
       "%s the rename: up fails SSH_ERROR, the file is whole throughout, and the next up converges",
       async (mode) => {
         const file = `/srv/glassfish/domains/cut-${mode}/config/domain.xml`;

@@ -120,14 +120,13 @@ const ORIGINAL = fixture("domain.xml");
         expect(lab.readFile(`${file}.bak`).toString("utf8")).toBe(ORIGINAL);
       });
 
-      (mode === "before" ? it : it.skip)(
-        "the next create of the same resource converges with no hand edit",
-        async () => {
-          const r = await call("resources/virtualization", "create", [kvm(file)]);
-          expect(r.error).toBeUndefined();
-          expect(read()).toBe(expected);
-        },
-      );
+      it("the next create of the same resource converges with no hand edit", async () => {
+        // After the rename, the element is this create's own (the journal on the DAS host says
+        // so): it is taken as the result, not refused as ALREADY_EXISTS.
+        const r = await call("resources/virtualization", "create", [kvm(file)]);
+        expect(r.error).toBeUndefined();
+        expect(read()).toBe(expected);
+      });
     },
   );
 });

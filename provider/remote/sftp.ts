@@ -256,12 +256,24 @@ export function remoteFs(channel: SftpChannel): RemoteFs {
     open: async (path, flags, mode) => {
       const attrs = mode === undefined ? {} : { mode };
       const ref = await channel.get();
-      const raw = await run<Buffer>("open", path, (s, cb) => s.open(path, flags, attrs, cb), {
-        // Only an exclusive create can fail because the file exists.
-        created: flags.includes("x") ? path : undefined,
-        ref,
-      });
-      return new Handle(path, raw, ref);
+      const exclusive = flags.includes("x");
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const raw = await run<Buffer>("open", path, (s, cb) => s.open(path, flags, attrs, cb), {
+            // Only an exclusive create can fail because the file exists.
+            created: exclusive ? path : undefined,
+            ref,
+          });
+          return new Handle(path, raw, ref);
+        } catch (e) {
+          // "Failure" with nothing at the path when the client looks: the file that made the
+          // create fail may have been removed in between (another process's lock, released).
+          // Asked again, the server creates it or says why not.
+          const failed = e as RemoteFsError;
+          const vanished = failed.code === "EIO" && failed.sftpStatus === STATUS.FAILURE;
+          if (!exclusive || !vanished || attempt >= 3) throw e;
+        }
+      }
     },
     read: (h, buffer, offset, length, position) =>
       run<number>(

@@ -129,4 +129,36 @@ const ORIGINAL = fixture("domain.xml");
       });
     },
   );
+
+  it("an exclusive create that meets a file removed right after is EEXIST, never EIO", async () => {
+    // SFTP v3 says only "Failure" when the file exists; the file may be gone by the time the
+    // client looks (another stack released its lock): that is the lock being busy, not an I/O
+    // error. The DAS host creates and removes the file in a loop while the client creates it.
+    const dir = "/srv/glassfish/domains/busy";
+    lab.dasShell('mkdir -p "$1"', dir);
+    const loop = lab.dasShell(
+      '(while [ -d "$1" ]; do : > "$1/x.lock"; rm -f "$1/x.lock"; done) >/dev/null 2>&1 & echo $!',
+      dir,
+    );
+    try {
+      const r = await lab.run(
+        `const fs = await (await remote.remoteHost(vars.c)).sftp();
+         const codes = {};
+         for (let i = 0; i < 150; i++) {
+           const code = await fs.open(vars.file, "wx").then(
+             async (h) => { await fs.close(h); await fs.unlink(vars.file).catch(() => {}); return "ok"; },
+             (e) => e.code,
+           );
+           codes[code] = (codes[code] ?? 0) + 1;
+         }
+         return codes;`,
+        { c: connection(), file: `${dir}/x.lock` },
+      );
+      const codes = r.value as Record<string, number>;
+      expect(Object.keys(codes).filter((c) => c !== "ok" && c !== "EEXIST")).toEqual([]);
+      expect(codes.EEXIST).toBeGreaterThan(0);
+    } finally {
+      lab.dasShell('rm -rf "$1"; kill "$2" 2>/dev/null; exit 0', dir, loop.trim());
+    }
+  });
 });

@@ -48,6 +48,23 @@ export interface RunOutcome {
   error?: { code?: string; message: string; stack?: string; cause?: string };
 }
 
+/**
+ * Another DAS host of the lab ({@link DasHostLab.addDasHost}): its own network and mount
+ * namespaces, sshd and host key, linked to the CI namespace only.
+ */
+export interface ExtraDasHost {
+  /** Its address on its link to CI. */
+  ip: string;
+  /** Its host key (public line, `ssh-ed25519 AAAA…`). */
+  hostKey: string;
+  /** Runs a shell script there (its mount and network namespaces), as root. */
+  shell(script: string, ...args: string[]): string;
+  /** Puts a file there (directories made as needed). */
+  putFile(file: string, content: string | Buffer): void;
+  /** A file of that host. */
+  readFile(file: string): Buffer;
+}
+
 /** A key pair made for the lab. */
 export interface LabKey {
   /** Path of the private key. */
@@ -80,6 +97,11 @@ export function dasHostUnavailable(): string | undefined {
 function sh(argv: readonly string[], input?: string): string {
   const [cmd, ...args] = argv;
   return execFileSync(cmd, args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** Runs a shell script in the mount and network namespaces of process `pid`, as root. */
+function shellIn(pid: number, script: string, args: readonly string[]): string {
+  return sh(["nsenter", "-t", String(pid), "-m", "-n", "sh", "-c", script, "sh", ...args]);
 }
 
 function keygen(file: string, passphrase = "", comment = "gfims-lab", type = "ed25519"): LabKey {
@@ -479,6 +501,71 @@ export class DasHostLab {
     return pids.length;
   }
 
+  /**
+   * Adds DAS host number `n` (2 to 9): a namespace linked to CI only (CI 10.231.2n.1, the host
+   * 10.231.2n.2), with its own mount namespace (tmpfs /run and /srv, so its /srv/glassfish is
+   * its own), its own host key, and an sshd that takes the lab's client {@link key}. Cheap: no
+   * bastion, no password user; for programs that manage several DAS hosts at once.
+   */
+  async addDasHost(n: number): Promise<ExtraDasHost> {
+    if (!Number.isInteger(n) || n < 2 || n > 9) throw new Error(`DAS host number ${n}: 2 to 9`);
+    const ns = `${this.id}-das${n}`;
+    const ip = `10.231.2${n}.2`;
+    this.addNamespace(ns);
+    this.link(this.ci, `to-das${n}`, `10.231.2${n}.1`, ns, "to-ci", ip);
+    const key = keygen(this.f(`host_key_das${n}`), "", `das-host-${n}`);
+    writeFileSync(
+      this.f(`sshd_das${n}_config`),
+      [
+        `ListenAddress ${ip}:22`,
+        `HostKey ${key.file}`,
+        `AuthorizedKeysFile ${this.f("authorized_keys")}`,
+        `PidFile ${this.f(`sshd_das${n}.pid`)}`,
+        "PermitRootLogin yes",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "StrictModes no",
+        "Subsystem sftp internal-sftp",
+        "LogLevel VERBOSE",
+        "",
+      ].join("\n"),
+    );
+    const setup = [
+      "mount -t tmpfs tmpfs /run",
+      "mkdir -p /run/sshd",
+      "mount -t tmpfs tmpfs /srv",
+      "mkdir -p /srv/glassfish/domains",
+      `exec /usr/sbin/sshd -D -e -f "$1/sshd_das${n}_config"`,
+    ].join(" && ");
+    const daemon = await this.startSshd(ns, setup, `das${n}-sshd.log`, `${ip} port 22`);
+    const pid = daemon.child.pid;
+    if (!pid) throw new Error(`the sshd of DAS host ${n} has no pid`);
+    const shell = (script: string, ...args: string[]) => shellIn(pid, script, args);
+    return {
+      ip,
+      hostKey: key.publicKey.split(" ").slice(0, 2).join(" "),
+      shell,
+      putFile: (file, content) =>
+        void sh(
+          [
+            "nsenter",
+            "-t",
+            String(pid),
+            "-m",
+            "-n",
+            "sh",
+            "-c",
+            'mkdir -p "$(dirname "$1")" && cat > "$1"',
+            "sh",
+            file,
+          ],
+          content.toString(),
+        ),
+      readFile: (file) => Buffer.from(shell('base64 -w0 "$1"', file), "base64"),
+    };
+  }
+
   /** The pid of the DAS host's sshd listener (its mount and network namespaces are the host's). */
   dasPid(): number {
     const pid = this.das_?.child.pid;
@@ -488,18 +575,7 @@ export class DasHostLab {
 
   /** Runs a shell script on the DAS host (its mount and network namespaces), as root. */
   dasShell(script: string, ...args: string[]): string {
-    return sh([
-      "nsenter",
-      "-t",
-      String(this.dasPid()),
-      "-m",
-      "-n",
-      "sh",
-      "-c",
-      script,
-      "sh",
-      ...args,
-    ]);
+    return shellIn(this.dasPid(), script, args);
   }
 
   /**

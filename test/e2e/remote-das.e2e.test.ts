@@ -42,7 +42,6 @@ const inCi = (argv: string[]) => ["ip", "netns", "exec", lab.ci, ...argv];
   };
 
   beforeAll(async () => {
-    lab = await DasHostLab.create();
     lab.putFile(FILE, ORIGINAL);
     // Every CLI run (and so the engine, the plugin and its SSH session) is inside the CI namespace.
     project = await pluginProject(PROGRAM, "e2e", (argv) => [

@@ -271,7 +271,7 @@ export function remoteFs(channel: SftpChannel): RemoteFs {
           // Asked again, the server creates it or says why not.
           const failed = e as RemoteFsError;
           const vanished = failed.code === "EIO" && failed.sftpStatus === STATUS.FAILURE;
-          if (!exclusive || !vanished || attempt >= 3) throw e;
+          if (!exclusive || !vanished || attempt >= 5) throw e;
         }
       }
     },

@@ -133,11 +133,12 @@ const ORIGINAL = fixture("domain.xml");
   it("an exclusive create that meets a file removed right after is EEXIST, never EIO", async () => {
     // SFTP v3 says only "Failure" when the file exists; the file may be gone by the time the
     // client looks (another stack released its lock): that is the lock being busy, not an I/O
-    // error. The DAS host creates and removes the file in a loop while the client creates it.
+    // error. The DAS host plays a stack that takes and releases its lock in a loop (holding it
+    // 20 ms each time) while the client creates the file.
     const dir = "/srv/glassfish/domains/busy";
     lab.dasShell('mkdir -p "$1"', dir);
     const loop = lab.dasShell(
-      '(while [ -d "$1" ]; do : > "$1/x.lock"; rm -f "$1/x.lock"; done) >/dev/null 2>&1 & echo $!',
+      '(while [ -d "$1" ]; do : > "$1/x.lock"; sleep 0.02; rm -f "$1/x.lock"; done) >/dev/null 2>&1 & echo $!',
       dir,
     );
     try {

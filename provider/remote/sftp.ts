@@ -74,6 +74,8 @@ export interface RemoteFs {
   link(existing: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   mkdir(path: string, mode?: number): Promise<void>;
+  /** rmdir(2): removes an empty directory. */
+  rmdir(path: string): Promise<void>;
   /** The names in a directory, without `.` and `..`, sorted. */
   readdir(path: string): Promise<string[]>;
   readFile(path: string): Promise<Buffer>;
@@ -220,9 +222,9 @@ export function remoteFs(channel: SftpChannel): RemoteFs {
       try {
         return await once(syscall, path, fn, opts);
       } catch (e) {
-        if (opts.created === undefined || (e as RemoteFsError).code !== "EIO" || attempt >= 5) {
-          throw e;
-        }
+        const failed = e as RemoteFsError;
+        const vanished = failed.code === "EIO" && failed.sftpStatus === STATUS.FAILURE;
+        if (opts.created === undefined || !vanished || attempt >= 5) throw e;
       }
     }
   }
@@ -322,6 +324,7 @@ export function remoteFs(channel: SftpChannel): RemoteFs {
       run<void>("mkdir", path, (s, cb) => s.mkdir(path, mode === undefined ? {} : { mode }, cb), {
         created: path,
       }),
+    rmdir: (path) => run<void>("rmdir", path, (s, cb) => s.rmdir(path, cb)),
     readdir: async (path) => {
       const list = await run<Array<{ filename: string }>>("readdir", path, (s, cb) =>
         s.readdir(path, cb),

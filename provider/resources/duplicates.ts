@@ -2,6 +2,7 @@
 // take both: one fixed ip given to two machines of one pool (both connect to one host), or one MAC
 // given to two machines (discovery finds one host for both). Found at `check`, so preview says so.
 import { domainPath } from "../store/store";
+import { dasIdentity } from "./das-host";
 import { urnOf } from "./journal";
 import { isUnknown, type CheckFailure } from "./rules";
 
@@ -10,7 +11,7 @@ import { isUnknown, type CheckFailure } from "./rules";
 const SEEN = Symbol.for("glassfish-ims.machine-keys.v1");
 
 interface Seen {
-  /** Key (file, pool, ip / file, mac) to the URN that gave it. */
+  /** Key (host and file, pool, ip / host and file, mac) to the URN that gave it. */
   byKey: Map<string, string>;
   /** URN to the keys it gave last, so a second check of one resource replaces its keys. */
   byUrn: Map<string, string[]>;
@@ -29,6 +30,8 @@ function nameOf(urn: string): string {
 /** The machine's inputs this check compares (after check normalized them). */
 interface MachineKeys {
   domainXml?: unknown;
+  /** The DAS host that holds domainXml (absent: this machine). */
+  connection?: unknown;
   serverPool?: unknown;
   name?: unknown;
   ip?: unknown;
@@ -43,9 +46,11 @@ interface MachineKeys {
  */
 export function duplicateFailures(inputs: MachineKeys & object): CheckFailure[] {
   const urn = urnOf(inputs);
-  const { domainXml, serverPool, ip, mac } = inputs;
+  const { domainXml, connection, serverPool, ip, mac } = inputs;
   if (!urn || typeof domainXml !== "string" || isUnknown(domainXml)) return [];
-  const file = domainPath(domainXml);
+  if (isUnknown(connection)) return [];
+  // One path on two DAS hosts is two files: machines of one are no duplicates of the other's.
+  const file = `${dasIdentity(connection)}\0${domainPath(domainXml)}`;
   const keys: Array<{ key: string; property: string; reason: (other: string) => string }> = [];
   if (typeof ip === "string" && !isUnknown(ip) && typeof serverPool === "string") {
     if (!isUnknown(serverPool)) {

@@ -7,14 +7,16 @@
 // One small file per element, `<domain.xml>.ims-journal/<hash of kind/name>`, created exclusively
 // before the edit and holding the claimer's URN and process. It is removed when the create fails,
 // when the element is deleted, and when an update or refresh shows the engine has the resource.
+// It sits beside the file, on the file's host (through the store's effects): on a DAS host
+// reached over SSH, the journal is there too, so a create cut off from it resumes as a local one.
 import { createHash, randomUUID } from "crypto";
-import { promises as fsp } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { isImsError } from "../errors";
-import { errnoOf } from "../store/effects";
+import { errnoOf, type Host } from "../store/effects";
 import { localHost } from "../store/local";
 import { realDomainPath } from "../store/store";
+import { domainAt, hostOf, type Located } from "./das-host";
 import { isUnknown } from "./rules";
 
 /** The input that carries the resource's URN: the SDK sets it, the plugin from the request. */
@@ -46,7 +48,9 @@ export interface Claim {
    * Undoes what this create put in the journal and rethrows `e`: the create failed, so nothing
    * of it is left behind (`edit.catch(claim.undo)`). Kept when the edit had put the element in
    * and the write then met another writer (CONCURRENT_MODIFICATION): that writer's copy may hold
-   * the element, which the next `up` must then resume, not refuse.
+   * the element, which the next `up` must then resume, not refuse. Kept too when the connection
+   * to the DAS host failed during the write (SSH_ERROR: its outcome is unknown, the rename may
+   * have happened there).
    */
   undo(e: unknown): Promise<never>;
 }
@@ -61,7 +65,8 @@ function claimOf(resumable: boolean, cleanup: () => Promise<void>): Claim {
       this.resumable = true;
     },
     undo: async (e) => {
-      if (!(wrote && isImsError(e, "CONCURRENT_MODIFICATION"))) await cleanup();
+      const mayHaveLanded = isImsError(e, "CONCURRENT_MODIFICATION") || isImsError(e, "SSH_ERROR");
+      if (!(wrote && mayHaveLanded)) await cleanup();
       throw e;
     },
   };
@@ -85,22 +90,31 @@ export function urnOf(inputs: object): string | undefined {
   return typeof urn === "string" && urn !== "" && !isUnknown(urn) ? urn : undefined;
 }
 
+/** A claim file: the host that holds the domain.xml, and the file's path there. */
+interface EntryFile {
+  host: Host;
+  file: string;
+}
+
 /** The claim file of `element` (`virtualization/kvm`, `machines/m1/user`) of a domain.xml. */
-async function entryPath(domainXml: string, element: string): Promise<string | undefined> {
+async function entryPath(at: Located, element: string): Promise<EntryFile | undefined> {
   try {
-    const real = await realDomainPath(domainXml);
+    const real = await realDomainPath(domainAt(at));
     const hash = createHash("sha256").update(element).digest("hex").slice(0, 32);
-    return path.join(`${real}.ims-journal`, hash);
+    return { host: hostOf(at), file: path.posix.join(`${real}.ims-journal`, hash) };
   } catch {
-    // No file: the edit reports it.
+    // No file (or no connection to its host): the edit reports it.
     return undefined;
   }
 }
 
-async function readEntry(file: string): Promise<{ raw: string; entry?: Entry } | undefined> {
+async function readEntry({
+  host,
+  file,
+}: EntryFile): Promise<{ raw: string; entry?: Entry } | undefined> {
   let raw: string;
   try {
-    raw = (await localHost.readFile(file, { nofollow: true })).toString("utf8");
+    raw = (await host.readFile(file, { nofollow: true })).toString("utf8");
   } catch (e) {
     if (errnoOf(e) === "ENOENT") return undefined;
     throw e;
@@ -113,7 +127,11 @@ async function readEntry(file: string): Promise<{ raw: string; entry?: Entry } |
   }
 }
 
-/** True when the process that wrote `entry` may still be creating (this one, or a live pid here). */
+/**
+ * True when the process that wrote `entry` may still be creating (this one, or a live pid here).
+ * The claimer is a provider process of the machine that runs `pulumi`, whatever host holds the
+ * file: its pid is looked up here, as the lock's holder is (store/lock.ts).
+ */
 async function mayBeWorking(entry: Entry | undefined): Promise<boolean> {
   if (!entry) return false;
   if (entry.instance === instance()) return true;
@@ -123,14 +141,14 @@ async function mayBeWorking(entry: Entry | undefined): Promise<boolean> {
 
 /** Whether the journal says this resource (by its URN in `inputs`) claimed `element` earlier. */
 export async function claimedEarlier(
-  at: { domainXml: string },
+  at: Located,
   element: string,
   inputs: object = at,
 ): Promise<boolean> {
   const urn = urnOf(inputs);
-  const file = urn && (await entryPath(at.domainXml, element));
-  if (!file) return false;
-  const found = await readEntry(file).catch(() => undefined);
+  const entry = urn && (await entryPath(at, element));
+  if (!entry) return false;
+  const found = await readEntry(entry).catch(() => undefined);
   return found?.entry?.urn === urn;
 }
 
@@ -144,45 +162,46 @@ export async function claimedEarlier(
  * claimed and nothing is resumable.
  */
 export async function claimCreate(
-  inputs: { domainXml: string; adopt?: boolean },
+  inputs: Located & { adopt?: boolean },
   element: string,
 ): Promise<Claim> {
   const urn = urnOf(inputs);
   if (!urn || inputs.adopt === true) return noClaim();
-  const file = await entryPath(inputs.domainXml, element);
-  if (!file) return noClaim();
+  const at = await entryPath(inputs, element);
+  if (!at) return noClaim();
+  const { host, file } = at;
   const mine: Entry = { urn, host: os.hostname(), pid: process.pid, instance: instance() };
   const text = JSON.stringify(mine);
   const fresh = (previous?: string): Claim =>
     claimOf(false, async () => {
-      await localHost.unlink(file).catch(() => undefined);
+      await host.unlink(file).catch(() => undefined);
       if (previous !== undefined) {
-        await localHost.writeExclusive(file, previous).catch(() => undefined);
+        await host.writeExclusive(file, previous).catch(() => undefined);
       } else {
-        await rmdirIfEmpty(path.dirname(file));
+        await rmdirIfEmpty(host, path.posix.dirname(file));
       }
     });
   try {
-    await localHost.mkdir(path.dirname(file), 0o700).catch((e) => {
+    await host.mkdir(path.posix.dirname(file), 0o700).catch((e) => {
       if (errnoOf(e) !== "EEXIST") throw e;
     });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await localHost.writeExclusive(file, text);
+        await host.writeExclusive(file, text);
         return fresh();
       } catch (e) {
         if (errnoOf(e) !== "EEXIST") throw e;
       }
-      const found = await readEntry(file);
+      const found = await readEntry(at);
       if (!found) continue;
       if (found.entry?.urn === urn) return claimOf(true, async () => undefined);
       // Another resource's claim, maybe being written now (two resources of one name): this
       // create claims nothing, so neither can take the other's element; the file decides.
       if (await mayBeWorking(found.entry)) return noClaim();
       // Left by a process that is gone: whatever it claimed is judged by the file now.
-      await localHost.unlink(file).catch(() => undefined);
+      await host.unlink(file).catch(() => undefined);
       try {
-        await localHost.writeExclusive(file, text);
+        await host.writeExclusive(file, text);
         return fresh(found.raw);
       } catch (e) {
         if (errnoOf(e) !== "EEXIST") throw e;
@@ -200,22 +219,18 @@ export async function claimCreate(
  * resource (update, refresh). Only the resource's own claim is dropped, unless `any` (the element
  * is gone). The journal directory goes when it is empty.
  */
-export async function settle(
-  inputs: { domainXml: string },
-  element: string,
-  any = false,
-): Promise<void> {
+export async function settle(inputs: Located, element: string, any = false): Promise<void> {
   const urn = urnOf(inputs);
   if (!urn && !any) return;
-  const file = await entryPath(inputs.domainXml, element);
-  if (!file) return;
-  const found = await readEntry(file).catch(() => undefined);
+  const at = await entryPath(inputs, element);
+  if (!at) return;
+  const found = await readEntry(at).catch(() => undefined);
   if (!found || (!any && found.entry?.urn !== urn)) return;
-  await localHost.unlink(file).catch(() => undefined);
-  await rmdirIfEmpty(path.dirname(file));
+  await at.host.unlink(at.file).catch(() => undefined);
+  await rmdirIfEmpty(at.host, path.posix.dirname(at.file));
 }
 
 /** Removes the journal directory when it holds no claim (rmdir(2) refuses one that does). */
-async function rmdirIfEmpty(dir: string): Promise<void> {
-  await fsp.rmdir(dir).catch(() => undefined);
+async function rmdirIfEmpty(host: Host, dir: string): Promise<void> {
+  await host.rmdir(dir).catch(() => undefined);
 }

@@ -103,7 +103,8 @@ export async function checkAgainstFile(
       );
   const element = creating && !isUnknown(inputs) ? spec.element?.(inputs) : undefined;
   const resumable =
-    element !== undefined && (await claimedEarlier({ domainXml: file }, element, inputs));
+    element !== undefined &&
+    (await claimedEarlier({ domainXml: file, connection }, element, inputs));
   return [...stamped, ...spec.probe(inputs, doc, { creating, nameIsOurs, resumable }, text)];
 }
 

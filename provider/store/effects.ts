@@ -109,6 +109,8 @@ export interface FileEffects {
   unlink(p: string): Promise<void>;
   /** Creates one directory level (`EEXIST` when something is there). */
   mkdir(p: string, mode: number): Promise<void>;
+  /** Removes an empty directory (fails, `ENOTEMPTY` or another code, when it holds anything). */
+  rmdir(p: string): Promise<void>;
   /** Sets the times of `p` itself, never of what a link there points to. */
   lutimes(p: string, time: Date): Promise<void>;
   /** Flushes a directory's entries (after a rename); a file system that refuses it is fine. */

@@ -144,6 +144,7 @@ export const localFiles: FileEffects = {
   link: (from, to) => fs.promises.link(from, to),
   unlink: (p) => fs.promises.unlink(p),
   mkdir: (p, mode) => fs.promises.mkdir(p, { mode }).then(() => undefined),
+  rmdir: (p) => fs.promises.rmdir(p),
   lutimes: (p, time) => fs.promises.lutimes(p, time, time),
   syncDir: async (dir) => {
     const dh = await fs.promises

@@ -96,6 +96,14 @@ export async function withFileLock<T>(
       await host.writeExclusive(lock, me);
       break;
     } catch (e) {
+      if (errnoOf(e) === "EROFS") {
+        // The first write of an edit: nothing of it exists yet, and none of it can.
+        throw new ImsError(
+          "FILE_READONLY",
+          `${shownPath(host, file)} is on a read-only file system: its lock file cannot be created (EROFS). Remount it read-write (mount -o remount,rw) to let this change through; the file was not changed`,
+          { cause: e },
+        );
+      }
       if (errnoOf(e) !== "EEXIST") {
         throw new ImsError(
           "IO_ERROR",

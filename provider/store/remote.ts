@@ -275,6 +275,7 @@ export function sshHost(connection: DasConnection): Host {
     link: async (from, to) => (await files()).link(from, to),
     unlink: async (p) => (await files()).unlink(p),
     mkdir: async (p, mode) => (await files()).mkdir(p, mode),
+    rmdir: async (p) => (await files()).rmdir(p),
     lutimes: async (p) => void (await script(`touch ${p}`, SCRIPTS.touch, [p])),
     syncDir: async (dir) => void (await script(`sync ${dir}`, SCRIPTS.syncDir, [dir])),
   };

@@ -1,6 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
-import { DAS_IP, DasHostLab, dasHostUnavailable } from "../lab/das-host";
+import { XMLValidator } from "fast-xml-parser";
+import {
+  DAS_IP,
+  DasHostLab,
+  RENAME_HOOK_PORT,
+  dasHostUnavailable,
+  type ExtraDasHost,
+} from "../lab/das-host";
 import { fixture } from "../unit/helpers";
 import type { TestProject } from "./harness";
 import { TestProject as Project } from "./harness";
@@ -71,10 +78,12 @@ const inCi = (argv: string[]) => ["ip", "netns", "exec", lab.ci, ...argv];
   it("up writes on the DAS host the bytes the local plugin writes for the same program", async () => {
     await project.up();
     expect(remote()).toBe(fixture("golden/domain-seeded-no-mac.xml"));
-    // The version before the last write is kept as .bak, and no temp, pin or lock file is left.
+    // The version before the last write is kept as .bak, and no temp, pin or lock file is left;
+    // the create journal is beside the file on the DAS host, as it is beside a local one.
     expect(lab.dasShell('ls -A "$(dirname "$1")"', FILE).trim().split("\n").sort()).toEqual([
       "domain.xml",
       "domain.xml.bak",
+      "domain.xml.ims-journal",
     ]);
   });
 
@@ -141,6 +150,163 @@ const inCi = (argv: string[]) => ["ip", "netns", "exec", lab.ci, ...argv];
       }
       await project.ok(["destroy", "--yes", "--skip-preview"]);
       expect(lab.readFile(file).toString("utf8")).toBe(ORIGINAL);
+    });
+  },
+);
+
+(unavailable ? describe.skip : describe)(
+  "the connection to the DAS host cut in the rename window of an up (dynamic mode)",
+  () => {
+    let project: Project;
+    const spec = clone(BASE);
+    spec.virtualizations = spec.virtualizations.filter((v) => v.resource === "kvm");
+    beforeAll(async () => {
+      await lab.addSshdWithRenameHook();
+      project = await Project.create(IMS_PROGRAM, "e2e", inCi);
+      await project.config("spec", JSON.stringify(spec));
+      // The rename hook's sshd: the DAS host's own files, a `mv` the test can hold.
+      const connection = {
+        host: DAS_IP,
+        port: RENAME_HOOK_PORT,
+        privateKey: lab.key.privateKey,
+        hostKey: lab.hostKey,
+      };
+      await project.ok(["config", "set", "--secret", "connection", JSON.stringify(connection)]);
+    });
+    afterAll(() => project?.cleanup());
+
+    it.each(["before", "after"] as const)(
+      "%s the rename: up fails SSH_ERROR, the file is whole throughout, and the next up converges",
+      async (mode) => {
+        const file = `/srv/glassfish/domains/cut-${mode}/config/domain.xml`;
+        const read = () => lab.readFile(file).toString("utf8");
+        lab.putFile(file, ORIGINAL);
+        await project.config("domainXml", file);
+        lab.armRenameHook(mode);
+        const up = project.run(["up", "--yes", "--skip-preview"]);
+        const mv = await lab.renameHookReached();
+        const held = read();
+        expect(XMLValidator.validate(held)).toBe(true);
+        if (mode === "before") expect(held).toBe(ORIGINAL);
+        else expect(held).not.toBe(ORIGINAL);
+        lab.cutAtRenameHook(mv);
+        const failed = await up;
+        expect(failed.code).not.toBe(0);
+        expect(failed.stdout).toContain(
+          `glassfish-ims SSH_ERROR: the SSH session to root@${DAS_IP}:${RENAME_HOOK_PORT} ended while a command ran: its outcome is unknown`,
+        );
+        expect(read()).toBe(held);
+        // The documented recovery of a failed up: run it again. No hand edit, no ALREADY_EXISTS.
+        await project.up();
+        expect(read()).toBe(fixture("golden/domain-seeded-no-mac.xml"));
+        const again = JSON.parse((await project.ok(["preview", "--json"])).stdout) as {
+          changeSummary: Record<string, number>;
+        };
+        expect(again.changeSummary).toEqual({ same: 7 });
+        await project.destroy();
+        expect(read()).toBe(ORIGINAL);
+      },
+    );
+  },
+);
+
+(unavailable ? describe.skip : describe)(
+  "one program, three DAS hosts: an explicit provider each (plugin mode, YAML)",
+  () => {
+    const file = "/srv/glassfish/domains/domain1/config/domain.xml";
+    let project: TestProject;
+    let hosts: Array<{ n: number; ip: string; hostKey: string; read: () => string }>;
+    beforeAll(async () => {
+      // The lab's DAS host is host 1; hosts 2 and 3 are added beside it, each linked to CI only.
+      const extra: ExtraDasHost[] = [await lab.addDasHost(2), await lab.addDasHost(3)];
+      lab.putFile(file, ORIGINAL);
+      for (const h of extra) h.putFile(file, ORIGINAL);
+      hosts = [
+        { n: 1, ip: DAS_IP, hostKey: lab.hostKey, read: () => lab.readFile(file).toString() },
+        ...extra.map((h, i) => ({
+          n: i + 2,
+          ip: h.ip,
+          hostKey: h.hostKey,
+          read: () => h.readFile(file).toString(),
+        })),
+      ];
+      project = await pluginProject(path.join(__dirname, "programs", "yaml-remote-3"), "e2e", inCi);
+      await project.config("domainXml", file);
+      for (const h of hosts) {
+        await project.config(`das${h.n}Host`, h.ip);
+        await project.config(`das${h.n}HostKey`, h.hostKey);
+      }
+      const key64 = Buffer.from(lab.key.privateKey).toString("base64");
+      await project.ok(["config", "set", "--secret", "privateKeyBase64", key64]);
+    });
+    afterAll(() => project?.cleanup());
+
+    /** What host `n`'s file holds after up: its own pool's subnet and machine ip, once each. */
+    const expectOwn = (text: string, n: number) => {
+      expect(XMLValidator.validate(text)).toBe(true);
+      for (const m of hosts.map((h) => h.n)) {
+        const count = text.split(`10.132.18${m}.`).length - 1;
+        // The pool's sub-net and the machine's ip, on its own host only.
+        expect([m, count]).toEqual([m, m === n ? 2 : 0]);
+      }
+      expect(text.match(/<libvirt-virtualization name="kvm"/g)).toHaveLength(1);
+      expect(text.match(/<machines name="office">/g)).toHaveLength(1);
+    };
+
+    it("up writes each host's own resources into its own domain, a preview then changes nothing, destroy restores all three", async () => {
+      await project.up();
+      const written = hosts.map((h) => h.read());
+      hosts.forEach((h, i) => expectOwn(written[i], h.n));
+      // Apart from its subnet, each file is what the others are: the same program on each host.
+      const norm = (t: string) => t.replace(/10\.132\.18\d\./g, "10.132.18X.");
+      expect(new Set(written.map(norm)).size).toBe(1);
+      const outputs = await project.outputs();
+      expect(outputs).toEqual({
+        office1Ip: "10.132.181.57",
+        office2Ip: "10.132.182.57",
+        office3Ip: "10.132.183.57",
+      });
+      const again = JSON.parse((await project.ok(["preview", "--json"])).stdout) as {
+        changeSummary: Record<string, number>;
+      };
+      // The stack, three providers and three resources on each host.
+      expect(again.changeSummary).toEqual({ same: 13 });
+      await project.destroy();
+      for (const h of hosts) expect(h.read()).toBe(ORIGINAL);
+    });
+
+    it("the same in the dynamic mode: each resource's connection input, the same names on every host", async () => {
+      const dynamic = await Project.create(
+        path.join(__dirname, "programs", "nodejs-remote-3"),
+        "e2e",
+        inCi,
+      );
+      try {
+        await dynamic.config("domainXml", file);
+        await dynamic.config("hostCount", "3");
+        const connections = hosts.map((h) => ({
+          host: h.ip,
+          privateKey: lab.key.privateKey,
+          hostKey: h.hostKey,
+        }));
+        await dynamic.ok(["config", "set", "--secret", "hosts", JSON.stringify(connections)]);
+        await dynamic.up();
+        const written = hosts.map((h) => h.read());
+        // One program on three hosts: three identical files, each with one of each element.
+        expect(new Set(written).size).toBe(1);
+        expect(XMLValidator.validate(written[0])).toBe(true);
+        expect(written[0]).not.toBe(ORIGINAL);
+        expect(written[0].match(/<libvirt-virtualization name="kvm"/g)).toHaveLength(1);
+        expect(written[0].match(/<machines name="office">/g)).toHaveLength(1);
+        const again = JSON.parse((await dynamic.ok(["preview", "--json"])).stdout) as {
+          changeSummary: Record<string, number>;
+        };
+        expect(again.changeSummary).toEqual({ same: 10 });
+        await dynamic.destroy();
+        for (const h of hosts) expect(h.read()).toBe(ORIGINAL);
+      } finally {
+        dynamic.cleanup();
+      }
     });
   },
 );

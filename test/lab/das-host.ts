@@ -34,6 +34,11 @@ export const BASTION_IP = "10.231.2.2";
 export const POOL_PORT_IP = "10.231.9.1";
 /** The port of the DAS host's sshd whose sessions have a PATH without virsh. */
 export const NO_VIRSH_PORT = 2223;
+/**
+ * The port of the DAS host's sshd whose sessions run a `mv` that can stop in the rename window
+ * ({@link DasHostLab.addSshdWithRenameHook}).
+ */
+export const RENAME_HOOK_PORT = 2224;
 /** The user that logs in with a password (it exists only in the DAS host's /etc). */
 export const PASSWORD_USER = "gfimspw";
 
@@ -41,6 +46,23 @@ export const PASSWORD_USER = "gfimspw";
 export interface RunOutcome {
   value?: unknown;
   error?: { code?: string; message: string; stack?: string; cause?: string };
+}
+
+/**
+ * Another DAS host of the lab ({@link DasHostLab.addDasHost}): its own network and mount
+ * namespaces, sshd and host key, linked to the CI namespace only.
+ */
+export interface ExtraDasHost {
+  /** Its address on its link to CI. */
+  ip: string;
+  /** Its host key (public line, `ssh-ed25519 AAAA…`). */
+  hostKey: string;
+  /** Runs a shell script there (its mount and network namespaces), as root. */
+  shell(script: string, ...args: string[]): string;
+  /** Puts a file there (directories made as needed). */
+  putFile(file: string, content: string | Buffer): void;
+  /** A file of that host. */
+  readFile(file: string): Buffer;
 }
 
 /** A key pair made for the lab. */
@@ -52,6 +74,9 @@ export interface LabKey {
   /** The public key line (`ssh-ed25519 AAAA… comment`). */
   publicKey: string;
 }
+
+/** Where the rename hook keeps its wrapper, its arming file and its FIFO (on the DAS host). */
+const RENAME_HOOK = "/srv/rename-hook";
 
 /** Why the DAS host lab cannot run here, or undefined when it can. */
 export function dasHostUnavailable(): string | undefined {
@@ -70,6 +95,11 @@ export function dasHostUnavailable(): string | undefined {
 function sh(argv: readonly string[], input?: string): string {
   const [cmd, ...args] = argv;
   return execFileSync(cmd, args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** Runs a shell script in the mount and network namespaces of process `pid`, as root. */
+function shellIn(pid: number, script: string, args: readonly string[]): string {
+  return sh(["nsenter", "-t", String(pid), "-m", "-n", "sh", "-c", script, "sh", ...args]);
 }
 
 function keygen(file: string, passphrase = "", comment = "gfims-lab", type = "ed25519"): LabKey {
@@ -112,6 +142,7 @@ export class DasHostLab {
   /** A key nobody authorized. */
   strangerKey!: LabKey;
   private das_?: Daemon;
+  private hook_?: ChildProcess;
   private bastion_?: Daemon;
   bastionHostKey = "";
   private readonly children: ChildProcess[] = [];
@@ -376,6 +407,163 @@ export class DasHostLab {
       await new Promise((r) => setTimeout(r, 25));
   }
 
+  /**
+   * Starts a third sshd of the DAS host on {@link RENAME_HOOK_PORT} whose sessions find first on
+   * their PATH a `mv` that, once armed ({@link armRenameHook}), stops the next rename of a file
+   * named domain.xml: the store's last check before the rename and the rename are one `stat`
+   * then `mv` on the DAS host, so the test holds the write inside its rename window, as long as
+   * it likes, with no timing guess. Armed `before`, it stops before renaming; armed `after`, it
+   * renames, then stops before the client hears of it. Either way it writes its pid to
+   * `/srv/rename-hook/reached` and waits on the FIFO `/srv/rename-hook/go`.
+   */
+  async addSshdWithRenameHook(): Promise<void> {
+    const bin = `${RENAME_HOOK}/bin`;
+    const real = execFileSync("sh", ["-c", "command -v mv"], { encoding: "utf8" }).trim();
+    const wrapper = [
+      "#!/bin/sh",
+      `h=${RENAME_HOOK}`,
+      'last=""; for a in "$@"; do last=$a; done',
+      'if [ "${last##*/}" = domain.xml ] && mode=$(cat "$h/armed" 2>/dev/null) && rm "$h/armed" 2>/dev/null; then',
+      `  if [ "$mode" = after ]; then ${real} "$@" || exit; fi`,
+      `  echo $$ > "$h/reached.tmp" && ${real} -f "$h/reached.tmp" "$h/reached"`,
+      '  read _ < "$h/go"',
+      '  [ "$mode" = after ] && exit 0',
+      "fi",
+      `exec ${real} "$@"`,
+      "",
+    ].join("\n");
+    this.dasShell(
+      'mkdir -p "$1/bin" && mkfifo "$1/go" && printf "%s" "$2" > "$1/bin/mv" && chmod 755 "$1/bin/mv"',
+      RENAME_HOOK,
+      wrapper,
+    );
+    writeFileSync(
+      this.f("sshd_hook_config"),
+      readFileSync(this.f("sshd_config"), "utf8")
+        .replace(/^ListenAddress .*\n/gm, "")
+        .replace(/^PidFile .*$/m, `PidFile ${this.f("sshd_hook.pid")}`)
+        .concat(
+          `ListenAddress ${DAS_IP}:${RENAME_HOOK_PORT}\nSetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin\n`,
+        ),
+    );
+    const logFile = this.f("das-hook-sshd.log");
+    const fd = openSync(logFile, "a");
+    const child = spawn(
+      "nsenter",
+      ["-t", String(this.dasPid()), "-m", "-n"].concat([
+        "/usr/sbin/sshd",
+        "-D",
+        "-e",
+        "-f",
+        this.f("sshd_hook_config"),
+      ]),
+      { stdio: ["ignore", fd, fd], detached: true },
+    );
+    this.children.push(child);
+    this.hook_ = child;
+    for (let i = 0; i < 200 && !readFileSync(logFile, "utf8").includes("Server listening"); i++)
+      await new Promise((r) => setTimeout(r, 25));
+  }
+
+  /** Arms the rename hook for the next rename of a domain.xml (see addSshdWithRenameHook). */
+  armRenameHook(mode: "before" | "after"): void {
+    this.dasShell('rm -f "$1/reached" && printf "%s" "$2" > "$1/armed"', RENAME_HOOK, mode);
+  }
+
+  /**
+   * Waits until a rename stopped at the hook (an event, polled; `timeoutMs` only bounds a test
+   * whose write never gets there) and returns the pid of the waiting `mv`.
+   */
+  async renameHookReached(timeoutMs = 120_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pid = this.dasShell('cat "$1/reached" 2>/dev/null; exit 0', RENAME_HOOK).trim();
+      if (pid) return Number(pid);
+      if (Date.now() > deadline) throw new Error("no rename reached the hook");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * Cuts the connections of the rename hook's sshd (kills each session's sshd processes, as
+   * {@link killSessions} does), then ends the stopped `mv`: with `before` nothing was renamed,
+   * with `after` the rename happened and the client never heard of it.
+   */
+  cutAtRenameHook(mvPid: number): number {
+    const listener = this.hook_?.pid;
+    if (!listener) throw new Error("the rename hook's sshd is not running");
+    const pids = this.sessionsOf(listener);
+    for (const p of pids) process.kill(p, "SIGKILL");
+    // The stopped mv is a process of the DAS host's pid namespace, which is the machine's.
+    process.kill(mvPid, "SIGKILL");
+    return pids.length;
+  }
+
+  /**
+   * Adds DAS host number `n` (2 to 9): a namespace linked to CI only (CI 10.231.2n.1, the host
+   * 10.231.2n.2), with its own mount namespace (tmpfs /run and /srv, so its /srv/glassfish is
+   * its own), its own host key, and an sshd that takes the lab's client {@link key}. Cheap: no
+   * bastion, no password user; for programs that manage several DAS hosts at once.
+   */
+  async addDasHost(n: number): Promise<ExtraDasHost> {
+    if (!Number.isInteger(n) || n < 2 || n > 9) throw new Error(`DAS host number ${n}: 2 to 9`);
+    const ns = `${this.id}-das${n}`;
+    const ip = `10.231.2${n}.2`;
+    this.addNamespace(ns);
+    this.link(this.ci, `to-das${n}`, `10.231.2${n}.1`, ns, "to-ci", ip);
+    const key = keygen(this.f(`host_key_das${n}`), "", `das-host-${n}`);
+    writeFileSync(
+      this.f(`sshd_das${n}_config`),
+      [
+        `ListenAddress ${ip}:22`,
+        `HostKey ${key.file}`,
+        `AuthorizedKeysFile ${this.f("authorized_keys")}`,
+        `PidFile ${this.f(`sshd_das${n}.pid`)}`,
+        "PermitRootLogin yes",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "StrictModes no",
+        "Subsystem sftp internal-sftp",
+        "LogLevel VERBOSE",
+        "",
+      ].join("\n"),
+    );
+    const setup = [
+      "mount -t tmpfs tmpfs /run",
+      "mkdir -p /run/sshd",
+      "mount -t tmpfs tmpfs /srv",
+      "mkdir -p /srv/glassfish/domains",
+      `exec /usr/sbin/sshd -D -e -f "$1/sshd_das${n}_config"`,
+    ].join(" && ");
+    const daemon = await this.startSshd(ns, setup, `das${n}-sshd.log`, `${ip} port 22`);
+    const pid = daemon.child.pid;
+    if (!pid) throw new Error(`the sshd of DAS host ${n} has no pid`);
+    const shell = (script: string, ...args: string[]) => shellIn(pid, script, args);
+    return {
+      ip,
+      hostKey: key.publicKey.split(" ").slice(0, 2).join(" "),
+      shell,
+      putFile: (file, content) =>
+        void sh(
+          [
+            "nsenter",
+            "-t",
+            String(pid),
+            "-m",
+            "-n",
+            "sh",
+            "-c",
+            'mkdir -p "$(dirname "$1")" && cat > "$1"',
+            "sh",
+            file,
+          ],
+          content.toString(),
+        ),
+      readFile: (file) => Buffer.from(shell('base64 -w0 "$1"', file), "base64"),
+    };
+  }
+
   /** The pid of the DAS host's sshd listener (its mount and network namespaces are the host's). */
   dasPid(): number {
     const pid = this.das_?.child.pid;
@@ -385,18 +573,18 @@ export class DasHostLab {
 
   /** Runs a shell script on the DAS host (its mount and network namespaces), as root. */
   dasShell(script: string, ...args: string[]): string {
-    return sh([
-      "nsenter",
-      "-t",
-      String(this.dasPid()),
-      "-m",
-      "-n",
-      "sh",
-      "-c",
-      script,
-      "sh",
-      ...args,
-    ]);
+    return shellIn(this.dasPid(), script, args);
+  }
+
+  /**
+   * Makes `dir` of the DAS host read-only (a read-only bind mount of itself, in the DAS host's
+   * mount namespace only), or writable again: the file system refuses every write with EROFS.
+   */
+  readOnly(dir: string, on: boolean): void {
+    this.dasShell(
+      on ? 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"' : 'umount "$1"',
+      dir,
+    );
   }
 
   /** Puts a file on the DAS host (directories made as needed). */
@@ -447,13 +635,18 @@ export class DasHostLab {
    * under it): the connections drop at once, the listener stays.
    */
   killSessions(): number {
+    const pids = this.sessionsOf(this.dasPid());
+    for (const p of pids) process.kill(p, "SIGKILL");
+    return pids.length;
+  }
+
+  /** The sshd processes serving the sessions of the listener `pid`: each monitor, and its child. */
+  private sessionsOf(pid: number): number[] {
     const children = (p: number) => {
       const list = readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim();
       return list === "" ? [] : list.split(/\s+/).map(Number);
     };
-    const pids = this.sessionPids().flatMap((p) => [p, ...children(p)]);
-    for (const p of pids) process.kill(p, "SIGKILL");
-    return pids.length;
+    return children(pid).flatMap((p) => [p, ...children(p)]);
   }
 
   /** Drops (silently) every packet to the DAS host's port 22 and 2222, or lets them pass again. */

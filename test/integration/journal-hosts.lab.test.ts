@@ -42,6 +42,8 @@ interface Where {
   call(module: string, fn: string, args: unknown[]): Promise<RunOutcome>;
   /** What a resource needs beside domainXml to reach the file. */
   inputs(): object;
+  /** The file as the provider's messages name it. */
+  shown(file: string): string;
 }
 
 function local(): Where {
@@ -67,6 +69,7 @@ function local(): Where {
       }
     },
     inputs: () => ({}),
+    shown: (file) => file,
   };
 }
 
@@ -97,6 +100,7 @@ function dasHost(): Where {
     inputs: () => ({
       connection: { host: DAS_IP, privateKey: lab.key.privateKey, hostKey: lab.hostKey },
     }),
+    shown: (file) => `root@${DAS_IP}:22:${file}`,
   };
 }
 
@@ -113,7 +117,7 @@ describe.each(places)("the create journal of $name", (where) => {
     __urn: urn,
   });
   const taken = (file: string) =>
-    `glassfish-ims ALREADY_EXISTS: <libvirt-virtualization name="kvm"> already exists in ${file}: set adopt: true to manage it, or choose another name`;
+    `glassfish-ims ALREADY_EXISTS: <libvirt-virtualization name="kvm"> already exists in ${where.shown(file)}: set adopt: true to manage it, or choose another name`;
 
   it("takes the element its own unrecorded create wrote, and refuses it to any other", async () => {
     const file = where.put(ORIGINAL);

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "child_process";
 import { existsSync, readFileSync } from "fs";
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
+import { tempDomain } from "../support/domain";
+import { fixture } from "../support/fixtures";
 import { TestProject } from "./harness";
 import { editProgram, ensureYamlHost, pluginProject } from "./plugin-setup";
 

@@ -4,8 +4,8 @@ import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
 import { Lab, labUnavailable } from "../lab/lab";
 import { libvirtdUnavailable } from "../lab/libvirtd";
-import { fixture } from "../unit/helpers";
-import { tempDomain } from "../integration/tmp";
+import { fixture } from "../support/fixtures";
+import { tempDomain } from "../support/domain";
 import { opsOf, TestProject } from "./harness";
 
 jest.setTimeout(240_000);

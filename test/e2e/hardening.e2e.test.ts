@@ -1,7 +1,7 @@
 import { execFileSync } from "child_process";
 import { mkdirSync, rmSync, unlinkSync, writeFileSync } from "fs";
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
+import { tempDomain } from "../support/domain";
 import { TestProject } from "./harness";
 import { BASE, clone, ORIGINAL, PROGRAM, setup, type Spec } from "./ims-setup";
 import { ensureYamlHost, pluginProject } from "./plugin-setup";

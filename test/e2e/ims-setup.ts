@@ -1,6 +1,6 @@
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
+import { tempDomain } from "../support/domain";
+import { fixture } from "../support/fixtures";
 import type { StoreTarget } from "../support/targets";
 import { TestProject } from "./harness";
 

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, writeFileSync } from "fs";
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
+import { tempDomain } from "../support/domain";
+import { fixture } from "../support/fixtures";
 import { TestProject } from "./harness";
 import { ensureYamlHost, pluginProject } from "./plugin-setup";
 

@@ -1,6 +1,6 @@
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
+import { tempDomain } from "../support/domain";
+import { fixture } from "../support/fixtures";
 import type { TestProject } from "./harness";
 import { ORIGINAL } from "./ims-setup";
 import { ensureGoHost, expectSeedOutputs, pluginProject, useLocalGoSdk } from "./plugin-setup";

@@ -1,8 +1,8 @@
 import { execFileSync } from "child_process";
 import { writeFileSync } from "fs";
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
+import { tempDomain } from "../support/domain";
+import { fixture } from "../support/fixtures";
 import type { TestProject } from "./harness";
 import { ensureGoHost, pluginProject, useLocalGoSdk } from "./plugin-setup";
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
+import { tempDomain } from "../support/domain";
+import { fixture } from "../support/fixtures";
 import type { TestProject } from "./harness";
 import { ORIGINAL } from "./ims-setup";
 import { ensurePythonHost, expectSeedOutputs, pluginProject } from "./plugin-setup";

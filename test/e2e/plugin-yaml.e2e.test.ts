@@ -1,7 +1,7 @@
 import { writeFileSync } from "fs";
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
+import { tempDomain } from "../support/domain";
+import { fixture } from "../support/fixtures";
 import type { TestProject } from "./harness";
 import { BASE, clone, ORIGINAL, setup } from "./ims-setup";
 import {

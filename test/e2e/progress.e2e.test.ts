@@ -1,7 +1,7 @@
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
+import { tempDomain } from "../support/domain";
 import { Lab, labUnavailable } from "../lab/lab";
-import { fixture } from "../unit/helpers";
+import { fixture } from "../support/fixtures";
 import { TestProject } from "./harness";
 import { PROGRAM } from "./ims-setup";
 import { ensureYamlHost, pluginProject } from "./plugin-setup";

@@ -11,8 +11,8 @@ import {
 } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
+import { tempDomain } from "../support/domain";
+import { fixture } from "../support/fixtures";
 import { ORIGINAL } from "./ims-setup";
 import {
   artifacts,

@@ -8,7 +8,7 @@ import {
   dasHostUnavailable,
   type ExtraDasHost,
 } from "../lab/das-host";
-import { fixture } from "../unit/helpers";
+import { fixture } from "../support/fixtures";
 import type { TestProject } from "./harness";
 import { TestProject as Project } from "./harness";
 import { BASE, clone, ORIGINAL, PROGRAM as IMS_PROGRAM } from "./ims-setup";

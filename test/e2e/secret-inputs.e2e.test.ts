@@ -1,6 +1,6 @@
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
+import { tempDomain } from "../support/domain";
+import { fixture } from "../support/fixtures";
 import { TestProject, type CliResult } from "./harness";
 import { ensureYamlHost, pluginProject } from "./plugin-setup";
 

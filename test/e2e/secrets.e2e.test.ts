@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "fs";
 import * as path from "path";
-import { tempDomain } from "../integration/tmp";
-import { fixture } from "../unit/helpers";
+import { tempDomain } from "../support/domain";
+import { fixture } from "../support/fixtures";
 import { TestProject, type CliResult } from "./harness";
 
 jest.setTimeout(300_000);

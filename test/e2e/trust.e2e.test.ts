@@ -1,5 +1,5 @@
 import { writeFileSync } from "fs";
-import { tempDomain } from "../integration/tmp";
+import { tempDomain } from "../support/domain";
 import { storeTargets } from "../support/targets";
 import { opsOf, TestProject } from "./harness";
 import { BASE, clone, ORIGINAL, PROGRAM, setup, type Spec } from "./ims-setup";

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { fixture } from "../unit/helpers";
-import { dasStandIn, tempDomain } from "../integration/tmp";
+import { fixture } from "../support/fixtures";
+import { dasStandIn, tempDomain } from "../support/domain";
 import { opsOf, TestProject } from "./harness";
 
 jest.setTimeout(240_000);

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { writeFileAtomic } from "../../provider/store/atomic";
 import { storeTargets } from "../support/targets";
-import { rejection } from "./tmp";
+import { rejection } from "../support/domain";
 
 describe.each(storeTargets())("the atomic writer through the $name effects", (target) => {
   beforeAll(() => target.start(), 60_000);

@@ -12,8 +12,8 @@ import {
   type BeanVirtualization,
 } from "../conformance/harness";
 import { fakeNetwork } from "../unit/fake-network";
-import { fixture } from "../unit/helpers";
-import { tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { tempDomain } from "../support/domain";
 
 // Conformance with the original IMS code: domain.xml files written by this provider are read by
 // GlassFish 4.0-b33's own configuration beans (virt-api, virt-core, kernel from Maven Central),

@@ -3,9 +3,9 @@ import { readdirSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
 import { findRunningDas } from "../../provider/store/das";
 import { create } from "../../provider/resources/virtualization";
-import { fixture } from "../unit/helpers";
+import { fixture } from "../support/fixtures";
 import { storeTargets } from "../support/targets";
-import { dasStandIns, rejection, tempDomain } from "./tmp";
+import { dasStandIns, rejection, tempDomain } from "../support/domain";
 
 // A stand-in for a starting DAS: a live process whose command line carries the argument the
 // GlassFish JVM carries, before any config/pid exists.

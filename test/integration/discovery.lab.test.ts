@@ -1,7 +1,7 @@
 import * as path from "path";
 import { Lab, labUnavailable } from "../lab/lab";
-import { fixture } from "../unit/helpers";
-import { tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { tempDomain } from "../support/domain";
 
 jest.setTimeout(120_000);
 

@@ -13,7 +13,7 @@ import {
   waitFor,
   type AsadminResult,
 } from "../lab/glassfish";
-import { rejection } from "./tmp";
+import { rejection } from "../support/domain";
 
 // One real GlassFish per suite: one start, one stop. The tests run in order and share it.
 const install = glassFishInstall();

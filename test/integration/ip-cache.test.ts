@@ -1,9 +1,9 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ipCachePath, setCachedIp as setIp } from "../../provider/store/ip-cache";
-import { fixture } from "../unit/helpers";
+import { fixture } from "../support/fixtures";
 import { storeTargets } from "../support/targets";
-import { rejection, tempDomain } from "./tmp";
+import { rejection, tempDomain } from "../support/domain";
 
 let domain: ReturnType<typeof tempDomain>;
 let victim: string;

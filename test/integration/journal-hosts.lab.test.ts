@@ -10,7 +10,7 @@ import {
 import * as os from "os";
 import * as path from "path";
 import { DAS_IP, DasHostLab, dasHostUnavailable, type RunOutcome } from "../lab/das-host";
-import { fixture } from "../unit/helpers";
+import { fixture } from "../support/fixtures";
 
 // The create journal (provider/resources/journal.ts) through both of the store's effects: a
 // domain.xml on this machine, and one on a DAS host whose files exist only there (the lab's; the

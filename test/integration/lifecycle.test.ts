@@ -3,8 +3,8 @@ import * as path from "path";
 import { domain, domainStart } from "../../provider/resources/domain";
 import { create } from "../../provider/resources/virtualization";
 import { editDomain } from "../../provider/store/store";
-import { fixture } from "../unit/helpers";
-import { dasStandIns, rejection, tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { dasStandIns, rejection, tempDomain } from "../support/domain";
 
 // The store's side of the DAS lifecycle (provider/store/lifecycle.ts) with a stand-in DAS: a live
 // process whose command line names the domain. A Domain's check is what opts the domain in.

@@ -4,8 +4,8 @@ import * as path from "path";
 import * as machine from "../../provider/resources/machine";
 import * as pool from "../../provider/resources/server-pool";
 import * as virt from "../../provider/resources/virtualization";
-import { fixture } from "../unit/helpers";
-import { rejection, tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { rejection, tempDomain } from "../support/domain";
 
 const noVirsh = spawnSync("sh", ["-c", "command -v virsh"]).status !== 0;
 if (noVirsh)

@@ -8,8 +8,8 @@ import * as path from "path";
 import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
-import { fixture } from "../unit/helpers";
-import { tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { tempDomain } from "../support/domain";
 
 // The real plugin process (bin/pulumi-resource-glassfish-ims), started by this test as the
 // engine starts it: this process is its parent. A second user (nobody) and a process of the same

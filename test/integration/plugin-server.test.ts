@@ -9,8 +9,8 @@ import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { providers } from "../../provider";
 import { PluginProvider } from "../../provider/plugin/provider";
 import { serve, type Serving } from "../../provider/plugin/server";
-import { fixture } from "../unit/helpers";
-import { tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { tempDomain } from "../support/domain";
 
 // The plugin's gRPC service on a loopback port, called as the engine calls it, over the real
 // resource code and a temp domain.xml.

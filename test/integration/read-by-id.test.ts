@@ -5,8 +5,8 @@ import { machineUser, poolUser } from "../../provider/resources/user";
 import type { VirshRunner } from "../../provider/libvirt/connect";
 import * as virt from "../../provider/resources/virtualization";
 import { fakeNetwork } from "../unit/fake-network";
-import { fixture } from "../unit/helpers";
-import { rejection, tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { rejection, tempDomain } from "../support/domain";
 
 // terraform-provider-libvirt's _Import / _ManuallyDestroyed pattern: `read` works from the ID
 // alone (import, a resource got by ID), and an element removed by hand makes the resource go.

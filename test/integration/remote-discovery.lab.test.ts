@@ -7,7 +7,7 @@ import {
   dasHostUnavailable,
   type RunOutcome,
 } from "../lab/das-host";
-import { fixture } from "../unit/helpers";
+import { fixture } from "../support/fixtures";
 
 // Discovery and the libvirt check of a Machine whose domain.xml is on a DAS host reached over
 // SSH run ON that host: the pool subnet here is one only the DAS host's namespace has (CI has

@@ -7,7 +7,7 @@ import {
   dasHostUnavailable,
   type RunOutcome,
 } from "../lab/das-host";
-import { fixture } from "../unit/helpers";
+import { fixture } from "../support/fixtures";
 
 // Issue 18's failure cases of the write itself, on a DAS host whose files exist only on it
 // (test/lab/das-host.ts): the provider code runs inside the CI namespace (lab.run), the file is

@@ -1,7 +1,7 @@
 import { Lab, labUnavailable } from "../lab/lab";
 import { libvirtdUnavailable } from "../lab/libvirtd";
-import { fixture } from "../unit/helpers";
-import { tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { tempDomain } from "../support/domain";
 
 jest.setTimeout(180_000);
 

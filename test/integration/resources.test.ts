@@ -4,8 +4,8 @@ import * as pool from "../../provider/resources/server-pool";
 import { machineUser, poolUser } from "../../provider/resources/user";
 import * as virt from "../../provider/resources/virtualization";
 import { fakeNetwork } from "../unit/fake-network";
-import { expectGolden, fixture } from "../unit/helpers";
-import { rejection, tempDomain } from "./tmp";
+import { expectGolden, fixture } from "../support/fixtures";
+import { rejection, tempDomain } from "../support/domain";
 
 const ORIGINAL = fixture("domain.xml");
 let d: ReturnType<typeof tempDomain>;

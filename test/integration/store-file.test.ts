@@ -16,9 +16,9 @@ import * as path from "path";
 import { setAttributes } from "../../provider/domain/attrs";
 import { editDomain, readDomain } from "../../provider/store/store";
 import { create, remove } from "../../provider/resources/virtualization";
-import { fixture } from "../unit/helpers";
+import { fixture } from "../support/fixtures";
 import { storeTargets } from "../support/targets";
-import { rejection, tempDomain } from "./tmp";
+import { rejection, tempDomain } from "../support/domain";
 
 const ORIGINAL = fixture("domain.xml");
 let domain: ReturnType<typeof tempDomain>;

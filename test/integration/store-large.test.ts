@@ -1,8 +1,8 @@
 import { mkdirSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
 import { child, largeDomain } from "../../bench/large-file";
-import { fixture } from "../unit/helpers";
-import { tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { tempDomain } from "../support/domain";
 
 let domain: ReturnType<typeof tempDomain>;
 beforeEach(() => (domain = tempDomain("")));

@@ -3,8 +3,8 @@ import { findVirtualization, LIBVIRT_VIRTUALIZATION } from "../../provider/domai
 import { editDomain, readDomain } from "../../provider/store/store";
 import { appendChild, newElement } from "../../provider/domain/tree";
 import { create } from "../../provider/resources/virtualization";
-import { fixture } from "../unit/helpers";
-import { rejection, tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { rejection, tempDomain } from "../support/domain";
 
 // The store keeps the file as it last read or wrote it (text and edit tree), used while its text
 // is unchanged. These tests change the file behind its back in every way that keeps

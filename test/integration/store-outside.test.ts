@@ -3,8 +3,8 @@ import { realpathSync, writeFileSync } from "fs";
 import * as path from "path";
 import { findVirtualization } from "../../provider/domain/ims";
 import { readDomain } from "../../provider/store/store";
-import { fixture } from "../unit/helpers";
-import { tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { tempDomain } from "../support/domain";
 
 let domain: ReturnType<typeof tempDomain>;
 beforeEach(() => (domain = tempDomain(fixture("domain.xml"))));

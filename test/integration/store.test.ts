@@ -4,9 +4,9 @@ import * as path from "path";
 import { editDomain, readDomain } from "../../provider/store/store";
 import { findVirtualization } from "../../provider/domain/ims";
 import { create } from "../../provider/resources/virtualization";
-import { fixture } from "../unit/helpers";
+import { fixture } from "../support/fixtures";
 import { storeTargets } from "../support/targets";
-import { dasStandIn, rejection, tempDomain } from "./tmp";
+import { dasStandIn, rejection, tempDomain } from "../support/domain";
 
 const ORIGINAL = fixture("domain.xml");
 let domain: ReturnType<typeof tempDomain>;

@@ -6,8 +6,8 @@ import * as machine from "../../provider/resources/machine";
 import type { CheckFailure } from "../../provider/resources/rules";
 import * as pool from "../../provider/resources/server-pool";
 import { fakeNetwork } from "../unit/fake-network";
-import { fixture } from "../unit/helpers";
-import { tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { tempDomain } from "../support/domain";
 
 // A generated corpus of inputs, valid by construction or arbitrary: every one is either rejected by
 // `check` with a message naming the property (and the file untouched), or written, read back as

@@ -7,8 +7,8 @@ import { poolUser } from "../../provider/resources/user";
 import * as virt from "../../provider/resources/virtualization";
 import type { CheckFailure } from "../../provider/resources/rules";
 import { fakeNetwork } from "../unit/fake-network";
-import { fixture } from "../unit/helpers";
-import { rejection, tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { rejection, tempDomain } from "../support/domain";
 
 const ORIGINAL = fixture("domain.xml");
 let d: ReturnType<typeof tempDomain>;

@@ -5,8 +5,8 @@ import * as pool from "../../provider/resources/server-pool";
 import { UNKNOWN } from "../../provider/resources/rules";
 import { machineUser, poolUser } from "../../provider/resources/user";
 import * as virt from "../../provider/resources/virtualization";
-import { fixture } from "../unit/helpers";
-import { rejection, tempDomain } from "./tmp";
+import { fixture } from "../support/fixtures";
+import { rejection, tempDomain } from "../support/domain";
 
 // Every write path of every resource module runs check's rules itself: a caller that skips
 // check (any direct gRPC client of the plugin) gets INVALID_INPUT and the file keeps its bytes.

@@ -3,7 +3,7 @@ import { readdirSync, statSync, unlinkSync } from "fs";
 import * as path from "path";
 import { TestProject } from "../e2e/harness";
 import { ORIGINAL, PROGRAM, type Spec } from "../e2e/ims-setup";
-import { tempDomain } from "../integration/tmp";
+import { tempDomain } from "../support/domain";
 
 // An `up`, an update or a `destroy` killed (SIGKILL to the CLI's whole process group) at a random
 // moment, then the documented recovery path: `pulumi cancel` (the backend may be locked), `pulumi

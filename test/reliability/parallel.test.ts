@@ -1,4 +1,4 @@
-import { tempDomain } from "../integration/tmp";
+import { tempDomain } from "../support/domain";
 import { assertZeroLoss, localTarget, runParallel } from "./parallel-run";
 
 // Three stacks run `pulumi up` on one local domain.xml at once while another program edits it

@@ -10,7 +10,7 @@ import {
 import { domainRunningError, findRunningDas } from "../../provider/store/das";
 import type { Host } from "../../provider/store/effects";
 import { parseXml } from "../../provider/domain/xml";
-import { fixture } from "./helpers";
+import { fixture } from "../support/fixtures";
 
 const domainWith = (rootAttrs: string, body = "") =>
   parseXml(

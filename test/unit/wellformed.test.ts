@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { XMLValidator } from "fast-xml-parser";
 import { checkWellFormed } from "../../provider/domain/wellformed";
-import { fixture } from "./helpers";
+import { fixture } from "../support/fixtures";
 
 const check = (text: string) => checkWellFormed(Buffer.from(text, "utf8"));
 

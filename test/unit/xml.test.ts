@@ -11,7 +11,7 @@ import {
   textOf,
 } from "../../provider/domain/tree";
 import { isImsError } from "../../provider/errors";
-import { expectGolden, fixture } from "./helpers";
+import { expectGolden, fixture } from "../support/fixtures";
 
 describe("lossless XML tree", () => {
   it.each(["domain.xml", "doctype.xml"])("serializes %s back byte for byte", (name) => {

@@ -111,7 +111,8 @@ export async function runPulumi(
 
 /**
  * Records the peak RSS of the program (the Node.js language host's program) and of the provider
- * (the dynamic provider, or the glassfish-ims plugin) whose environment holds `marker`.
+ * (the dynamic provider, the glassfish-ims plugin or the native floor) whose environment holds
+ * `marker`.
  */
 function samplePeaks(marker: string, peak: Peak): void {
   for (const pid of readdirSync("/proc")) {
@@ -121,7 +122,9 @@ function samplePeaks(marker: string, peak: Peak): void {
       if (!cmd.startsWith("node") && !cmd.includes("/node\0")) continue;
       if (!readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker)) continue;
       const key: keyof Peak | undefined =
-        cmd.includes("dynamic-provider") || cmd.includes("provider/plugin/main.js")
+        cmd.includes("dynamic-provider") ||
+        cmd.includes("provider/plugin/main.js") ||
+        cmd.includes("bench/native-floor.js")
           ? "provider"
           : cmd.includes("cmd/run")
             ? "program"

@@ -7,7 +7,16 @@
 // state) and the same provider exported by an installed package (serialized as a `require`,
 // which is how glassfish-ims's own shim is stored; see sdk/shim.ts). The stacks run one after
 // the other in each run, so the machine's load falls on all alike; each ratio is provider /
-// floor, medians over BENCH_RUNS runs. BENCH_VARIANTS picks the stacks (floor,floor-require,ims).
+// floor, medians over BENCH_RUNS runs. BENCH_VARIANTS picks the stacks (floor, floor-require,
+// floor-wide, ims, native-floor, plugin; default floor,ims,native-floor,plugin).
+//
+// The plugin mode has a floor of its own, the NATIVE FLOOR (issue 22): a no-op provider plugin
+// with the same schema served by the same gRPC server code (bench/native-floor.ts), driven by the
+// same program as the `plugin` stack, the IMS stack through the Node.js SDK generated from
+// schema.json (scripts/gen-sdks.sh nodejs, or BENCH_SDK naming its compiled directory). Ratios
+// printed: dynamic / dynamic floor, plugin / native floor, plugin / dynamic floor; issue 22's
+// targets (plugin <= 1.10x the native floor per operation, its provider's peak RSS <= 1.20x)
+// are printed with met / MISSED like issue 12's.
 //
 //   npm run bench:engine                          # BENCH_N=100,500 BENCH_RUNS=1
 //   BENCH_N=2000 BENCH_OPS=up BENCH_SKIP_CHECKPOINTS=both npm run bench:engine
@@ -21,6 +30,7 @@
 // (unmeasured: profiling slows it) prints the top self-time functions of each process during
 // each missed operation (BENCH_PROFILE=0: never; BENCH_PROFILE=1: every run profiled, and the
 // profiles of all operations printed, the profilers' cost then in the times).
+import { spawnSync } from "child_process";
 import {
   mkdirSync,
   mkdtempSync,
@@ -34,6 +44,7 @@ import * as os from "os";
 import * as path from "path";
 import {
   cliEnv,
+  DIST,
   installCopy,
   linkDependencies,
   median,
@@ -53,6 +64,10 @@ const PROFILE = process.env.BENCH_PROFILE === "1";
 const PROFILE_MISSED = process.env.BENCH_PROFILE !== "0" && !PROFILE;
 /** Issue 12's targets: glassfish-ims's time over the floor's, per operation. */
 const TARGETS: Record<string, number> = { up: 1.1, preview: 1.05, change: 1.1, destroy: 1.1 };
+/** Issue 22's targets: the plugin's time over the native floor's, per operation. */
+const PLUGIN_TARGETS: Record<string, number> = { up: 1.1, preview: 1.1, change: 1.1, destroy: 1.1 };
+/** Issue 22's target for the plugin's peak RSS over the native floor's. */
+const PLUGIN_RSS_TARGET = 1.2;
 /** How the stack's glassfish-ims is installed: `link` (this checkout) or `copy` (as from npm). */
 const INSTALL = process.env.BENCH_INSTALL ?? "copy";
 
@@ -63,10 +78,34 @@ const INSTALL = process.env.BENCH_INSTALL ?? "copy";
  * dynamic provider can store); `floor-wide`: that installed no-op provider with glassfish-ims's
  * shape, the same properties handed to the SDK per resource and the same outputs stored (the
  * cost the SDK and the engine charge for the shape, with none of glassfish-ims's own work);
- * `ims`: glassfish-ims.
+ * `ims`: glassfish-ims (dynamic mode); `native-floor`: the no-op plugin (bench/native-floor.ts)
+ * through the generated SDK; `plugin`: glassfish-ims's plugin through the same program.
  */
-type Variant = "floor" | "floor-require" | "floor-wide" | "ims";
-const VARIANTS = (process.env.BENCH_VARIANTS ?? "floor,floor-wide,ims").split(",") as Variant[];
+type Variant = "floor" | "floor-require" | "floor-wide" | "ims" | "native-floor" | "plugin";
+const VARIANTS = (process.env.BENCH_VARIANTS ?? "floor,ims,native-floor,plugin").split(
+  ",",
+) as Variant[];
+/** The variants whose provider is a plugin serving schema.json (the rest are dynamic). */
+const PLUGIN_VARIANTS: readonly Variant[] = ["native-floor", "plugin"];
+
+/** A ratio the table prints: the time of `of` over that of `to`. */
+interface Ratio {
+  of: Variant;
+  to: Variant;
+  /** The targets per operation, when the issue set some. */
+  targets?: Record<string, number>;
+  /** The issue whose targets they are. */
+  issue?: string;
+}
+
+/** Every ratio printed, where both variants ran: the provider over each floor of its kind. */
+const RATIOS: readonly Ratio[] = [
+  { of: "ims", to: "floor", targets: TARGETS, issue: "12" },
+  { of: "ims", to: "floor-require" },
+  { of: "ims", to: "floor-wide" },
+  { of: "plugin", to: "native-floor", targets: PLUGIN_TARGETS, issue: "22" },
+  { of: "plugin", to: "floor" },
+];
 
 /** The leaves' inputs are the same strings in both programs: a machine's fixed ip. */
 const COMMON = `
@@ -126,7 +165,23 @@ for (let i = 0; i < n; i++) {
 }
 `;
 
+/** The IMS stack through the generated Node.js SDK (its directory in BENCH_SDK), on a plugin. */
+const SDK_PROGRAM = `${COMMON}
+const ims = require(process.env.BENCH_SDK);
+const root = new ims.Virtualization("kvm", { domainXml, emulator: "test" });
+const pool = new ims.ServerPool("cloud", {
+  domainXml: root.domainXml, virtualization: root.name, subnet: "10.128.0.0/10", portNames: ["br0"],
+});
+for (let i = 0; i < n; i++) {
+  new ims.Machine("m" + i, {
+    domainXml: pool.domainXml, serverPool: pool.name, ip: ipOf(i), verifyConnection: false,
+  });
+}
+`;
+
 const PROGRAMS: Record<Variant, string> = {
+  "native-floor": SDK_PROGRAM,
+  plugin: SDK_PROGRAM,
   floor: floor(NOOP),
   "floor-require": floor(`require("bench-noop")`),
   "floor-wide": floor(`require("bench-noop-wide")`, true),
@@ -172,9 +227,26 @@ class Stack {
     }
     if (INSTALL === "copy") installCopy(path.join(this.dir, "node_modules"));
     else symlinkSync(ROOT, path.join(this.dir, "node_modules", "glassfish-ims"));
+    let plugins = "";
+    if (PLUGIN_VARIANTS.includes(variant)) {
+      // The engine starts `pulumi-resource-glassfish-ims` from this directory: the real plugin
+      // or the native floor, both compiled in DIST, on the node found on PATH (as bin/ does).
+      const bin = path.join(base, `${variant}-plugin`);
+      const main =
+        variant === "plugin"
+          ? path.join(DIST, "provider", "plugin", "main.js")
+          : path.join(DIST, "bench", "native-floor.js");
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(
+        path.join(bin, "pulumi-resource-glassfish-ims"),
+        `#!/bin/sh\nexec node ${JSON.stringify(main)} "$@"\n`,
+        { mode: 0o755 },
+      );
+      plugins = `plugins:\n  providers:\n    - name: glassfish-ims\n      path: ${JSON.stringify(bin)}\n`;
+    }
     writeFileSync(
       path.join(this.dir, "Pulumi.yaml"),
-      `name: bench-${variant}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n`,
+      `name: bench-${variant}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n${plugins}`,
     );
     writeFileSync(path.join(this.dir, "index.js"), PROGRAMS[variant]);
     writeFileSync(path.join(this.dir, "package.json"), `{"name": "bench-${variant}"}\n`);
@@ -182,6 +254,7 @@ class Stack {
       ...cliEnv(base, variant),
       BENCH_N: String(n),
       BENCH_DOMAIN_XML: domain,
+      ...(PLUGIN_VARIANTS.includes(variant) ? { BENCH_SDK: nodeSdk() } : {}),
       ...(skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
     };
   }
@@ -215,6 +288,23 @@ class Stack {
   }
 }
 
+let sdkDir: string | undefined;
+
+/**
+ * The compiled Node.js SDK generated from schema.json: BENCH_SDK, else scripts/gen-sdks.sh's
+ * (built once, then cached; needs Go the first time).
+ */
+function nodeSdk(): string {
+  if (process.env.BENCH_SDK) return process.env.BENCH_SDK;
+  if (sdkDir) return sdkDir;
+  const r = spawnSync("bash", [path.join(ROOT, "scripts", "gen-sdks.sh"), "nodejs"], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`scripts/gen-sdks.sh nodejs failed:\n${r.stderr}`);
+  sdkDir = path.join(r.stdout.trim().split("\n").pop() as string, "nodejs", "bin");
+  return sdkDir;
+}
+
 interface Row {
   op: string;
   by: Partial<Record<Variant, Measured[]>>;
@@ -225,6 +315,8 @@ const LABEL: Record<Variant, string> = {
   "floor-require": "floor (require)",
   "floor-wide": "wide floor",
   ims: "glassfish-ims",
+  "native-floor": "native floor",
+  plugin: "plugin",
 };
 
 async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
@@ -270,37 +362,53 @@ async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
     }
     const title = `N=${n}, PULUMI_SKIP_CHECKPOINTS=${skipCheckpoints}, ${RUNS} run(s), glassfish-ims installed as ${INSTALL}`;
     console.log(`\n${title}`);
-    const floors = VARIANTS.filter((v) => v !== "ims");
-    const withIms = VARIANTS.includes("ims");
+    const ratios = RATIOS.filter((q) => VARIANTS.includes(q.of) && VARIANTS.includes(q.to));
     const mb = (ms: Measured[] | undefined, k: keyof Peak) =>
       ms ? (Math.max(...ms.map((m) => m.peakKb[k])) / 1024).toFixed(0) : "-";
     console.log(
-      `| operation | ${VARIANTS.map((v) => LABEL[v]).join(" | ")} |${withIms ? floors.map((f) => ` ratio to ${LABEL[f]} |`).join("") : ""} program peak RSS (${VARIANTS.join(" / ")}) | provider peak RSS (same order) |`,
+      `| operation | ${VARIANTS.map((v) => LABEL[v]).join(" | ")} |${ratios.map((q) => ` ${LABEL[q.of]} / ${LABEL[q.to]} |`).join("")} program peak RSS (${VARIANTS.join(" / ")}) | provider peak RSS (same order) |`,
     );
     console.log(
-      `|---|${VARIANTS.map(() => "---|").join("")}${withIms ? floors.map(() => "---|").join("") : ""}---|---|`,
+      `|---|${VARIANTS.map(() => "---|").join("")}${ratios.map(() => "---|").join("")}---|---|`,
     );
-    const missed: string[] = [];
+    /** The missed operations of each ratio with targets, by the ratio's index in `ratios`. */
+    const missed = new Map<Ratio, string[]>();
+    const miss = (q: Ratio, op: string) => missed.set(q, [...(missed.get(q) ?? []), op]);
+    const targetLines: string[] = [];
     for (const r of rows.values()) {
       const t = (v: Variant) => median((r.by[v] ?? []).map((m) => m.ms));
-      const ratios = withIms
-        ? floors.map((f) => ` ${(t("ims") / t(f)).toFixed(2)}x |`).join("")
-        : "";
       console.log(
-        `| ${r.op} | ${VARIANTS.map((v) => `${(t(v) / 1000).toFixed(2)} s`).join(" | ")} |${ratios} ${VARIANTS.map((v) => mb(r.by[v], "program")).join(" / ")} MB | ${VARIANTS.map((v) => mb(r.by[v], "provider")).join(" / ")} MB |`,
+        `| ${r.op} | ${VARIANTS.map((v) => `${(t(v) / 1000).toFixed(2)} s`).join(" | ")} |${ratios.map((q) => ` ${(t(q.of) / t(q.to)).toFixed(2)}x |`).join("")} ${VARIANTS.map((v) => mb(r.by[v], "program")).join(" / ")} MB | ${VARIANTS.map((v) => mb(r.by[v], "provider")).join(" / ")} MB |`,
       );
-      if (withIms && VARIANTS.includes("floor") && TARGETS[r.op] !== undefined) {
-        const ratio = t("ims") / t("floor");
-        const met = ratio <= TARGETS[r.op];
-        if (!met) missed.push(r.op);
-        console.log(
-          `  ${r.op}: ${ratio.toFixed(2)}x the floor, target <= ${TARGETS[r.op].toFixed(2)}x: ${met ? "met" : "MISSED"}`,
+      for (const q of ratios) {
+        const target = q.targets?.[r.op];
+        if (target === undefined) continue;
+        const ratio = t(q.of) / t(q.to);
+        const met = ratio <= target;
+        if (!met) miss(q, r.op);
+        targetLines.push(
+          `  ${r.op}: ${LABEL[q.of]} ${ratio.toFixed(2)}x the ${LABEL[q.to]}, target (issue ${q.issue}) <= ${target.toFixed(2)}x: ${met ? "met" : "MISSED"}`,
+        );
+      }
+      if (VARIANTS.includes("plugin") && VARIANTS.includes("native-floor")) {
+        const peak = (v: Variant) => Math.max(...(r.by[v] ?? []).map((m) => m.peakKb.provider));
+        const ratio = peak("plugin") / peak("native-floor");
+        const met = ratio <= PLUGIN_RSS_TARGET;
+        targetLines.push(
+          `  ${r.op}: plugin's provider peak RSS ${ratio.toFixed(2)}x the native floor's (${(peak("plugin") / 1024).toFixed(0)} / ${(peak("native-floor") / 1024).toFixed(0)} MB), target (issue 22) <= ${PLUGIN_RSS_TARGET.toFixed(2)}x: ${met ? "met" : "MISSED"}`,
         );
       }
     }
+    for (const line of targetLines) console.log(line);
     const kb = (v: Variant) => ((state[v] ?? 0) / 1024).toFixed(2);
     console.log(
-      `state per leaf: ${VARIANTS.map((v) => `${LABEL[v]} ${kb(v)} KB`).join(", ")}${withIms ? floors.map((f) => `; ims / ${LABEL[f]} ${((state.ims ?? 0) / (state[f] ?? 1)).toFixed(2)}x`).join("") : ""}`,
+      `state per leaf: ${VARIANTS.map((v) => `${LABEL[v]} ${kb(v)} KB`).join(", ")}${ratios.map((q) => `; ${LABEL[q.of]} / ${LABEL[q.to]} ${((state[q.of] ?? 0) / (state[q.to] ?? 1)).toFixed(2)}x`).join("")}`,
+    );
+    console.log(
+      `load average after the runs (1, 5, 15 min): ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(", ")}`,
     );
     if (PROFILE) {
       for (const variant of VARIANTS) {
@@ -309,10 +417,11 @@ async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
         console.log(summarizeProfiles(dir, 12));
       }
     }
-    if (PROFILE_MISSED && missed.length > 0) {
-      // One more run, profiled, for what the missed operations spend (not measured).
+    if (PROFILE_MISSED && missed.size > 0) {
+      // One more run, profiled, of both stacks of each missed ratio (not measured).
       const dirOf = (v: Variant, op: string) => path.join(base, "profiled", `${v}-profiles-${op}`);
-      for (const variant of ["floor", "ims"] as const) {
+      const profiled = [...new Set([...missed.keys()].flatMap((q) => [q.to, q.of]))];
+      for (const variant of profiled) {
         const s = new Stack(path.join(base, "profiled"), variant, n, skipCheckpoints);
         await through(
           s,
@@ -320,10 +429,14 @@ async function oneSize(n: number, skipCheckpoints: boolean): Promise<void> {
           (op) => dirOf(variant, op),
         );
       }
-      for (const op of missed) {
-        for (const variant of ["floor", "ims"] as const) {
-          console.log(`\nmissed ${op}: profiles of ${LABEL[variant]} (a profiled run):`);
-          console.log(summarizeProfiles(dirOf(variant, op), 10));
+      for (const [q, ops] of missed) {
+        for (const op of ops) {
+          for (const variant of [q.to, q.of]) {
+            console.log(
+              `\nmissed ${op} (${LABEL[q.of]} / ${LABEL[q.to]}): profiles of ${LABEL[variant]} (a profiled run):`,
+            );
+            console.log(summarizeProfiles(dirOf(variant, op), 10));
+          }
         }
       }
     }

@@ -1,8 +1,14 @@
 // Preloaded (NODE_OPTIONS=--require) by bench/engine with BENCH_PROFILE=1: CPU-profiles the
-// dynamic provider process, which the engine ends with a signal (so `--cpu-prof`, written at a
-// normal exit, never is). The profile is written in pieces every 2 s and at every signal.
+// provider process (dynamic, the plugin or the native floor), which the engine ends with a
+// signal (so `--cpu-prof`, written at a normal exit, never is). The profile is written in pieces
+// every 2 s and at every signal.
 "use strict";
-if ((process.argv[1] || "").includes("dynamic-provider") && process.env.BENCH_PROFILE_DIR) {
+const entry = process.argv[1] || "";
+const isProvider =
+  entry.includes("dynamic-provider") ||
+  entry.endsWith("/provider/plugin/main.js") ||
+  entry.endsWith("/bench/native-floor.js");
+if (isProvider && process.env.BENCH_PROFILE_DIR) {
   const { Session } = require("inspector");
   const fs = require("fs");
   const path = require("path");

@@ -16,7 +16,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 node_bin="$root/node_modules/.bin"
-version="$("$node_bin/node" -p 'require(process.argv[1]).version' "$root/node_modules/@pulumi/pulumi/package.json")"
+# GLASSFISH_IMS_PULUMI_VERSION builds (or finds) another CLI version into its own cache directory,
+# e.g. to try a newer engine before moving the pin.
+version="${GLASSFISH_IMS_PULUMI_VERSION:-$("$node_bin/node" -p 'require(process.argv[1]).version' "$root/node_modules/@pulumi/pulumi/package.json")}"
 langhost_version="3.68.0"
 cache="${GLASSFISH_IMS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/glassfish-ims}/pulumi-v$version-nodejs-v$langhost_version"
 bin="$cache/bin"

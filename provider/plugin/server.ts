@@ -13,10 +13,11 @@ import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { refusal, type Connection } from "./peer";
 import { configFailures, PluginProvider, type PluginDiff } from "./provider";
+import type { PluginCalls } from "./calls";
 import type { WireProps } from "./wire";
 
 /** The package root (schema.json, package.json), from dist/provider/plugin or provider/plugin. */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = __dirname;
   while (!readFileSafe(path.join(dir, "schema.json"))) {
     const up = path.dirname(dir);
@@ -88,9 +89,12 @@ function diffResponse(d: PluginDiff): pb.DiffResponse {
   return res;
 }
 
-/** The service's handlers, over one {@link PluginProvider}. Methods left out answer UNIMPLEMENTED. */
+/**
+ * The service's handlers, over one {@link PluginCalls} (the real {@link PluginProvider}, or the
+ * benchmark's no-op floor). Methods left out answer UNIMPLEMENTED.
+ */
 export function handlers(
-  provider = new PluginProvider(),
+  provider: PluginCalls = new PluginProvider(),
   root = packageRoot(),
 ): Partial<providerGrpc.IResourceProviderServer> {
   const version = (
@@ -264,7 +268,7 @@ export interface Serving {
  * passes it; a refused one is closed at once, with one line on stderr.
  */
 export function serve(
-  provider = new PluginProvider(),
+  provider: PluginCalls = new PluginProvider(),
   allow: CallerCheck | undefined = engineOnly(),
 ): Promise<Serving> {
   const server = new grpc.Server({

@@ -1,14 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
 import * as emptyPb from "google-protobuf/google/protobuf/empty_pb";
-import * as structPb from "google-protobuf/google/protobuf/struct_pb";
 import { readFileSync } from "fs";
 import * as path from "path";
-import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import * as pb from "@pulumi/pulumi/proto/provider_pb";
 import { providers } from "../../provider";
 import { PluginProvider } from "../../provider/plugin/provider";
-import { serve, type Serving } from "../../provider/plugin/server";
+import { call, serveCalls, struct, type Served } from "../support/grpc";
 import { fixture } from "../support/fixtures";
 import { tempDomain } from "../support/domain";
 
@@ -19,30 +17,13 @@ const ORIGINAL_DOMAIN = fixture("domain.xml");
 const URN = "urn:pulumi:dev::p::glassfish-ims:index:Virtualization::kvm";
 const TYPE = "glassfish-ims:index:Virtualization";
 
-let serving: Serving;
-let client: providerGrpc.ResourceProviderClient;
+let served: Served;
+let client: Served["client"];
 beforeAll(async () => {
-  const s = await serve(new PluginProvider(providers));
-  serving = s;
-  client = new providerGrpc.ResourceProviderClient(
-    `127.0.0.1:${s.port}`,
-    grpc.credentials.createInsecure(),
-  );
+  served = await serveCalls(new PluginProvider(providers));
+  client = served.client;
 });
-afterAll(() => {
-  client.close();
-  serving.close();
-});
-
-/** One unary call as a promise. */
-function call<Res>(
-  invoke: (cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown,
-): Promise<Res> {
-  return new Promise((resolve, reject) => invoke((e, r) => (e ? reject(e) : resolve(r))));
-}
-
-const struct = (v: Record<string, unknown>) =>
-  structPb.Struct.fromJavaScript(v as Record<string, structPb.JavaScriptValue>);
+afterAll(() => served.close());
 
 describe("the plugin's gRPC service", () => {
   test("answers GetSchema with schema.json and GetPluginInfo with the package version", async () => {

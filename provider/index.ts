@@ -69,8 +69,11 @@ function operations<I extends object, O extends object>(
       startWatchdog();
       const r = await m.check(given(olds), given(news));
       // What the SDK (or the plugin) passes for check alone leaves with check: the engine
-      // records, shows and hands on only the inputs a program gives.
-      for (const k of internal) delete r.inputs[k];
+      // records, shows and hands on only the inputs a program gives. An internal input that
+      // check itself sets (DomainStart's pendingStart, which makes diff see a domain to start)
+      // stays: it is check's answer, not the caller's.
+      const passed = (news ?? {}) as Props;
+      for (const k of internal) if (k in passed) delete r.inputs[k];
       return r;
     },
     diff: (id, olds, news) => (startWatchdog(), m.diff(id, given(olds), given(news))),

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
+import { providers } from "../../provider";
 import { domain, domainStart } from "../../provider/resources/domain";
 import { create } from "../../provider/resources/virtualization";
 import { editDomain } from "../../provider/store/store";
@@ -88,5 +89,17 @@ describe("a running DAS of a domain under a Domain", () => {
     expect(r.outs).toMatchObject({ started: false, pid: das.pid });
     expect(existsSync(started)).toBe(false);
     expect(config()).toEqual(["domain.xml"]);
+  });
+
+  it("through the engine's operations, a DomainStart with nothing else changed sees the marker", async () => {
+    await standIn(d.dir);
+    await manage({ stopCommand: ["sh", "-c", "exit 1"] });
+    expect((await rejection(create(virt()))).code).toBe("DOMAIN_STOP_FAILED");
+    // The same triggers as the recorded state: only the marker can make this a change.
+    const olds = { domainXml: d.file, triggers: [], ensureRunning: false, started: true };
+    const checked = await providers.DomainStart.check(olds, { domainXml: d.file, triggers: [] });
+    expect(checked.inputs.pendingStart).toMatch(/^stopped by glassfish-ims at \d{4}-/);
+    const diff = await providers.DomainStart.diff("id", olds, checked.inputs);
+    expect(diff.changes).toBe(true);
   });
 });

@@ -5,7 +5,12 @@ import * as path from "path";
 import { tempDomain } from "../support/domain";
 import { fixture } from "../support/fixtures";
 import type { TestProject } from "./harness";
-import { ensurePythonHost, pluginProject } from "./plugin-setup";
+import {
+  ensurePythonHost,
+  pluginProject,
+  dependenciesOf,
+  IMPORTED_SEED_DEPENDENCIES,
+} from "./plugin-setup";
 
 // The import round trip in the languages whose hosts here cannot generate code (Node.js and
 // Python 3.68.0, Go 3.62.0: "GenerateProgram not implemented"): the program comes from
@@ -130,25 +135,7 @@ if (unavailable) console.warn(`SKIPPED the Python import round trip: ${unavailab
     const up = await project.run(["up", "--yes", "--expect-no-changes"]);
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(/Resources:\n\s+7 unchanged\n/);
-    const after = JSON.parse((await project.ok(["stack", "export"])).stdout) as {
-      deployment: { resources: Array<{ urn: string; dependencies?: string[] }> };
-    };
-    const deps = Object.fromEntries(
-      after.deployment.resources
-        .filter((res) => res.urn.includes("glassfish-ims:index:"))
-        .map((res) => [
-          res.urn.split("::").pop(),
-          (res.dependencies ?? []).map((d) => d.split("::").pop()).sort(),
-        ]),
-    );
-    expect(deps).toEqual({
-      kvm: [],
-      cloud: ["kvm"],
-      "cloud-user": ["cloud", "kvm"],
-      local: ["cloud", "kvm"],
-      "local-user": ["cloud", "kvm", "local"],
-      office: ["cloud", "kvm"],
-    });
+    expect(await dependenciesOf(project)).toEqual(IMPORTED_SEED_DEPENDENCIES);
     const destroyed = await project.run(["destroy", "--yes", "--skip-preview"]);
     expect(destroyed.code).toBe(0);
     expect(domain.read()).toBe(fixture("domain.xml"));

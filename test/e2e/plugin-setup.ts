@@ -204,3 +204,28 @@ export async function expectSeedOutputs(p: TestProject): Promise<void> {
   });
   expect((await p.ok(["stack", "output", "connectionString"])).stdout.trim()).toBe("[secret]");
 }
+
+/** The glassfish-ims resources of the stack's state by name, each with the names it depends on. */
+export async function dependenciesOf(p: TestProject): Promise<Record<string, string[]>> {
+  const state = JSON.parse((await p.ok(["stack", "export"])).stdout) as {
+    deployment: { resources: Array<{ urn: string; dependencies?: string[] }> };
+  };
+  return Object.fromEntries(
+    state.deployment.resources
+      .filter((res) => res.urn.includes("glassfish-ims:index:"))
+      .map((res) => [
+        res.urn.split("::").pop(),
+        (res.dependencies ?? []).map((d) => d.split("::").pop()).sort(),
+      ]),
+  );
+}
+
+/** What an imported seed domain (without the machine found by MAC) depends on, by resource. */
+export const IMPORTED_SEED_DEPENDENCIES = {
+  kvm: [],
+  cloud: ["kvm"],
+  "cloud-user": ["cloud", "kvm"],
+  local: ["cloud", "kvm"],
+  "local-user": ["cloud", "kvm", "local"],
+  office: ["cloud", "kvm"],
+};

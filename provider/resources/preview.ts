@@ -83,29 +83,38 @@ export async function checkAgainstFile(
   if (d?.deleteBeforeReplace) replacing.add(key);
   // Used once: a later fresh check of the same name is a create like any other.
   const nameIsOurs = d?.deleteBeforeReplace === true || (fresh && replacing.delete(key));
-  let doc: XmlDocument;
-  let text: string;
-  try {
-    ({ doc, text } = await readDomain(domainAt({ domainXml: file, connection })));
-  } catch (e) {
-    if (!isImsError(e)) throw e;
-    return [{ property: "domainXml", reason: e.message }];
-  }
+  const at = { domainXml: file, connection };
+  const element = creating && !isUnknown(inputs) ? spec.element?.(inputs) : undefined;
+  // The three looks at the DAS host are independent: asked at once, a check over SSH waits for
+  // the longest of them, not for their sum (the engine runs the checks one after the other).
+  // Their failures keep this order: the file's, a running DAS, the rest.
+  const read = readDomain(domainAt(at)).then(
+    (r) => r,
+    (e: unknown) => {
+      if (!isImsError(e)) throw e;
+      return [{ property: "domainXml", reason: e.message }] as CheckFailure[];
+    },
+  );
   // The store would refuse the write (DOMAIN_RUNNING): say so at preview, where it can be seen.
   // A domain under a Domain resource is stopped by the write instead (see store/lifecycle.ts).
-  const running = await runningUnmanaged(domainPath(file), hostOf({ domainXml: file, connection }));
-  if (running) return [{ property: "domainXml", reason: running.message }];
+  const running = runningUnmanaged(domainPath(file), hostOf(at));
+  const resumable =
+    element === undefined ? Promise.resolve(false) : claimedEarlier(at, element, inputs);
+  // Settled before any of them is looked at: none is left to fail unobserved.
+  await Promise.allSettled([read, running, resumable]);
+  const got = await read;
+  if (Array.isArray(got)) return got;
+  const { doc, text } = got;
+  const das = await running;
+  if (das) return [{ property: "domainXml", reason: das.message }];
   const allow = inputs.allowUnsupportedGlassFish;
   const stamped = isUnknown(allow)
     ? []
-    : failureOf("domainXml", () =>
-        assertImsSupported(doc, shownFile({ domainXml: file, connection }), allow === true),
-      );
-  const element = creating && !isUnknown(inputs) ? spec.element?.(inputs) : undefined;
-  const resumable =
-    element !== undefined &&
-    (await claimedEarlier({ domainXml: file, connection }, element, inputs));
-  return [...stamped, ...spec.probe(inputs, doc, { creating, nameIsOurs, resumable }, text)];
+    : failureOf("domainXml", () => assertImsSupported(doc, shownFile(at), allow === true));
+  return [
+    ...stamped,
+    ...spec.probe(inputs, doc, { creating, nameIsOurs, resumable: await resumable }, text),
+  ];
 }
 
 // One read per file per provider process (one deployment), shared through a global symbol.

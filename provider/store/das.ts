@@ -77,15 +77,22 @@ export async function findRunningDas(
   note: StaleNote = noteOnStderr,
 ): Promise<RunningDas | undefined> {
   const pidFile = path.join(path.dirname(file), "pid");
-  const text = await orElse(
-    host.readFile(pidFile).then((b) => b.toString("utf8")),
-    "",
-  );
+  // Asked at once (on a remote host, one round trip's wait instead of three): their order does
+  // not matter, since a DAS's process exists before it writes its pid file, and the list finds
+  // one that names the domain whatever the pid file says.
+  const [text, processes, real] = await Promise.all([
+    orElse(
+      host.readFile(pidFile).then((b) => b.toString("utf8")),
+      "",
+    ),
+    // No /proc (macOS, BSD): the pid file is all there is to go on.
+    orElse(host.processes.list(), undefined),
+    orElse(host.realpath(file), path.resolve(file)),
+  ]);
   const pid = parsePidFile(text);
-  const alive = pid !== undefined && (await host.processes.isAlive(pid));
-  // No /proc (macOS, BSD): the pid file is all there is to go on.
-  const processes = await orElse(host.processes.list(), undefined);
-  const real = await orElse(host.realpath(file), path.resolve(file));
+  // A process the list shows is alive (a host may list only those that can name a domain).
+  const listedPid = pid !== undefined && processes?.some((p) => p.pid === pid) === true;
+  const alive = pid !== undefined && (listedPid || (await host.processes.isAlive(pid)));
   if (alive) {
     const found = { pid, foundBy: "pid-file", evidence: pidFile } as const;
     // A host may list only the processes that can name a domain: ask for this one's own.

@@ -57,6 +57,27 @@ export interface WriteHandle {
   close(): Promise<void>;
 }
 
+/** A file as an earlier read found it: its real path, inode, size and times. */
+export interface SeenFile {
+  real: string;
+  ino: bigint;
+  size: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** Whether `real` with stat `st` is still the file `seen` describes. */
+export function stillSeen(seen: SeenFile | undefined, real: string, st: FileStat): boolean {
+  return (
+    seen !== undefined &&
+    seen.real === real &&
+    seen.ino === st.ino &&
+    seen.size === st.size &&
+    seen.mtimeNs === st.mtimeNs &&
+    seen.ctimeNs === st.ctimeNs
+  );
+}
+
 /** What a last check before a rename compares: the inode and times an earlier stat gave. */
 export interface RenameGuard {
   /** The file whose stat must still be `ino`, `mtimeNs` and `ctimeNs`. */
@@ -85,6 +106,13 @@ export interface FileEffects {
     p: string,
     scratch?: Buffer,
   ): Promise<{ st: FileStat; bytes?: Buffer; hostMs?: number }>;
+  /**
+   * What a read of a file kept in memory needs, as one step: the real path of `p`, the stat of
+   * that file and, unless `seen` (an earlier read's real path and stat) still describes it, its
+   * bytes as {@link readRegular} gives them (absent too for anything but a regular file). Over
+   * SSH this is one round trip, not the three of realpath, stat and read.
+   */
+  readChanged(p: string, seen?: SeenFile): Promise<{ real: string; st: FileStat; bytes?: Buffer }>;
   /** A whole file's bytes; `nofollow` refuses a link at `p` itself (`ELOOP`). */
   readFile(p: string, options?: { nofollow?: boolean }): Promise<Buffer>;
   /** Opens a file for reading in pieces; `nofollow` as for {@link readFile}. */

@@ -19,6 +19,7 @@ import type {
   ReadHandle,
   WriteHandle,
 } from "./effects";
+import { stillSeen } from "./effects";
 
 const { constants } = fs;
 
@@ -109,6 +110,13 @@ export const localFiles: FileEffects = {
         fs.closeSync(fd);
       }
     }),
+  readChanged: async (p, seen) => {
+    const real = await localFiles.realpath(p);
+    const st = await localFiles.stat(real);
+    if (!st.isFile || stillSeen(seen, real, st)) return { real, st };
+    const read = await localFiles.readRegular(real);
+    return { real, st: read.st, bytes: read.bytes };
+  },
   readFile: async (p, options) => {
     if (!options?.nofollow) return fs.promises.readFile(p);
     const h = await fs.promises.open(p, NOFOLLOW);

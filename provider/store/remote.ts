@@ -25,6 +25,7 @@ import type {
   RenameGuard,
   WriteHandle,
 } from "./effects";
+import { stillSeen } from "./effects";
 
 /** `stat`'s format: inode, size, raw mode (hex), uid, gid, mtime and ctime with nanoseconds. */
 const STAT_FORMAT = "%i %s %f %u %g %.9Y %.9Z";
@@ -100,6 +101,9 @@ const SCRIPTS = {
   // standard error holds the host's uptime before and after (read by the shell itself: a
   // `date` would cost two more processes per read), empty where there is no /proc/uptime.
   readRegular: `export LC_ALL=C; { read t _ < /proc/uptime; } 2>/dev/null; stat -L -c '${STAT_FORMAT}' -- "$1" || exit 1; if [ -f "$1" ]; then cat -- "$1" || exit 1; fi; { read u _ < /proc/uptime; } 2>/dev/null; printf '%s %s' "$t" "$u" >&2`,
+  // The real path, a NUL, the stat line; then (unless $2 is that path and stat: the caller's
+  // copy is current) the bytes, as readRegular gives them.
+  readChanged: `export LC_ALL=C; seen=$2; r=$(realpath -e -- "$1") || exit 1; st=$(stat -L -c '${STAT_FORMAT}' -- "$r") || exit 1; printf '%s\\000%s\\n' "$r" "$st"; set -- $st; [ "$r $1 $2 $6 $7" = "$seen" ] && exit 0; if [ -f "$r" ]; then exec cat -- "$r"; fi; exit 0`,
   readNoFollow: `export LC_ALL=C; if [ -L "$1" ]; then echo "$1: Too many levels of symbolic links" >&2; exit 1; fi; exec cat -- "$1"`,
   // Exit 3 when the guarded file changed: nothing renamed. mv -T never moves into a directory.
   renameIfUnchanged: `export LC_ALL=C; now=$(stat -c '%i %.9Y %.9Z' -- "$3") || exit 1; [ "$now" = "$4" ] || exit 3; exec mv -fT -- "$1" "$2"`,
@@ -233,6 +237,18 @@ export function sshHost(connection: DasConnection): Host {
         bytes: st.isFile ? out.subarray(nl + 1) : undefined,
         ...(hostMs === undefined ? {} : { hostMs }),
       };
+    },
+    readChanged: async (p, seen) => {
+      const known = seen
+        ? `${seen.real} ${seen.ino} ${seen.size} ${statTime(seen.mtimeNs)} ${statTime(seen.ctimeNs)}`
+        : "";
+      const out = await script(`read ${p}`, SCRIPTS.readChanged, [p, known]);
+      const nul = out.indexOf(0);
+      const nl = out.indexOf(10, nul);
+      const real = out.subarray(0, nul).toString("utf8");
+      const st = parseStat(out.subarray(nul + 1, nl).toString());
+      const unchanged = stillSeen(seen, real, st);
+      return { real, st, ...(st.isFile && !unchanged ? { bytes: out.subarray(nl + 1) } : {}) };
     },
     readFile: async (p, options) =>
       options?.nofollow

@@ -6,7 +6,7 @@ import { decodeFile, detectEncoding, type FileEncoding } from "../domain/encodin
 import { parseXml, serializeParts, type XmlDocument } from "../domain/xml";
 import { domainRunningError, findRunningDas } from "./das";
 import { gateBatch } from "./lifecycle";
-import { shownPath, type FileStat, type Host } from "./effects";
+import { shownPath, stillSeen, type FileStat, type Host, type SeenFile } from "./effects";
 import { localHost } from "./local";
 import { withFileLock, type LockOptions } from "./lock";
 import { writeDomain, type Origin } from "./write-domain";
@@ -84,7 +84,8 @@ export interface DomainRead {
 }
 
 interface CachedRead {
-  key: string;
+  /** The file the read found: its real path and stat. */
+  seen: SeenFile;
   doc: Promise<DomainRead>;
 }
 
@@ -196,17 +197,6 @@ async function realOf(host: Host, file: string, shown: string): Promise<string> 
   }
 }
 
-async function statOrThrow(host: Host, file: string, shown: string): Promise<FileStat> {
-  try {
-    const st = await host.stat(file);
-    if (!st.isFile) throw new ImsError("FILE_NOT_FOUND", `${shown} is not a regular file`);
-    return st;
-  } catch (e) {
-    if (isImsError(e)) throw e;
-    throw ioError(shown, e);
-  }
-}
-
 function parseDomain(text: string, file: string, validated = false): XmlDocument {
   const doc = parseXml(text, file, { validated });
   if (doc.root.name !== "domain") {
@@ -254,6 +244,8 @@ async function snapshot(
   real: string,
   shown: string,
   takeTree = false,
+  /** The file's stat and bytes, when the caller has just read them. */
+  given?: { st: FileStat; bytes: Buffer },
 ): Promise<Snapshot> {
   // The local host reads synchronously (see local.ts): the read does not queue behind the
   // writes' fsyncs. It opens without blocking, so a FIFO in the file's place is refused below
@@ -262,7 +254,7 @@ async function snapshot(
   const rk = keyOf(host, real);
   let read: { st: FileStat; bytes?: Buffer; hostMs?: number };
   try {
-    read = await host.readRegular(real);
+    read = given ?? (await host.readRegular(real));
   } catch (e) {
     throw ioError(shown, e);
   }
@@ -334,20 +326,35 @@ function parseSnapshot(rk: string, text: string, file: string): XmlDocument {
  */
 export async function readDomain(p: DomainLocation): Promise<DomainRead> {
   const { host, file, shown, key: fileKey } = target(p);
-  const realPath = await realOf(host, file, shown);
-  const st = await statOrThrow(host, realPath, shown);
-  const key = `${realPath}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   const reads = registry().reads;
   const hit = reads.get(fileKey);
-  if (hit && hit.key === key) return hit.doc;
+  // One step: the real path, its stat and (when it is not the file read last) its bytes.
+  let found: Awaited<ReturnType<Host["readChanged"]>>;
+  try {
+    found = await host.readChanged(file, hit?.seen);
+  } catch (e) {
+    throw ioError(shown, e);
+  }
+  const { real: realPath, st } = found;
+  if (!st.isFile) throw new ImsError("FILE_NOT_FOUND", `${shown} is not a regular file`);
+  const seen = { real: realPath, ...st };
+  if (hit && stillSeen(hit.seen, realPath, st)) return hit.doc;
   const rk = keyOf(host, realPath);
-  const doc = snapshot(host, realPath, shown).then(({ text, encoding }) => ({
+  // The bytes came along unless the host found the file as `hit` saw it, which the line above
+  // answers alike: read afresh only should the two ever disagree.
+  const doc = snapshot(
+    host,
+    realPath,
+    shown,
+    false,
+    found.bytes && { st, bytes: found.bytes },
+  ).then(({ text, encoding }) => ({
     doc: parseSnapshot(rk, text, shown),
     text,
     encoding,
     realPath,
   }));
-  reads.set(fileKey, { key, doc });
+  reads.set(fileKey, { seen, doc });
   doc.catch(() => reads.delete(fileKey));
   return doc;
 }

@@ -123,6 +123,8 @@ interface Session {
   sftp?: Promise<SFTPWrapper>;
   /** The long-lived shells that run short scripts (see shell.ts), open or opening. */
   shells: ShellSlot[];
+  /** Its SFTP channel and first shell were asked for as it opened (see {@link warm}). */
+  warmed?: boolean;
   /** No further shell is opened once the server refused one (its `MaxSessions` is lower). */
   shellCap: number;
   /** Scripts waiting for an idle shell. */
@@ -712,6 +714,21 @@ function openShell(s: Session): ShellSlot {
   return slot;
 }
 
+/**
+ * Opens the SFTP channel and a shell of a DAS host's new session at once: every store call needs
+ * one or the other, and sshd starts a process for each, so the first requests do not wait for
+ * one and then the other. (A bastion's session is never warmed: it only forwards.)
+ */
+function warm(s: Session): void {
+  if (s.warmed) return;
+  s.warmed = true;
+  openSftp(s).catch(() => undefined);
+  openShell(s).opening.then(
+    () => pumpScripts(s),
+    () => pumpScripts(s),
+  );
+}
+
 function openSftp(s: Session): Promise<SFTPWrapper> {
   if (!s.sftp) {
     s.sftp = new Promise<SFTPWrapper>((resolve, reject) =>
@@ -739,7 +756,7 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
     throw new ImsError("INVALID_INPUT", failures.map((f) => f.reason).join("; "));
   const c = normalizeConnection(connection);
   const label = connectionLabel(c);
-  await acquire(c);
+  warm(await acquire(c));
 
   // A request that finds the session dead, or whose channel could not be opened because it just
   // died, runs once more on a new session; one already started is never repeated.

@@ -1,9 +1,9 @@
 // Is the domain's DAS running (or starting)? Asked of the host that holds domain.xml: its pid
 // file and its process table, through the store's effects.
 import * as path from "path";
-import { ImsError } from "../errors";
+import { ImsError, isImsError } from "../errors";
 import { domainDirsOf, parsePidFile } from "../domain/glassfish";
-import { shownPath, type Host, type HostProcess } from "./effects";
+import { errnoOf, shownPath, type Host, type HostProcess } from "./effects";
 import { localHost } from "./local";
 
 /** A DAS found running, and how it was found. */
@@ -16,9 +16,20 @@ export interface RunningDas {
   evidence: string;
 }
 
-/** `p`, or `fallback` when it rejects (a file that is gone, a process that exited). */
+/** Codes of a failure to reach the host, not an answer from it (see {@link orElse}). */
+const UNREACHED = new Set(["ECONNRESET", "ETIMEDOUT", "ECONNREFUSED", "EPIPE", "ENOTCONN"]);
+
+/**
+ * `p`, or `fallback` when the host answered with a failure (a file that is gone, a process that
+ * exited, no /proc). A failure to ask at all (the SSH session could not be opened or ended: an
+ * ImsError, or a lost connection's code) is thrown: it tells nothing of the DAS, and taking it
+ * for "not running" would let a write through.
+ */
 function orElse<T>(p: Promise<T>, fallback: T): Promise<T> {
-  return p.catch(() => fallback);
+  return p.catch((e: unknown) => {
+    if (isImsError(e) || UNREACHED.has(errnoOf(e))) throw e;
+    return fallback;
+  });
 }
 
 /** The argument of `cmdline` that names the domain whose domain.xml is `real`, if any. */
@@ -100,9 +111,10 @@ export async function findRunningDas(
     const cmdline = listed ?? (processes ? await host.processes.cmdline(pid) : undefined);
     const seen = cmdline === undefined ? undefined : { pid, cmdline };
     if (!seen || (await namesDomain(host, seen, real)) !== undefined) return found;
-    const shown = seen.cmdline.split("\0").filter(Boolean).join(" ").slice(0, 200);
+    // Its program only: the arguments of another user's process are none of this log's business.
+    const program = seen.cmdline.split("\0").find(Boolean)?.slice(0, 200);
     note(
-      `${host.label ? shownPath(host, pidFile) : pidFile} names process ${pid}, which is not a JVM of this domain (its command line: ${shown || "(empty)"}): the pid file is stale, going on`,
+      `${host.label ? shownPath(host, pidFile) : pidFile} names process ${pid}, which is not a JVM of this domain (its program: ${program ?? "(none)"}): the pid file is stale, going on`,
     );
   }
   return processes ? scanProcesses(host, processes, real) : undefined;

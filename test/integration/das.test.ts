@@ -1,7 +1,9 @@
 import type { ChildProcess } from "child_process";
 import { readdirSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
+import { createServer, type AddressInfo } from "net";
 import { findRunningDas } from "../../provider/store/das";
+import { sshHost } from "../../provider/store/remote";
 import { create } from "../../provider/resources/virtualization";
 import { fixture } from "../support/fixtures";
 import { storeTargets } from "../support/targets";
@@ -107,5 +109,21 @@ describe.each(storeTargets())(
         evidence: pidFile,
       });
     });
+
+    if (target.name === "ssh") {
+      it("fails, rather than finding no DAS, when the DAS host cannot be asked", async () => {
+        // A loopback port nothing listens on: the dial is refused.
+        const port = await new Promise<number>((resolve) => {
+          const probe = createServer().listen(0, "127.0.0.1", () => {
+            const { port: free } = probe.address() as AddressInfo;
+            probe.close(() => resolve(free));
+          });
+        });
+        const { connection } = target.inputs();
+        const gone = sshHost({ ...connection!, port, dialErrorLimit: 1 });
+        const err = await rejection(findRunningDas(domain.file, gone));
+        expect(err.code).toBe("CONNECTION_REFUSED");
+      });
+    }
   },
 );

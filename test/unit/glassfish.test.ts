@@ -276,13 +276,14 @@ describe("finding the DAS", () => {
       files: {
         [FILE]: "<domain/>",
         "/srv/domains/d1/config/pid": "1",
-        "/proc/1/cmdline": "/sbin/init\0",
+        "/proc/1/cmdline": "/sbin/init\0--secret-token=s3cr3t\0",
       },
       alive: [1],
     });
     expect(await findRunningDas(FILE, init, (m) => notes.push(m))).toBeUndefined();
+    // Its program, never its arguments (another user's process may carry a secret there).
     expect(notes).toEqual([
-      "/srv/domains/d1/config/pid names process 1, which is not a JVM of this domain (its command line: /sbin/init): the pid file is stale, going on",
+      "/srv/domains/d1/config/pid names process 1, which is not a JVM of this domain (its program: /sbin/init): the pid file is stale, going on",
     ]);
     const otherDomain = fakeProbe({
       files: {

@@ -4,11 +4,16 @@
 // secrets kept secret). No gRPC here: server.ts converts the messages.
 import { connectionFailures, type DasConnection } from "../remote/connection";
 import { domainPath } from "../store/store";
-import type { DiffResult } from "../resources/common";
-import { providers as PROVIDERS, type ResourceOperations } from "../index";
-import { URN_INPUT } from "../resources/journal";
+import {
+  hideSecrets,
+  isUnknown,
+  URN_INPUT,
+  type CheckFailure,
+  type DiffResult,
+  type ResourceOperations,
+} from "../engine";
+import { providers as PROVIDERS } from "../index";
 import { contextFor, type EngineLog } from "./engine-log";
-import { hideSecrets, isUnknown, type CheckFailure } from "../resources/rules";
 import { PACKAGE, RESOURCES, type ResourceDoc } from "../schema";
 import { importedInputs, parentsByName } from "./parent-ref";
 import {

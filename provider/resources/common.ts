@@ -6,21 +6,7 @@ import { dasIdentity, domainAt, type Located, shownFile } from "./das-host";
 import { getAttributes } from "../domain/attrs";
 import { childElements, serializeElement, type XmlElement } from "../domain/xml";
 import { isUnknown } from "./rules";
-
-/**
- * The result of `diff`: what the dynamic provider host reads (`changes`, `replaces`,
- * `deleteBeforeReplace`), plus every changed key, which a provider plugin reports per property.
- */
-export interface DiffResult {
-  /** True exactly when `diffs` is not empty. */
-  changes: boolean;
-  /** The changed keys whose change replaces the element. */
-  replaces: string[];
-  /** The replacement deletes the old element first (it holds the same XML key). */
-  deleteBeforeReplace: boolean;
-  /** Every input key whose value differs, in field-table order. */
-  diffs: string[];
-}
+import type { DiffResult } from "../engine-types";
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);

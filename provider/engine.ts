@@ -1,83 +1,32 @@
-// The seam with the Pulumi engine, typed here without importing Pulumi: provider/ never does
-// (it is loaded by the dynamic provider host from the installed package, see sdk/shim.ts).
-import type { OperationContext } from "./progress";
-import type { DiffResult } from "./resources/common";
-import type { CheckFailure } from "./resources/rules";
+// The seam with the Pulumi engine: the types every resource implements (declared in
+// engine-types.ts) and what the provider plugin (plugin/) takes of the resource code and the
+// domain model. The plugin imports resources/ and domain/ only through this module
+// (test/unit/layers.test.ts holds it to that); provider/ never imports Pulumi.
+export type {
+  CheckFailure,
+  CheckResult,
+  CreateResult,
+  DiffResult,
+  ReadResult,
+  ResourceModule,
+  ResourceOperations,
+  UpdateResult,
+} from "./engine-types";
 
-/** What `check` returns: the normalized inputs and every failure at once. */
-export interface CheckResult {
-  /** The inputs as `diff`, `create` and `update` will see them. */
-  inputs: Record<string, unknown>;
-  /** Every failure, each naming its property. */
-  failures: CheckFailure[];
-}
-
-/** What `create` returns. */
-export interface CreateResult<O> {
-  /** The resource's ID (see each resource's `idOf`). */
-  id: string;
-  /** What the state records. */
-  outs: O;
-}
-
-/** What `read` returns; no `id` when the element is gone (the resource leaves the state). */
-export interface ReadResult<I, O> {
-  /** The ID, when the element is still there. */
-  id?: string;
-  /** What the state records now. */
-  props?: O;
-  /** The inputs as the file has them, so a hand edit shows as drift. */
-  inputs?: I;
-}
-
-/** What `update` returns. */
-export interface UpdateResult<O> {
-  /** What the state records. */
-  outs: O;
-}
-
-/**
- * What one resource module implements, with its own inputs `I` and outputs `O`. Members are
- * function-typed properties, not methods, so that a module is checked strictly (a method's
- * parameters would be compared both ways).
- */
-export interface ResourceModule<I, O> {
-  /** Validates and normalizes inputs; reads the file only when the step would write it. */
-  check: (olds: Record<string, unknown>, news: Record<string, unknown>) => Promise<CheckResult>;
-  /** Explicit diff, derived from the resource's field table. */
-  diff: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => DiffResult;
-  /** Writes the element (or takes an existing one over); `ctx` hears of long steps. */
-  create: (inputs: I, ctx?: OperationContext) => Promise<CreateResult<O>>;
-  /** What the file says now. */
-  read: (id: string, props: Partial<O>, ctx?: OperationContext) => Promise<ReadResult<I, O>>;
-  /** Rewrites what the resource manages. */
-  update: (id: string, olds: O, news: I, ctx?: OperationContext) => Promise<UpdateResult<O>>;
-  /** Removes the element; already gone is fine. */
-  remove: (id: string, props: O) => Promise<void>;
-}
-
-/**
- * The operations of one resource kind as the engine calls them, through the SDK's serialized
- * shim: the shape of Pulumi's `dynamic.ResourceProvider` (whose `diff` the host awaits, so a
- * plain result serves). The engine's values are untyped: they are what `check` returned (inputs)
- * or what the resource recorded (state).
- */
-export interface ResourceOperations {
-  /** See {@link ResourceModule.check}. */
-  check(olds: unknown, news: unknown): Promise<CheckResult>;
-  /** See {@link ResourceModule.diff}. */
-  diff(id: string, olds: unknown, news: unknown): DiffResult;
-  /** See {@link ResourceModule.create}. */
-  create(inputs: unknown, ctx?: OperationContext): Promise<CreateResult<object>>;
-  /** See {@link ResourceModule.read}. */
-  read(id: string, props: unknown, ctx?: OperationContext): Promise<ReadResult<object, object>>;
-  /** See {@link ResourceModule.update}. */
-  update(
-    id: string,
-    olds: unknown,
-    news: unknown,
-    ctx?: OperationContext,
-  ): Promise<UpdateResult<object>>;
-  /** See {@link ResourceModule.remove}. */
-  delete(id: string, props: unknown): Promise<void>;
-}
+// What the plugin's wire values and checks share with the resource rules.
+export { hideSecrets, isUnknown, nameRule, UNKNOWN } from "./resources/rules";
+// Resource IDs (`<domain.xml>#<kind>/<name>`), for parents given by ID.
+export { parseId } from "./resources/locate";
+// The create journal's input: the resource's URN.
+export { URN_INPUT } from "./resources/journal";
+// The domain model, for the `pulumi import --file` document of a whole domain.
+export { getAttribute } from "./domain/attrs";
+export {
+  findVirtualizations,
+  LIBVIRT_VIRTUALIZATION,
+  MACHINES,
+  SERVER_POOL,
+  USER,
+  VIRTUALIZATIONS,
+} from "./domain/ims";
+export { childElements, type XmlDocument, type XmlElement } from "./domain/xml";

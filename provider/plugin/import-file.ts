@@ -1,17 +1,19 @@
 // The `pulumi import --file` document for every IMS element of an existing domain.xml, so that
 // `pulumi import -f` brings a whole domain under management (and generates its program). Pure:
 // the command in cli.ts reads the file.
-import { getAttribute } from "../domain/attrs";
 import {
+  childElements,
   findVirtualizations,
+  getAttribute,
   LIBVIRT_VIRTUALIZATION,
   MACHINES,
+  nameRule,
   SERVER_POOL,
   USER,
   VIRTUALIZATIONS,
-} from "../domain/ims";
-import { childElements, type XmlDocument, type XmlElement } from "../domain/xml";
-import { nameRule } from "../resources/rules";
+  type XmlDocument,
+  type XmlElement,
+} from "../engine";
 import { PACKAGE } from "../schema";
 
 /** One resource of a `pulumi import --file` document. */

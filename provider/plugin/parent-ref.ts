@@ -4,8 +4,7 @@
 // dependencies, hence a destroy in the right order. So a resource read from its ID alone names
 // its parents by their IDs, and `check` takes a parent's ID wherever it takes the parent's IMS
 // name. Pure: provider.ts applies these around the resource code.
-import { parseId } from "../resources/locate";
-import { isUnknown, type CheckFailure } from "../resources/rules";
+import { isUnknown, parseId, type CheckFailure } from "../engine";
 import { domainPath } from "../store/store";
 
 /** An input that names an ancestor element, and that element's kind in a resource ID. */

@@ -4,11 +4,16 @@
 // secrets kept secret). No gRPC here: server.ts converts the messages.
 import { connectionFailures, type DasConnection } from "../remote/connection";
 import { domainPath } from "../store/store";
-import { providers as PROVIDERS, type ResourceOperations } from "../index";
-import { changedKeys } from "../resources/common";
-import { URN_INPUT } from "../resources/journal";
+import {
+  hideSecrets,
+  isUnknown,
+  URN_INPUT,
+  type CheckFailure,
+  type DiffResult,
+  type ResourceOperations,
+} from "../engine";
+import { providers as PROVIDERS } from "../index";
 import { contextFor, type EngineLog } from "./engine-log";
-import { hideSecrets, isUnknown, type CheckFailure } from "../resources/rules";
 import { PACKAGE, RESOURCES, type ResourceDoc } from "../schema";
 import { importedInputs, parentsByName } from "./parent-ref";
 import {
@@ -41,16 +46,8 @@ export interface PluginCheck {
   failures: CheckFailure[];
 }
 
-/** What `diff` answers: the resource's own diff plus the per-property detail. */
-export interface PluginDiff {
-  /** True when anything changed. */
-  changes: boolean;
-  /** The properties whose change replaces the resource. */
-  replaces: string[];
-  /** The replacement deletes the old element first (it holds the same XML key). */
-  deleteBeforeReplace: boolean;
-  /** Every changed property. */
-  diffs: string[];
+/** What `diff` answers: the resource's own diff (its changed keys too) and what each does. */
+export interface PluginDiff extends DiffResult {
   /** What each changed property's change does. */
   detailed: Record<string, PropertyChange>;
 }
@@ -231,11 +228,7 @@ export class PluginProvider {
     const olds = fromWire(oldsWire).values;
     const news = fromWire(newsWire).values;
     const d = this.of(kind).diff(id, olds, news);
-    const fields = Object.entries(docOf(kind).fields);
-    const keys = fields.filter(([, f]) => f.change !== "none").map(([k]) => k);
-    const chain = fields.filter(([, f]) => f.ancestor).map(([k]) => k);
-    const diffs = d.changes ? changedKeys(keys, olds, news, chain) : [];
-    return { ...d, diffs, detailed: detailOf(diffs, d.replaces) };
+    return { ...d, detailed: detailOf(d.diffs, d.replaces) };
   }
 
   /** Writes the element; the state's secrets wrapped. Long steps report to the log as `urn`. */

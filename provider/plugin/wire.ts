@@ -1,7 +1,7 @@
 // Property values as the engine sends them to a provider plugin and takes them back: plain JSON
 // (from google.protobuf.Struct) with secrets as signature-keyed objects and unknowns (during
 // preview) as a sentinel string. Pure functions; the gRPC server converts Structs around them.
-import { UNKNOWN } from "../resources/rules";
+import { UNKNOWN } from "../engine";
 
 /** The key that marks a special value on the wire (Pulumi's `specialSigKey`). */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";

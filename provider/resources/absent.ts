@@ -34,13 +34,9 @@ export function withNulls<T extends object>(props: T, keys: readonly string[]): 
   return out as T;
 }
 
-/** `props` without its null values: the state's "no value" is an absent property to the code. */
-export function withoutNulls<T>(props: T): T {
-  if (typeof props !== "object" || props === null || Array.isArray(props)) return props;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) if (v !== null) out[k] = v;
-  return out as T;
-}
+// Defined beside `compact` in common.ts, whose diff drops nulls too (absent.ts imports fields.ts,
+// which imports common.ts: common.ts importing it from here would close a cycle).
+export { withoutNulls } from "./common";
 
 /** The inputs that the SDK or the plugin passes for `check` alone (exposure `internal`). */
 export function internalKeys(spec: DeclaredShape): string[] {

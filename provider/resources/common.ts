@@ -6,13 +6,7 @@ import { dasIdentity, domainAt, type Located, shownFile } from "./das-host";
 import { getAttributes } from "../domain/attrs";
 import { childElements, serializeElement, type XmlElement } from "../domain/xml";
 import { isUnknown } from "./rules";
-
-/** The result of `diff`, as the dynamic provider host expects it. */
-export interface DiffResult {
-  changes: boolean;
-  replaces: string[];
-  deleteBeforeReplace: boolean;
-}
+import type { DiffResult } from "../engine-types";
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -32,15 +26,18 @@ function sameValue(key: string, a: unknown, b: unknown): boolean {
  * the old element (same file, same name), the old one is deleted first. Keys of `chain` (the
  * ancestors above the direct parent, which the SDK passes only when the parent is given as a
  * resource) are compared only when both sides have them: a parent given by name or as the
- * resource is one identity.
+ * resource is one identity. A null is no value (what the state records for one, see absent.ts),
+ * as an absent key is.
  */
 export function diffInputs(
   keys: readonly string[],
   replaceOn: readonly string[],
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
+  oldsGiven: Record<string, unknown>,
+  newsGiven: Record<string, unknown>,
   chain: readonly string[] = [],
 ): DiffResult {
+  const olds = withoutNulls(oldsGiven);
+  const news = withoutNulls(newsGiven);
   const changed = changedKeys(keys, olds, news, chain);
   // Another DAS host is another file: the element is made there anew (new credentials for the
   // same host only update the state).
@@ -55,14 +52,11 @@ export function diffInputs(
     dasIdentity(olds.connection) === dasIdentity(news.connection) &&
     domainPath(String(olds.domainXml)) === domainPath(String(news.domainXml)) &&
     olds.name === news.name;
-  return { changes: changed.length > 0, replaces, deleteBeforeReplace: collides };
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: collides, diffs: changed };
 }
 
-/**
- * The input keys whose value differs (see {@link diffInputs}, which derives `changes` and
- * `replaces` from them): the per-property detail a provider plugin reports.
- */
-export function changedKeys(
+/** The input keys whose value differs: {@link diffInputs} derives the rest from them. */
+function changedKeys(
   keys: readonly string[],
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
@@ -181,6 +175,14 @@ export function keepExplicitDefaults(
 export function integerOrRaw(raw: string): number | string {
   const n = Number(raw);
   return Number.isInteger(n) && raw.trim() !== "" ? n : raw;
+}
+
+/** `props` without its null values: the state's "no value" is an absent property to the code. */
+export function withoutNulls<T>(props: T): T {
+  if (typeof props !== "object" || props === null || Array.isArray(props)) return props;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) if (v !== null) out[k] = v;
+  return out as T;
 }
 
 /** Drops keys whose value is undefined: the engine cannot carry them. */

@@ -20,7 +20,7 @@ import {
   startDomain,
   type DomainControl,
 } from "../store/lifecycle";
-import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "../engine";
+import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "../engine-types";
 import type { ResourceDoc } from "../schema";
 import { compact, diffOn } from "./common";
 import { connectionField, connectionRule, hostOf } from "./das-host";

@@ -1,4 +1,5 @@
 import * as path from "path";
+import type { CheckFailure } from "../engine-types";
 import { ImsError } from "../errors";
 import { MACROS } from "../libvirt/presets";
 import { expandConnectionString, type Target } from "../libvirt/uri";
@@ -15,11 +16,8 @@ export function isUnknown(v: unknown): boolean {
   return false;
 }
 
-/** A failed check, as the dynamic provider reports it. */
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
+// Declared with the seam's types (engine-types.ts); re-exported for the resources' rules.
+export type { CheckFailure };
 
 /**
  * One validation rule: the property it guards and a test that returns what is wrong (or

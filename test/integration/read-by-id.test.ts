@@ -29,7 +29,7 @@ const virsh: VirshRunner = async (args) => {
   };
 };
 
-const NO_CHANGE = { changes: false, replaces: [], deleteBeforeReplace: false };
+const NO_CHANGE = { changes: false, replaces: [], deleteBeforeReplace: false, diffs: [] };
 
 async function seed() {
   const v = await virt.create({

@@ -191,6 +191,7 @@ describe("a generated corpus of inputs", () => {
             changes: false,
             replaces: [],
             deleteBeforeReplace: false,
+            diffs: [],
           });
           await p.delete(created.id, back.props);
           expect(d.read()).toBe(start);

@@ -163,6 +163,7 @@ describe("adopt", () => {
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
+      diffs: ["portNames", "adopt"],
     });
     await pool.update(p.id, p.outs, poolArgs(), net);
     await virt.update(v.id, v.outs, { domainXml: d.file, name: "kvm", emulator: "kvm" });
@@ -415,12 +416,14 @@ describe("parents given two ways", () => {
         changes: false,
         replaces: [],
         deleteBeforeReplace: false,
+        diffs: [],
       });
     }
     expect(machine.diff("id", asResource, { ...asResource, virtualization: "xen" })).toEqual({
       changes: true,
       replaces: ["virtualization"],
       deleteBeforeReplace: true,
+      diffs: ["virtualization"],
     });
   });
 });

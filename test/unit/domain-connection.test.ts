@@ -46,16 +46,27 @@ describe("a Domain with a connection", () => {
   it("is replaced when the connection names another DAS host, updated when only credentials change", () => {
     const olds = { domainDir, connection };
     const moved = domain.diff("id", olds, { domainDir, connection: { ...connection, port: 2222 } });
-    expect(moved).toEqual({ changes: true, replaces: ["connection"], deleteBeforeReplace: false });
+    expect(moved).toEqual({
+      changes: true,
+      replaces: ["connection"],
+      deleteBeforeReplace: false,
+      diffs: ["connection"],
+    });
     const rekeyed = domain.diff("id", olds, {
       domainDir,
       connection: { ...connection, privateKey: "new" },
     });
-    expect(rekeyed).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(rekeyed).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      diffs: ["connection"],
+    });
     expect(domain.diff("id", olds, { domainDir, connection })).toEqual({
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,
+      diffs: [],
     });
   });
 

@@ -78,7 +78,7 @@ describe("the plugin's resource calls", () => {
       },
       diff: (id, olds, news) => {
         calls.push(["diff", id, olds, news]);
-        return { changes: true, replaces: ["name"], deleteBeforeReplace: false };
+        return { changes: true, replaces: ["name"], deleteBeforeReplace: false, diffs: ["name"] };
       },
       create: async (inputs) => {
         calls.push(["create", inputs]);
@@ -200,6 +200,21 @@ describe("the plugin's resource calls", () => {
       ),
     ).toEqual({});
     expect(calls).toEqual([["read", "/d/domain.xml#machines/m", {}]]);
+  });
+
+  test("answers diff with the resource's own changed keys, not keys it derives again", () => {
+    const { calls, plugin } = fake();
+    // The inputs differ in more than the fake resource says: the plugin reports what it says.
+    const olds = { domainXml: "/d/domain.xml", name: "a", subnet: "10.0.0.0/24" };
+    const news = { domainXml: "/d/domain.xml", name: "b", subnet: "10.0.1.0/24" };
+    expect(plugin.diff("glassfish-ims:index:ServerPool", "f#x/y", olds, news)).toEqual({
+      changes: true,
+      replaces: ["name"],
+      deleteBeforeReplace: false,
+      diffs: ["name"],
+      detailed: { name: "replace" },
+    });
+    expect(calls).toEqual([["diff", "f#x/y", olds, news]]);
   });
 
   test("passes the preview's unknowns through check and diff of the real resource code", async () => {

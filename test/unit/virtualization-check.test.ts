@@ -112,6 +112,7 @@ describe("Virtualization diff", () => {
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,
+      diffs: [],
     });
   });
 
@@ -120,6 +121,7 @@ describe("Virtualization diff", () => {
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
+      diffs: ["emulatorPath"],
     });
   });
 
@@ -128,6 +130,7 @@ describe("Virtualization diff", () => {
       changes: true,
       replaces: ["name"],
       deleteBeforeReplace: false,
+      diffs: ["name"],
     });
   });
 
@@ -136,11 +139,13 @@ describe("Virtualization diff", () => {
       changes: true,
       replaces: ["domainXml"],
       deleteBeforeReplace: false,
+      diffs: ["domainXml"],
     });
     expect(diff("id", old, { ...ok, domainXml: path.relative(process.cwd(), D) })).toEqual({
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,
+      diffs: [],
     });
   });
 
@@ -149,6 +154,7 @@ describe("Virtualization diff", () => {
       changes: true,
       replaces: ["name"],
       deleteBeforeReplace: false,
+      diffs: ["name"],
     });
   });
 });

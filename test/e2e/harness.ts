@@ -36,10 +36,12 @@ export class TestProject {
     readonly base: string,
     /** Wraps every CLI run, e.g. to run it as the lab's DAS (so probes stay in the lab). */
     readonly wrap?: (argv: string[]) => string[],
+    extraEnv: NodeJS.ProcessEnv = {},
   ) {
     this.dir = path.join(base, "project");
     this.env = {
       ...process.env,
+      ...extraEnv,
       PULUMI_HOME: path.join(base, "home"),
       PULUMI_BACKEND_URL: `file://${path.join(base, "state")}`,
       PULUMI_CONFIG_PASSPHRASE: "e2e",
@@ -50,15 +52,19 @@ export class TestProject {
     };
   }
 
-  /** Copies `program` (a directory with Pulumi.yaml) and creates stack `stack`. */
+  /**
+   * Copies `program` (a directory with Pulumi.yaml) and creates stack `stack`; `env` adds to the
+   * environment of every CLI run (e.g. `PULUMI_SKIP_CHECKPOINTS`).
+   */
   static async create(
     program: string,
     stack = "e2e",
     wrap?: (argv: string[]) => string[],
+    env?: NodeJS.ProcessEnv,
   ): Promise<TestProject> {
     assertPulumiCli();
     const base = mkdtempSync(path.join(os.tmpdir(), "gf-ims-e2e-"));
-    const p = new TestProject(base, wrap);
+    const p = new TestProject(base, wrap, env);
     mkdirSync(path.join(base, "state"), { recursive: true });
     mkdirSync(path.join(base, "home"), { recursive: true });
     cpSync(program, p.dir, { recursive: true, filter: (src) => !src.includes("node_modules") });

@@ -4,18 +4,48 @@ import * as path from "path";
 import { TestProject } from "../e2e/harness";
 import { ORIGINAL, PROGRAM, type Spec } from "../e2e/ims-setup";
 import { tempDomain } from "../support/domain";
+import { storeTargets, type StoreTarget } from "../support/targets";
 
 // An `up`, an update or a `destroy` killed (SIGKILL to the CLI's whole process group) at a random
 // moment, then the documented recovery path: `pulumi cancel` (the backend may be locked), `pulumi
 // refresh --clear-pending-creates`, then `pulumi up` (or `destroy`). Every run must end with a
 // well-formed file holding exactly the program's elements, once each, and no changes planned.
-// RELIABILITY_RUNS (default 20) and RELIABILITY_MACHINES (default 20) size it; RELIABILITY_SEED
+// It runs three ways: on a local domain.xml (RELIABILITY_RUNS kills, default 20); on the same
+// kind of file on a DAS host reached over SSH (a real sshd on a loopback port, the stack's
+// `connection` config: RELIABILITY_REMOTE_RUNS, default 6), where a kill also cuts the session
+// mid-request; and locally with PULUMI_SKIP_CHECKPOINTS=true (RELIABILITY_SKIP_RUNS, default 6),
+// where the state keeps nothing of the killed operation and the recovery rests on the file and
+// the create journal alone. RELIABILITY_MACHINES (default 20) sizes each stack; RELIABILITY_SEED
 // repeats a run's kill times.
 const RUNS = Number(process.env.RELIABILITY_RUNS ?? 20);
+const REMOTE_RUNS = Number(process.env.RELIABILITY_REMOTE_RUNS ?? 6);
+const SKIP_RUNS = Number(process.env.RELIABILITY_SKIP_RUNS ?? 6);
 const MACHINES = Number(process.env.RELIABILITY_MACHINES ?? 20);
 const SEED = Number(process.env.RELIABILITY_SEED ?? Date.now() % 100000);
 
-jest.setTimeout(RUNS * 120_000);
+jest.setTimeout((RUNS + REMOTE_RUNS + SKIP_RUNS) * 120_000);
+
+/** One way the suite runs: where the file is, how many kills, what the CLI's environment adds. */
+interface Variant {
+  name: string;
+  runs: number;
+  target: StoreTarget;
+  env: NodeJS.ProcessEnv;
+}
+
+function variants(): Variant[] {
+  const [local, ssh] = storeTargets();
+  return [
+    { name: "a local domain.xml", runs: RUNS, target: local, env: {} },
+    ...(ssh ? [{ name: "a domain.xml over SSH", runs: REMOTE_RUNS, target: ssh, env: {} }] : []),
+    {
+      name: "a local domain.xml, skipping checkpoints",
+      runs: SKIP_RUNS,
+      target: local,
+      env: { PULUMI_SKIP_CHECKPOINTS: "true" },
+    },
+  ].filter((v) => v.runs > 0);
+}
 
 /** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
 function random(seed: number): () => number {
@@ -102,7 +132,22 @@ interface Figures {
   pending: number;
 }
 
-describe("an up, update or destroy killed at any moment", () => {
+describe.each(variants())("an up, update or destroy killed at any moment, on $name", (v) => {
+  const { runs: RUNS, target } = v;
+  beforeAll(() => target.start());
+  afterAll(() => target.stop());
+
+  /** A project of the program on `domain`, through the variant's target and environment. */
+  const projectOn = async (file: string, stack: string): Promise<TestProject> => {
+    const project = await TestProject.create(PROGRAM, stack, undefined, v.env);
+    await project.config("domainXml", file);
+    const { connection } = target.inputs();
+    if (connection) {
+      await project.ok(["config", "set", "--secret", "connection", JSON.stringify(connection)]);
+    }
+    return project;
+  };
+
   const figures: Figures = {
     runs: 0,
     byPhase: { up: 0, update: 0, destroy: 0 },
@@ -120,7 +165,7 @@ describe("an up, update or destroy killed at any moment", () => {
 
   afterAll(() => {
     console.log(
-      `reliability (seed ${SEED}, ${MACHINES} machines): ${figures.runs} kills ` +
+      `reliability, ${v.name} (seed ${SEED}, ${MACHINES} machines): ${figures.runs} kills ` +
         `(usual times: up ${took.up} ms, update ${took.update} ms, destroy ${took.destroy} ms) ` +
         `(up ${figures.byPhase.up}, update ${figures.byPhase.update}, destroy ${figures.byPhase.destroy}); ` +
         `well-formed file ${figures.wellFormed}/${figures.runs}; lost elements ${figures.lost}; ` +
@@ -134,9 +179,8 @@ describe("an up, update or destroy killed at any moment", () => {
     const rnd = random(SEED);
     {
       const domain = tempDomain(ORIGINAL);
-      const project = await TestProject.create(PROGRAM, "calibrate");
+      const project = await projectOn(domain.file, "calibrate");
       try {
-        await project.config("domainXml", domain.file);
         await project.config("spec", JSON.stringify(spec(10)));
         const timed = async (phase: Phase, args: string[]) => {
           const t0 = Date.now();
@@ -157,9 +201,8 @@ describe("an up, update or destroy killed at any moment", () => {
     for (let run = 0; run < RUNS; run++) {
       const phase = phases[run % phases.length];
       const domain = tempDomain(ORIGINAL);
-      const project = await TestProject.create(PROGRAM, `r${run}`);
+      const project = await projectOn(domain.file, `r${run}`);
       try {
-        await project.config("domainXml", domain.file);
         await project.config("spec", JSON.stringify(spec(10)));
         if (phase !== "up") await project.up();
         if (phase === "update") await project.config("spec", JSON.stringify(spec(100)));
@@ -171,9 +214,19 @@ describe("an up, update or destroy killed at any moment", () => {
         // (nothing written yet) to its last steps.
         const delay = took[phase] * (0.35 + rnd() * 0.6);
         const cli = project.start(args);
-        const exited = new Promise((r) => cli.once("exit", r));
+        const started = Date.now();
+        let tookNow = 0;
+        const exited = new Promise((r) =>
+          cli.once("exit", (code) => {
+            tookNow = Date.now() - started;
+            r(code);
+          }),
+        );
         await new Promise((r) => setTimeout(r, delay));
         if (cli.exitCode === null) figures.midway++;
+        // Finished before the kill: the machine got faster since the calibration (its load
+        // changed), so the next kills of this phase aim within what it takes now.
+        else took[phase] = tookNow;
         try {
           process.kill(-(cli.pid as number), "SIGKILL");
         } catch {

@@ -79,7 +79,7 @@ function sameSuffix(a: Buffer, b: Buffer, len: number): number {
 async function changedBytes(host: Host, written: string, original: string): Promise<Buffer> {
   const [w, o] = await Promise.all([host.openRead(written), host.openRead(original)]);
   try {
-    const [ws, os] = [(await w.stat()).size, (await o.stat()).size];
+    const [ws, os] = (await Promise.all([w.stat(), o.stat()])).map((st) => st.size);
     const max = Math.min(ws, os);
     const piece = Math.max(1, Math.min(1 << 20, Math.max(ws, os)));
     const [bw, bo] = [Buffer.allocUnsafe(piece), Buffer.allocUnsafe(piece)];
@@ -137,9 +137,16 @@ export async function writeDomain(
       unchanged = true;
       return "skip";
     }
-    const { bytes } = await host.readRegular(temp.path, origin.scratch);
-    checks.parse(bytes ?? Buffer.alloc(0), origin.encoding);
-    region = await changedBytes(host, temp.path, real);
+    // Both only read: side by side (over SSH, one wait instead of two), failures in this order.
+    const [parsed, diff] = await Promise.allSettled([
+      host
+        .readRegular(temp.path, origin.scratch)
+        .then(({ bytes }) => checks.parse(bytes ?? Buffer.alloc(0), origin.encoding)),
+      changedBytes(host, temp.path, real),
+    ]);
+    if (parsed.status === "rejected") throw parsed.reason;
+    if (diff.status === "rejected") throw diff.reason;
+    region = diff.value;
     pinned = await keepBackup(host, real, shown, origin.sha256);
   };
   const changed = () => concurrent(shown, "changed during the edit");

@@ -1,6 +1,7 @@
 // One SSH session per DAS host per process, shared by every caller: dialing (direct or through
 // a bastion) with host-key verification, the errors a user can act on, and commands and SFTP
 // over the session.
+import { AsyncLocalStorage } from "async_hooks";
 import { createHash } from "crypto";
 import { openSync, writeSync } from "fs";
 import { connect as tcpConnect, type Socket } from "net";
@@ -90,7 +91,26 @@ const MAX_SHELLS = 3;
  * (`MaxSessions`); the SFTP channel takes one, the shells {@link MAX_SHELLS}. Further commands
  * wait.
  */
-const MAX_EXEC_CHANNELS = 10 - 1 - MAX_SHELLS;
+const MAX_EXEC_CHANNELS = 10 - 2 - MAX_SHELLS;
+
+/**
+ * Marks the requests made within it as urgent (see {@link urgently}); a global symbol, as the
+ * engine may load this module more than once.
+ */
+const URGENT: AsyncLocalStorage<true> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for("glassfish-ims.ssh-urgent.v1")
+] ??= new AsyncLocalStorage<true>()) as AsyncLocalStorage<true>;
+
+/**
+ * Runs `fn` with its SSH requests ahead of the others: its scripts go before the scripts that
+ * wait for a shell, its SFTP requests over a second SFTP channel. The engine runs the checks of
+ * a deployment one after the other while it creates the resources checked before them, so a
+ * check's few requests would otherwise wait behind every create's (the journal, the writes):
+ * over SSH most of a check's time was that wait.
+ */
+export function urgently<T>(fn: () => Promise<T>): Promise<T> {
+  return URGENT.run(true, fn);
+}
 
 /** A shell of a session: `shell` is set once it is open. */
 interface ShellSlot {
@@ -103,6 +123,8 @@ interface ScriptJob {
   sh: string;
   args: readonly string[];
   timeoutMs: number;
+  /** Asked within {@link urgently}: it goes before the waiting scripts that were not. */
+  urgent: boolean;
   resolve: (r: ShellResult) => void;
   reject: (e: unknown) => void;
 }
@@ -121,6 +143,10 @@ interface Session {
   busy: number;
   idle?: NodeJS.Timeout;
   sftp?: Promise<SFTPWrapper>;
+  /** The second SFTP channel, for urgent requests (see {@link urgently}). */
+  urgentSftp?: Promise<SFTPWrapper>;
+  /** The server refused a second SFTP channel: urgent requests share the first. */
+  oneSftp?: boolean;
   /** The long-lived shells that run short scripts (see shell.ts), open or opening. */
   shells: ShellSlot[];
   /** Its SFTP channel and first shell were asked for as it opened (see {@link warm}). */
@@ -646,7 +672,12 @@ function runScript(
   timeoutMs: number,
 ): Promise<ShellResult> {
   return new Promise((resolve, reject) => {
-    s.scripts.push({ sh, args, timeoutMs, resolve, reject });
+    const urgent = URGENT.getStore() === true;
+    const job = { sh, args, timeoutMs, resolve, reject, urgent };
+    // Urgent scripts in the order they came, all before the others.
+    const at = urgent ? s.scripts.findIndex((j) => !j.urgent) : -1;
+    if (at < 0) s.scripts.push(job);
+    else s.scripts.splice(at, 0, job);
     pumpScripts(s);
   });
 }
@@ -729,17 +760,34 @@ function warm(s: Session): void {
   );
 }
 
-function openSftp(s: Session): Promise<SFTPWrapper> {
-  if (!s.sftp) {
-    s.sftp = new Promise<SFTPWrapper>((resolve, reject) =>
+/** The session's SFTP channel, or its second one for urgent requests (see {@link urgently}). */
+function openSftp(s: Session, lane: "sftp" | "urgentSftp" = "sftp"): Promise<SFTPWrapper> {
+  let open = s[lane];
+  if (!open) {
+    const p = new Promise<SFTPWrapper>((resolve, reject) =>
       s.client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp))),
     );
-    s.sftp.then(
-      (sftp) => sftp.on("close", () => (s.sftp = undefined)),
-      () => (s.sftp = undefined),
-    );
+    const forget = () => {
+      if (s[lane] === p) s[lane] = undefined;
+    };
+    p.then((sftp) => sftp.on("close", forget), forget);
+    s[lane] = open = p;
   }
-  return s.sftp;
+  return open;
+}
+
+/**
+ * The SFTP channel for a request: within {@link urgently} the second one, unless the server
+ * refused a second channel (its `MaxSessions` is lower): then the one all requests share.
+ */
+async function sftpFor(s: Session): Promise<SFTPWrapper> {
+  if (URGENT.getStore() !== true || s.oneSftp) return openSftp(s);
+  try {
+    return await openSftp(s, "urgentSftp");
+  } catch {
+    s.oneSftp = true;
+    return openSftp(s);
+  }
 }
 
 /**
@@ -827,7 +875,7 @@ export async function remoteHost(connection: DasConnection): Promise<RemoteHost>
         get: () =>
           withSession(
             async (s) => ({
-              sftp: await openSftp(s),
+              sftp: await sftpFor(s),
               hold: () => (countRequest(), hold(s)),
               kill: () => end(s),
               ended: s.ended,

@@ -1,5 +1,6 @@
 import { assertImsSupported } from "../domain/glassfish";
 import { connectionFailures, type DasConnection } from "../remote/connection";
+import { urgently } from "../remote/session";
 import { dasIdentity, domainAt, hostOf, type Located, shownFile } from "./das-host";
 import { domainPath, readDomain } from "../store/store";
 import { runningUnmanaged } from "../store/lifecycle";
@@ -87,8 +88,9 @@ export async function checkAgainstFile(
   const element = creating && !isUnknown(inputs) ? spec.element?.(inputs) : undefined;
   // The three looks at the DAS host are independent: asked at once, a check over SSH waits for
   // the longest of them, not for their sum (the engine runs the checks one after the other).
-  // Their failures keep this order: the file's, a running DAS, the rest.
-  const read = readDomain(domainAt(at)).then(
+  // Their failures keep this order: the file's, a running DAS, the rest. Over SSH they go ahead
+  // of the requests of the creates under way (see urgently).
+  const read = urgently(() => readDomain(domainAt(at))).then(
     (r) => r,
     (e: unknown) => {
       if (!isImsError(e)) throw e;
@@ -97,9 +99,11 @@ export async function checkAgainstFile(
   );
   // The store would refuse the write (DOMAIN_RUNNING): say so at preview, where it can be seen.
   // A domain under a Domain resource is stopped by the write instead (see store/lifecycle.ts).
-  const running = runningUnmanaged(domainPath(file), hostOf(at));
+  const running = urgently(() => runningUnmanaged(domainPath(file), hostOf(at)));
   const resumable =
-    element === undefined ? Promise.resolve(false) : claimedEarlier(at, element, inputs);
+    element === undefined
+      ? Promise.resolve(false)
+      : urgently(() => claimedEarlier(at, element, inputs));
   // Settled before any of them is looked at: none is left to fail unobserved.
   await Promise.allSettled([read, running, resumable]);
   const got = await read;

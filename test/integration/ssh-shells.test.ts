@@ -1,7 +1,13 @@
+import { execFileSync } from "child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { closeAllSessions, remoteHost, sessionsOpened } from "../../provider/remote/session";
+import {
+  closeAllSessions,
+  remoteHost,
+  sessionsOpened,
+  urgently,
+} from "../../provider/remote/session";
 import { sshHost } from "../../provider/store/remote";
 import { sshdMissing, startLoopbackSshd, type LoopbackSshd } from "../support/sshd";
 
@@ -70,5 +76,38 @@ if (missing) console.warn(`SKIPPED ssh shell tests: ${missing}`);
     expect(read.st.isFile).toBe(true);
     expect(typeof read.hostMs).toBe("number");
     expect(read.hostMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("starts an urgent script before the scripts already waiting for a shell", async () => {
+    const r = await remoteHost(sshd.connection);
+    const log = path.join(dir, "started");
+    // Each notes its name as it starts, then holds its shell a second: twelve for three shells,
+    // so they start in waves of three, a second apart.
+    const sh = 'echo "$2" >> "$1"; sleep 1';
+    const normal = Array.from({ length: 12 }, (_, i) => r.script(sh, [log, `n${i}`]));
+    const urgent = urgently(() => r.script(sh, [log, "urgent"]));
+    await Promise.all([...normal, urgent]);
+    const order = readFileSync(log, "utf8").trim().split("\n");
+    expect(order).toHaveLength(13);
+    // Asked last, it starts in the second wave (the first took the three shells already), ahead
+    // of the nine that waited before it; without urgency it would start last.
+    expect(order.indexOf("urgent")).toBeLessThanOrEqual(5);
+    expect([...order].sort()).toEqual([...normal.map((_, i) => `n${i}`), "urgent"].sort());
+  });
+
+  it("answers an urgent SFTP request while the shared channel is held up", async () => {
+    const r = await remoteHost(sshd.connection);
+    const fs = await r.sftp();
+    const fifo = path.join(dir, "held-up");
+    execFileSync("mkfifo", [fifo]);
+    const file = path.join(dir, "urgent-sftp");
+    writeFileSync(file, "x");
+    // Opening a FIFO blocks the SFTP server until a writer comes: the shared channel answers
+    // nothing more meanwhile. The urgent stat goes over the other channel (it would wait here
+    // forever, and the test time out, on the shared one).
+    const stuck = fs.open(fifo, "r");
+    expect((await urgently(() => fs.stat(file))).size).toBe(1);
+    writeFileSync(fifo, "go");
+    await fs.close(await stuck);
   });
 });

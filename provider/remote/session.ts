@@ -29,7 +29,14 @@ import {
 } from "./host-key";
 import { shellCommand } from "./quote";
 import { remoteFs, type RemoteFs } from "./sftp";
-import { fitsShell, RemoteShell, SHELL_LOOP, type ShellResult, type ShellStream } from "./shell";
+import {
+  fitsShell,
+  RemoteShell,
+  SHELL_LOOP,
+  type ShellLoss,
+  type ShellResult,
+  type ShellStream,
+} from "./shell";
 
 export type { RemoteFs, RemoteFsError, RemoteHandle, RemoteStats, OpenFlags } from "./sftp";
 
@@ -602,6 +609,39 @@ function killChannel(ch: ClientChannel): void {
   } else ch.signal("KILL");
 }
 
+/**
+ * Marks an error as one of a request that never reached the host (its channel could not be
+ * opened, or it was never written to a shell): {@link remoteHost}'s `withSession` runs such a
+ * request once more on a new session.
+ */
+function notStarted<E extends Error>(e: E): E {
+  return Object.assign(e, { notStarted: true });
+}
+
+/**
+ * `client.exec`, whose failure to open the channel always reaches `cb` marked
+ * {@link notStarted}: ssh2 throws "Not connected" at once when the socket already ended, and
+ * calls back with an error when the server refuses the channel or the session closes before it
+ * opened. `cb` is called once, with the channel as ssh2 hands it (before any of its events).
+ */
+function openChannel(
+  s: Session,
+  command: string,
+  cb: (err: Error | undefined, ch: ClientChannel) => void,
+): void {
+  let called = false;
+  const once = (err: Error | undefined, ch: ClientChannel) => {
+    if (called) return;
+    called = true;
+    cb(err && notStarted(err), ch);
+  };
+  try {
+    s.client.exec(command, once);
+  } catch (e) {
+    once(e instanceof Error ? e : new Error(String(e)), undefined as never);
+  }
+}
+
 async function execOnce(s: Session, command: string, opts: ExecOptions): Promise<ExecResult> {
   if (s.channels >= MAX_EXEC_CHANNELS) await new Promise<void>((r) => s.waiting.push(r));
   s.channels++;
@@ -616,8 +656,8 @@ async function execOnce(s: Session, command: string, opts: ExecOptions): Promise
 function execChannel(s: Session, command: string, opts: ExecOptions): Promise<ExecResult> {
   const timeoutMs = opts.timeoutMs ?? EXEC_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    s.client.exec(command, (err: Error | undefined, ch: ClientChannel) => {
-      if (err) return reject(Object.assign(err, { notStarted: true }));
+    openChannel(s, command, (err, ch) => {
+      if (err) return reject(err);
       const out: Buffer[] = [];
       const errOut: Buffer[] = [];
       let code: number | null = null;
@@ -685,10 +725,20 @@ function runScript(
 /**
  * Hands the waiting scripts to idle open shells, first come first served; while scripts still
  * wait and every shell is busy, one more shell is opened (up to the cap), so a long script does
- * not hold up short ones. When no shell can be opened at all, the waiting scripts fail with that
- * error (marked not started: the caller may try a new session).
+ * not hold up short ones. When no shell can be opened at all, or the session died, the waiting
+ * scripts fail marked {@link notStarted}: none of them was written to a shell, so the caller may
+ * run them on a new session.
  */
 function pumpScripts(s: Session): void {
+  if (s.dead) {
+    for (const job of s.scripts.splice(0))
+      job.reject(
+        notStarted(
+          new ImsError("SSH_ERROR", `the SSH session to ${s.label} ended before a script was sent`),
+        ),
+      );
+    return;
+  }
   s.shells = s.shells.filter((slot) => !slot.shell?.dead);
   for (const slot of s.shells) {
     const shell = slot.shell;
@@ -714,22 +764,27 @@ function pumpScripts(s: Session): void {
 
 /** Opens one more shell for the session (see {@link pumpScripts}). */
 function openShell(s: Session): ShellSlot {
-  const lost = (why: "closed" | "timeout", ms: number) =>
-    Object.assign(
-      new ImsError(
-        "SSH_ERROR",
-        why === "timeout"
-          ? `a command on ${s.label} did not finish within ${ms} ms; its shell was closed`
-          : `the SSH session to ${s.label} ended while a command ran: its outcome is unknown`,
-      ),
-      { timedOut: why === "timeout" },
-    );
+  const lost = (why: ShellLoss, ms: number) =>
+    why === "unsent"
+      ? notStarted(
+          new ImsError(
+            "SSH_ERROR",
+            `the shell of the SSH session to ${s.label} closed before a script was sent`,
+          ),
+        )
+      : Object.assign(
+          new ImsError(
+            "SSH_ERROR",
+            why === "timeout"
+              ? `a command on ${s.label} did not finish within ${ms} ms; its shell was closed`
+              : `the SSH session to ${s.label} ended while a command ran: its outcome is unknown`,
+          ),
+          { timedOut: why === "timeout" },
+        );
   const slot: ShellSlot = {
     opening: new Promise<RemoteShell>((resolve, reject) =>
-      s.client.exec(shellCommand(["sh", "-c", SHELL_LOOP]), (err, ch) =>
-        err
-          ? reject(Object.assign(err, { notStarted: true }))
-          : resolve(new RemoteShell(ch as unknown as ShellStream, lost)),
+      openChannel(s, shellCommand(["sh", "-c", SHELL_LOOP]), (err, ch) =>
+        err ? reject(err) : resolve(new RemoteShell(ch as unknown as ShellStream, lost)),
       ),
     ),
   };

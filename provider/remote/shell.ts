@@ -33,6 +33,13 @@ export function fitsShell(sh: string, args: readonly string[]): boolean {
   return ![sh, ...args].some((a) => a.includes("\n") || a.includes("\r"));
 }
 
+/**
+ * How a shell lost a script: its channel `closed` while the script ran, the script outlasted its
+ * bound (`timeout`), or the shell was already dead when the script's turn came, so it was never
+ * written (`unsent`: it may run elsewhere).
+ */
+export type ShellLoss = "closed" | "timeout" | "unsent";
+
 interface Pending {
   boundary: string;
   resolve: (r: ShellResult) => void;
@@ -43,7 +50,8 @@ interface Pending {
 /**
  * A shell on `stream` (started with {@link SHELL_LOOP}). Requests are queued: one runs at a
  * time. When the channel closes, or a request outlasts its bound, the pending request fails
- * with `onLost`'s error and the shell is dead (`dead` true); a new one must be opened.
+ * with `onLost`'s error and the shell is dead (`dead` true); a new one must be opened. Requests
+ * queued behind it fail with `onLost("unsent")`: they were never written.
  */
 export class RemoteShell {
   private out: Buffer = Buffer.alloc(0);
@@ -57,7 +65,7 @@ export class RemoteShell {
 
   constructor(
     private readonly stream: ShellStream,
-    private readonly onLost: (why: "closed" | "timeout", ms: number) => Error,
+    private readonly onLost: (why: ShellLoss, ms: number) => Error,
   ) {
     stream.on("data", (d: Buffer) => {
       this.out = this.out.length ? Buffer.concat([this.out, d]) : d;
@@ -86,7 +94,7 @@ export class RemoteShell {
   }
 
   private send(sh: string, args: readonly string[], timeoutMs: number): Promise<ShellResult> {
-    if (this.dead) return Promise.reject(this.onLost("closed", 0));
+    if (this.dead) return Promise.reject(this.onLost("unsent", 0));
     return new Promise((resolve, reject) => {
       const boundary = `gims-${randomBytes(16).toString("hex")}`;
       const timer = setTimeout(() => {

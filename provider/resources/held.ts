@@ -7,7 +7,7 @@
 export interface Held {
   /** The element being deleted, as `describe` gives it: `<server-pool name="cloud">`. */
   element: string;
-  /** The domain.xml. */
+  /** The domain.xml as messages name it (`shownFile`: with its DAS host when remote). */
   file: string;
   /** Each child in the way, as `describe` gives it. */
   children: readonly string[];

@@ -64,7 +64,7 @@ export function assertUriAllowed(i: MachineInputs, uri: string): void {
   if (found.length === 0 || i.allowUriCommand === true) return;
   throw new ImsError(
     "URI_NOT_ALLOWED",
-    `the connection string of machine "${i.name}" (${redactUri(uri)}, read from ${i.domainXml}) uses ${found.join(", ")}, which makes the DAS run a program or open a local file named by domain.xml: set allowUriCommand: true on the machine if you wrote that template, or remove it from the file`,
+    `the connection string of machine "${i.name}" (${redactUri(uri)}, read from ${shownFile(i)}) uses ${found.join(", ")}, which makes the DAS run a program or open a local file named by domain.xml: set allowUriCommand: true on the machine if you wrote that template, or remove it from the file`,
   );
 }
 

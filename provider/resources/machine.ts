@@ -513,7 +513,7 @@ function assertIpInPool(i: MachineInputs, pool: XmlElement): void {
   if (!inside) {
     throw new ImsError(
       "INVALID_INPUT",
-      `ip "${i.ip}" of machine "${i.name}" is not a host address of server pool "${i.serverPool}" (sub-net ${subnet} in ${i.domainXml})`,
+      `ip "${i.ip}" of machine "${i.name}" is not a host address of server pool "${i.serverPool}" (sub-net ${subnet} in ${shownFile(i)})`,
     );
   }
 }
@@ -584,7 +584,7 @@ export async function update(
     if (!machine) {
       throw new ImsError(
         "PARENT_NOT_FOUND",
-        `machine "${olds.name}" is gone from ${news.domainXml}: run pulumi refresh, then pulumi up to recreate it`,
+        `machine "${olds.name}" is gone from ${shownFile(news)}: run pulumi refresh, then pulumi up to recreate it`,
       );
     }
     const parents = poolPath(doc, l);
@@ -683,7 +683,7 @@ export async function remove(_id: string, props: MachineOutputs): Promise<void> 
         "NOT_OWNED",
         stillHolds({
           element: describe(l.machine),
-          file: props.domainXml,
+          file: shownFile(props),
           children: held.map(describe),
           parentInput: "machine",
           byHand: "edit domain.xml while the domain is stopped",

@@ -367,7 +367,7 @@ export async function remove(_id: string, props: ServerPoolOutputs): Promise<voi
         "NOT_OWNED",
         stillHolds({
           element: describe(l.pool),
-          file: props.domainXml,
+          file: shownFile(props),
           children: [...held, ...other].map(describe),
           parentInput: "serverPool",
           byHand: "asadmin delete-machine ...",

@@ -307,7 +307,7 @@ export async function update(
     if (!el || el.name !== LIBVIRT_VIRTUALIZATION) {
       throw new ImsError(
         "NOT_OWNED",
-        `<${LIBVIRT_VIRTUALIZATION} name="${olds.name}"> is gone from ${news.domainXml}: run pulumi refresh, then pulumi up to recreate it`,
+        `<${LIBVIRT_VIRTUALIZATION} name="${olds.name}"> is gone from ${shownFile(news)}: run pulumi refresh, then pulumi up to recreate it`,
       );
     }
     const desired = keepExplicitDefaults(desiredAttributes(SPEC, news), getAttributes(el), FIELDS);
@@ -371,7 +371,7 @@ export async function remove(_id: string, props: VirtualizationOutputs): Promise
         "NOT_OWNED",
         stillHolds({
           element: describe(el),
-          file: props.domainXml,
+          file: shownFile(props),
           children: held.map(describe),
           parentInput: "virtualization",
           byHand: "asadmin delete-server-pool ...",

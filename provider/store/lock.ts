@@ -1,4 +1,5 @@
 import * as os from "os";
+import { performance } from "perf_hooks";
 import { ImsError } from "../errors";
 import { errnoOf, shownPath, type Host } from "./effects";
 // The lock's holder is a process of this machine, whatever host holds the file.
@@ -12,8 +13,11 @@ export interface LockOptions {
    */
   timeoutMs?: number;
   /**
-   * A lock whose file was not touched for this long is abandoned (its holder refreshes it every
-   * third of this while it works). A lock of a dead process on this host is abandoned at once.
+   * A lock whose file a waiter saw unchanged (content and mtime) for this long is abandoned: its
+   * holder refreshes it every third of this while it works. The waiter times that on its own
+   * clock, so a DAS host whose clock is ahead of or behind this machine's changes nothing; a
+   * waiter that finds an abandoned lock thus waits this long before breaking it. A lock of a dead
+   * process of this machine is abandoned at once.
    * @default 30000
    */
   staleMs?: number;
@@ -25,10 +29,15 @@ interface Holder {
   since: string;
 }
 
-async function readHolder(
-  host: Host,
-  lock: string,
-): Promise<{ raw: string; holder?: Holder; mtimeMs: number } | undefined> {
+/** The lock file as a waiter read it. */
+interface Sighting {
+  raw: string;
+  holder?: Holder;
+  /** The content, inode and mtime together: a holder's refresh changes it. */
+  key: string;
+}
+
+async function readHolder(host: Host, lock: string): Promise<Sighting | undefined> {
   try {
     const [bytes, st] = await Promise.all([host.readFile(lock), host.stat(lock)]);
     const raw = bytes.toString("utf8");
@@ -38,15 +47,21 @@ async function readHolder(
     } catch {
       holder = undefined;
     }
-    return { raw, holder, mtimeMs: Number(st.mtimeNs / 1_000_000n) };
+    return { raw, holder, key: `${st.ino} ${st.mtimeNs} ${raw}` };
   } catch (e) {
     if (errnoOf(e) === "ENOENT") return undefined;
     throw e;
   }
 }
 
-function isStale(h: { holder?: Holder; mtimeMs: number }, staleMs: number): boolean {
-  if (Date.now() - h.mtimeMs > staleMs) return true;
+/**
+ * Whether a lock is abandoned: unchanged for more than `staleMs` since the waiter first saw it
+ * so (`unchangedMs`, on the waiter's monotonic clock), or held by a dead process of this
+ * machine. The lock's mtime is never compared with this machine's clock: it is the clock of the
+ * file's host (or of whoever touched it last), which may be far ahead or behind.
+ */
+function isStale(h: Sighting, unchangedMs: number, staleMs: number): boolean {
+  if (unchangedMs > staleMs) return true;
   return h.holder !== undefined && h.holder.host === os.hostname() && !alive(h.holder.pid);
 }
 
@@ -91,6 +106,8 @@ export async function withFileLock<T>(
   });
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
+  /** The lock as last seen, and since when it looked so (this process's monotonic clock). */
+  let seen: { key: string; sinceMs: number } | undefined;
   for (;;) {
     try {
       await host.writeExclusive(lock, me);
@@ -113,9 +130,14 @@ export async function withFileLock<T>(
       }
     }
     const current = await readHolder(host, lock);
-    if (current && isStale(current, staleMs)) {
-      await breakStale(host, lock, current.raw);
-      continue;
+    if (current) {
+      const now = performance.now();
+      if (seen?.key !== current.key) seen = { key: current.key, sinceMs: now };
+      if (isStale(current, now - seen.sinceMs, staleMs)) {
+        await breakStale(host, lock, current.raw);
+        seen = undefined;
+        continue;
+      }
     }
     if (Date.now() > deadline) {
       const who = current?.holder

@@ -1,5 +1,13 @@
 import { execFileSync } from "child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
@@ -109,5 +117,64 @@ if (missing) console.warn(`SKIPPED ssh shell tests: ${missing}`);
     expect((await urgently(() => fs.stat(file))).size).toBe(1);
     writeFileSync(fifo, "go");
     await fs.close(await stuck);
+  });
+
+  it("runs the scripts still queued when the session dies on a new session", async () => {
+    const r = await remoteHost(sshd.connection);
+    const before = sessionsOpened();
+    const release = path.join(dir, "release");
+    const started = [1, 2, 3].map((i) => path.join(dir, `started-${i}`));
+    // Each shell of the session (three at most) runs one script that waits for `release`: the
+    // scripts asked for after them wait for a shell in the session's queue.
+    const holding = started.map((marker) =>
+      r
+        .script(
+          ': > "$1"; i=0; while [ ! -e "$2" ]; do i=$((i + 1)); [ "$i" -gt 600 ] && exit 1; sleep 0.05; done',
+          [marker, release],
+        )
+        .then(
+          () => "finished",
+          (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+        ),
+    );
+    try {
+      while (!started.every((m) => existsSync(m))) await new Promise((d) => setTimeout(d, 20));
+      const queued = [1, 2, 3, 4].map((i) =>
+        r.script('echo "queued $1"', [String(i)]).then(
+          (x) => `${x.code} ${x.stdout.toString().trim()}`,
+          (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+        ),
+      );
+      // Cut the session as a crash of the host's sshd would: kill the processes that serve it
+      // (the listener's children and theirs; the shells under them see their input end).
+      const kids = (pid: number) =>
+        readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map(Number);
+      const doomed = kids(sshd.pid).flatMap((k) => [k, ...kids(k)]);
+      expect(doomed.length).toBeGreaterThan(0);
+      for (const pid of doomed) process.kill(pid, "SIGKILL");
+      const label = `root@127.0.0.1:${sshd.connection.port}`;
+      // Written to a shell: their outcome is unknown, so they are not repeated.
+      expect(await Promise.all(holding)).toEqual(
+        started.map(
+          () =>
+            `SSH_ERROR: glassfish-ims SSH_ERROR: the SSH session to ${label} ended while a command ran: its outcome is unknown`,
+        ),
+      );
+      // Never written: run once more, on the one new session.
+      expect(await Promise.all(queued)).toEqual([
+        "0 queued 1",
+        "0 queued 2",
+        "0 queued 3",
+        "0 queued 4",
+      ]);
+      expect(sessionsOpened() - before).toBe(1);
+    } finally {
+      // The killed session's shells still wait for it: let them end.
+      writeFileSync(release, "");
+    }
   });
 });

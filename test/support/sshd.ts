@@ -22,6 +22,8 @@ export interface LoopbackSshd {
   connection: { host: string; port: number; user: string; privateKey: string; hostKey: string };
   /** The sshd's directory (config, keys, log). */
   dir: string;
+  /** The listening sshd's process id: each session's sshd processes are its descendants. */
+  pid: number;
   /** What sshd logged so far (`-E` log file). */
   log(): string;
   stop(): Promise<void>;
@@ -113,6 +115,7 @@ export async function startLoopbackSshd(): Promise<LoopbackSshd> {
       hostKey: pub,
     },
     dir,
+    pid: child.pid as number,
     log: () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : ""),
     stop: async () => {
       if (child.exitCode === null) {

@@ -15,8 +15,10 @@ export type {
 
 // What the plugin's wire values and checks share with the resource rules.
 export { hideSecrets, isUnknown, nameRule, UNKNOWN } from "./resources/rules";
-// Resource IDs (`<domain.xml>#<kind>/<name>`), for parents given by ID.
-export { parseId } from "./resources/locate";
+// Resource IDs (`<domain.xml>#<kind>/<name>`), for parents given by ID and import documents.
+export { parseId, resourceId, type IdForm, type ParentLink } from "./resources/ids";
+// The registry of the kinds: their ID forms and parents.
+export { ancestorsOf, KINDS, kindNamed } from "./resources/kinds";
 // The create journal's input: the resource's URN.
 export { URN_INPUT } from "./resources/journal";
 // The domain model, for the `pulumi import --file` document of a whole domain.

@@ -7,30 +7,7 @@ import {
   withoutNulls,
   type DeclaredShape,
 } from "./resources/absent";
-import {
-  DOMAIN_SPEC,
-  DOMAIN_START_SPEC,
-  domain,
-  domainStart,
-  type DomainInputs,
-  type DomainOutputs,
-  type DomainStartInputs,
-  type DomainStartOutputs,
-} from "./resources/domain";
-import * as machine from "./resources/machine";
-import type { MachineInputs, MachineOutputs } from "./resources/machine";
-import * as serverPool from "./resources/server-pool";
-import type { ServerPoolInputs, ServerPoolOutputs } from "./resources/server-pool";
-import {
-  MACHINE_USER_SPEC,
-  machineUser,
-  POOL_USER_SPEC,
-  poolUser,
-  type UserInputs,
-  type UserOutputs,
-} from "./resources/user";
-import * as virtualization from "./resources/virtualization";
-import type { VirtualizationInputs, VirtualizationOutputs } from "./resources/virtualization";
+import { KINDS } from "./resources/kinds";
 import { inFlight, startWatchdog } from "./watchdog";
 
 export type { ResourceModule, ResourceOperations } from "./engine";
@@ -96,41 +73,7 @@ function operations<I extends object, O extends object>(
   };
 }
 
-// Compile-time proof that each module implements the seam with its own types.
-const MODULES = {
-  Virtualization: virtualization satisfies ResourceModule<
-    VirtualizationInputs,
-    VirtualizationOutputs
-  >,
-  // Its extra parameters (the effects tests pass) stay the defaults here.
-  ServerPool: {
-    ...serverPool,
-    create: (i) => serverPool.create(i),
-    read: (id, props) => serverPool.read(id, props),
-    update: (id, olds, news) => serverPool.update(id, olds, news),
-  } satisfies ResourceModule<ServerPoolInputs, ServerPoolOutputs>,
-  PoolUser: poolUser satisfies ResourceModule<UserInputs, UserOutputs>,
-  // The machine's long steps (discovery, the libvirt check) report progress; its own extra
-  // parameters (the effects tests pass) stay the defaults here.
-  Machine: {
-    ...machine,
-    create: (i, ctx) => machine.create(i, undefined, undefined, ctx?.progress),
-    read: (id, props, ctx) => machine.read(id, props, undefined, undefined, ctx?.progress),
-    update: (id, olds, news, ctx) =>
-      machine.update(id, olds, news, undefined, undefined, ctx?.progress),
-  } satisfies ResourceModule<MachineInputs, MachineOutputs>,
-  MachineUser: machineUser satisfies ResourceModule<UserInputs, UserOutputs>,
-  Domain: domain satisfies ResourceModule<DomainInputs, DomainOutputs>,
-  DomainStart: domainStart satisfies ResourceModule<DomainStartInputs, DomainStartOutputs>,
-};
-
-/** The provider of each resource kind, by the type name in its token. */
-export const providers: Record<string, ResourceOperations> = {
-  Virtualization: operations(MODULES.Virtualization, virtualization.SPEC),
-  ServerPool: operations(MODULES.ServerPool, serverPool.SPEC),
-  PoolUser: operations(MODULES.PoolUser, POOL_USER_SPEC),
-  Machine: operations(MODULES.Machine, machine.SPEC),
-  MachineUser: operations(MODULES.MachineUser, MACHINE_USER_SPEC),
-  Domain: operations(MODULES.Domain, DOMAIN_SPEC),
-  DomainStart: operations(MODULES.DomainStart, DOMAIN_START_SPEC),
-};
+/** The provider of each resource kind, by the type name in its token (see resources/kinds.ts). */
+export const providers: Record<string, ResourceOperations> = Object.fromEntries(
+  KINDS.map((k) => [k.type, k.serve(operations)]),
+);

@@ -8,11 +8,7 @@ import {
   type FieldType,
   type XmlPlace,
 } from "./resources/fields";
-import { DOMAIN_SPEC, DOMAIN_START_SPEC } from "./resources/domain";
-import { SPEC as MACHINE } from "./resources/machine";
-import { SPEC as SERVER_POOL } from "./resources/server-pool";
-import { MACHINE_USER_SPEC, POOL_USER_SPEC } from "./resources/user";
-import { SPEC as VIRTUALIZATION } from "./resources/virtualization";
+import { KINDS } from "./resources/kinds";
 
 /** What the schema and the README show of a field (a view of resources/fields.ts's `Field`). */
 export interface FieldDoc {
@@ -68,16 +64,8 @@ export interface ResourceDoc {
   outputs: Readonly<Record<string, OutputDoc>>;
 }
 
-/** Every resource, in the order the README and the schema list them. */
-export const RESOURCES: readonly ResourceDoc[] = [
-  VIRTUALIZATION,
-  SERVER_POOL,
-  POOL_USER_SPEC,
-  MACHINE,
-  MACHINE_USER_SPEC,
-  DOMAIN_SPEC,
-  DOMAIN_START_SPEC,
-];
+/** Every resource, in the order the README and the schema list them (the registry's). */
+export const RESOURCES: readonly ResourceDoc[] = KINDS.map((k) => k.spec);
 
 /** The package's name in its schema and type tokens (`glassfish-ims:index:<Type>`). */
 export const PACKAGE = "glassfish-ims";

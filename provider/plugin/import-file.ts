@@ -5,9 +5,11 @@ import {
   childElements,
   findVirtualizations,
   getAttribute,
+  kindNamed,
   LIBVIRT_VIRTUALIZATION,
   MACHINES,
   nameRule,
+  resourceId,
   SERVER_POOL,
   USER,
   VIRTUALIZATIONS,
@@ -79,8 +81,16 @@ export function planImport(doc: XmlDocument, file: string): ImportPlan {
   };
   const resources: ImportEntry[] = [];
   const notImported: NotImported[] = [];
-  const add = (type: string, name: string, id: string) =>
-    resources.push({ type: `${PACKAGE}:index:${type}`, name: unique(name), id: `${file}#${id}` });
+  // `element` names the element the ID names (the parent, for a user), as the kind's ID form says.
+  const add = (type: string, name: string, element: string) => {
+    const form = kindNamed(type)?.id;
+    if (!form) throw new Error(`${type} is not a kind of the registry`);
+    resources.push({
+      type: `${PACKAGE}:index:${type}`,
+      name: unique(name),
+      id: resourceId(form, file, element),
+    });
+  };
   // GlassFish resolves each kind by name, first match, across every virtualization kind (as
   // `read` does): the names of elements left out still take their name.
   const seen = {
@@ -129,20 +139,20 @@ export function planImport(doc: XmlDocument, file: string): ImportPlan {
           ? `the generic element GlassFish 4.0 writes without the libvirt plugin; glassfish-ims manages <${LIBVIRT_VIRTUALIZATION}>: rename the element to ${LIBVIRT_VIRTUALIZATION} (attributes and children stay) and run import-file again`
           : `<${v.name}> is not a virtualization glassfish-ims manages (only <${LIBVIRT_VIRTUALIZATION}>)`,
     );
-    if (vName !== undefined) add("Virtualization", vName, `virtualization/${vName}`);
+    if (vName !== undefined) add("Virtualization", vName, vName);
     for (const pool of childElements(v, SERVER_POOL)) {
       const poolAt = `${at}/${step(pool)}`;
       const name = importable(pool, poolAt, "pool", vName === undefined ? v : undefined);
       if (name !== undefined) {
-        add("ServerPool", name, `server-pool/${name}`);
-        if (namedUser(pool)) add("PoolUser", `${name}-user`, `server-pool/${name}/user`);
+        add("ServerPool", name, name);
+        if (namedUser(pool)) add("PoolUser", `${name}-user`, name);
       }
       for (const machine of childElements(pool, MACHINES)) {
         const mAt = `${poolAt}/${step(machine)}`;
         const m = importable(machine, mAt, "machine", name === undefined ? pool : undefined);
         if (m === undefined) continue;
-        add("Machine", m, `machines/${m}`);
-        if (namedUser(machine)) add("MachineUser", `${m}-user`, `machines/${m}/user`);
+        add("Machine", m, m);
+        if (namedUser(machine)) add("MachineUser", `${m}-user`, m);
       }
     }
   }

@@ -4,7 +4,16 @@
 // dependencies, hence a destroy in the right order. So a resource read from its ID alone names
 // its parents by their IDs, and `check` takes a parent's ID wherever it takes the parent's IMS
 // name. Pure: provider.ts applies these around the resource code.
-import { isUnknown, parseId, type CheckFailure } from "../engine";
+import {
+  ancestorsOf,
+  isUnknown,
+  KINDS,
+  kindNamed,
+  parseId,
+  resourceId,
+  type CheckFailure,
+  type IdForm,
+} from "../engine";
 import { domainPath } from "../store/store";
 
 /** An input that names an ancestor element, and that element's kind in a resource ID. */
@@ -14,32 +23,24 @@ interface ParentInput {
   kind: string;
   /** What the message calls the ancestor. */
   label: string;
+  /** The ancestor's ID form. */
+  id: IdForm;
 }
 
-const VIRTUALIZATION: ParentInput = {
-  property: "virtualization",
-  kind: "virtualization",
-  label: "a Virtualization",
-};
-const SERVER_POOL: ParentInput = {
-  property: "serverPool",
-  kind: "server-pool",
-  label: "a ServerPool",
-};
-const MACHINE: ParentInput = { property: "machine", kind: "machines", label: "a Machine" };
+/** The ancestor inputs of `kind` (the parent and the ones above it), from the registry. */
+function parentInputs(kind: string): ParentInput[] {
+  return ancestorsOf(kind).flatMap((link) => {
+    const id = kindNamed(link.kind)?.id;
+    return id && "element" in id
+      ? [{ property: link.property, kind: id.element, label: `a ${link.kind}`, id }]
+      : [];
+  });
+}
 
 /** Every input of each kind that names an ancestor (the parent and the ones above it). */
-export const PARENT_INPUTS: Readonly<Record<string, readonly ParentInput[]>> = {
-  ServerPool: [VIRTUALIZATION],
-  PoolUser: [SERVER_POOL, VIRTUALIZATION],
-  Machine: [SERVER_POOL, VIRTUALIZATION],
-  MachineUser: [MACHINE, SERVER_POOL, VIRTUALIZATION],
-};
-
-/** The ID of the element of `kind` named `name` in the domain.xml `file`. */
-function idOf(file: string, kind: string, name: string): string {
-  return `${file}#${kind}/${name}`;
-}
+export const PARENT_INPUTS: Readonly<Record<string, readonly ParentInput[]>> = Object.fromEntries(
+  KINDS.flatMap((k) => (k.parent ? [[k.type, parentInputs(k.type)]] : [])),
+);
 
 /**
  * The inputs of a resource read from its ID alone (`pulumi import`), as the generated program
@@ -59,7 +60,7 @@ export function importedInputs(
   if (typeof file === "string") {
     for (const p of PARENT_INPUTS[kind] ?? []) {
       const name = out[p.property];
-      if (typeof name === "string" && name !== "") out[p.property] = idOf(file, p.kind, name);
+      if (typeof name === "string" && name !== "") out[p.property] = resourceId(p.id, file, name);
     }
   }
   if (resourceName !== undefined && out.name === resourceName) delete out.name;

@@ -7,9 +7,11 @@ import { domainPath } from "../store/store";
 import {
   hideSecrets,
   isUnknown,
+  KINDS,
   URN_INPUT,
   type CheckFailure,
   type DiffResult,
+  type ParentLink,
   type ResourceOperations,
 } from "../engine";
 import { providers as PROVIDERS } from "../index";
@@ -31,12 +33,9 @@ import {
  * the engine checks a resource only once the values it refers to are resolved, so a parent from
  * the program comes first (the SDK's `parentInProgram` in dynamic mode).
  */
-export const PARENTS: Readonly<Record<string, { property: string; kind: string }>> = {
-  ServerPool: { property: "virtualization", kind: "Virtualization" },
-  PoolUser: { property: "serverPool", kind: "ServerPool" },
-  Machine: { property: "serverPool", kind: "ServerPool" },
-  MachineUser: { property: "machine", kind: "Machine" },
-};
+export const PARENTS: Readonly<Record<string, ParentLink>> = Object.fromEntries(
+  KINDS.flatMap((k) => (k.parent ? [[k.type, k.parent]] : [])),
+);
 
 /** What `check` answers. */
 export interface PluginCheck {

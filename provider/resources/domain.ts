@@ -22,6 +22,7 @@ import {
 } from "../store/lifecycle";
 import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "../engine-types";
 import type { ResourceDoc } from "../schema";
+import { resourceId, type FileId, type KindPlace } from "./ids";
 import { compact, diffOn } from "./common";
 import { connectionField, connectionRule, hostOf } from "./das-host";
 import {
@@ -173,6 +174,12 @@ async function assertDomainThere(i: DomainInputs, host: Host): Promise<void> {
   }
 }
 
+/** A Domain's resource ID: the path of its domain.xml. */
+const DOMAIN_ID: FileId = {};
+
+/** A DomainStart's resource ID: `<domainXml>#start`. */
+const DOMAIN_START_ID: FileId = { fragment: "start" };
+
 /** The `Domain` resource: the opt-in of the DAS lifecycle. */
 export const domain = {
   check: checkDomain,
@@ -183,7 +190,7 @@ export const domain = {
     await assertDomainThere(i, host);
     await saveControl(controlFrom(i), host);
     const outs = domainOutputs(i);
-    return { id: outs.domainXml, outs };
+    return { id: resourceId(DOMAIN_ID, outs.domainXml), outs };
   },
   read: async (id: string, props: Partial<DomainOutputs>) => {
     const r: ReadResult<DomainInputs, DomainOutputs> = { id, props: props as DomainOutputs };
@@ -330,7 +337,7 @@ export const domainStart = {
   check: checkStart,
   diff: diffOn(START_KEYS, ["domainXml"]),
   create: async (i: DomainStartInputs): Promise<CreateResult<DomainStartOutputs>> => ({
-    id: `${i.domainXml}#start`,
+    id: resourceId(DOMAIN_START_ID, i.domainXml),
     outs: await startIfPending(i),
   }),
   read: async (id: string, props: Partial<DomainStartOutputs>) => {
@@ -349,8 +356,9 @@ export const domainStart = {
 };
 
 /** What the schema and the README show of `Domain`. */
-export const DOMAIN_SPEC: ResourceDoc = {
+export const DOMAIN_SPEC: ResourceDoc & KindPlace = {
   type: "Domain",
+  id: DOMAIN_ID,
   doc: "A GlassFish domain whose DAS glassfish-ims may stop and start (SPEC §8): the first write of an up to a running domain stops it, and a DomainStart starts it again after the last. Give its domainXml output to the IMS resources of the domain.",
   fields: {
     domainDir: {
@@ -405,8 +413,9 @@ export const DOMAIN_SPEC: ResourceDoc = {
 };
 
 /** What the schema and the README show of `DomainStart`. */
-export const DOMAIN_START_SPEC: ResourceDoc = {
+export const DOMAIN_START_SPEC: ResourceDoc & KindPlace = {
   type: "DomainStart",
+  id: DOMAIN_START_ID,
   doc: "Starts a Domain's DAS again after the last write of an up, when glassfish-ims stopped it (in this up, or in one that failed or was killed). List the xmlDigest of every IMS resource of the domain in triggers: the start then runs after them, and preview shows it when one changes.",
   fields: {
     domainXml: {

@@ -2,6 +2,7 @@
 // diff keys, replace list, check rules and attribute mapping are derived here from that table
 // (the schema and the README tables too, see ../schema.ts).
 import type { DasConnection } from "../remote/connection";
+import type { KindPlace } from "./ids";
 import { integerOrRaw, normalizeInputs, trimmed, type AttributeField } from "./common";
 import {
   booleanRule,
@@ -173,7 +174,7 @@ export type OutputTable<X> = { [K in keyof X & string]-?: OutputField<X[K]> };
  * One resource, declared once: its type name, a description and its field and output tables.
  * `T` is its inputs, `X` its outputs beyond them.
  */
-export interface ResourceSpec<T, X> {
+export interface ResourceSpec<T, X> extends KindPlace {
   /** The type name in its tokens, e.g. `Virtualization`. */
   type: string;
   /** What the resource is, for the schema (markdown). */

@@ -11,6 +11,7 @@ import {
 import type { XmlDocument, XmlElement } from "../domain/xml";
 import { ImsError } from "../errors";
 import { digest } from "./common";
+import { parseId, type ParsedId } from "./ids";
 
 /** The virtualization a new child goes under; a clear error when it is missing. */
 export function requireVirtualization(doc: XmlDocument, file: string, name: string): XmlElement {
@@ -97,39 +98,8 @@ export function takeExisting(
   throw conflict();
 }
 
-/** What a resource ID names: `<domainXml>#<kind>/<name>[/user]`. */
-export interface ParsedId {
-  domainXml: string;
-  /** The element kind in the ID: `virtualization`, `server-pool` or `machines`. */
-  kind: string;
-  /** The IMS name of that element. */
-  name: string;
-  /** True for a user resource: the `<user>` of that element. */
-  user: boolean;
-}
-
-/**
- * Parses a resource ID, so that `read` works from the ID alone (`pulumi import`, a resource got
- * by ID, a state whose properties were lost). Fails with INVALID_INPUT naming the expected form.
- */
-export function parseId(id: string): ParsedId {
-  const at = id.lastIndexOf("#");
-  const parts = at > 0 ? id.slice(at + 1).split("/") : [];
-  const [kind, name, user] = parts;
-  const kinds = ["virtualization", "server-pool", "machines"];
-  if (
-    !kinds.includes(kind) ||
-    !name ||
-    parts.length > 3 ||
-    (user !== undefined && user !== "user")
-  ) {
-    throw new ImsError(
-      "INVALID_INPUT",
-      `resource ID ${JSON.stringify(id)} must be <path of domain.xml>#<${kinds.join("|")}>/<name>, with /user for a PoolUser or MachineUser`,
-    );
-  }
-  return { domainXml: id.slice(0, at), kind, name, user: user === "user" };
-}
+// Built and parsed in ids.ts; re-exported for the readers of an ID.
+export { parseId, type ParsedId } from "./ids";
 
 /** What `read` looks for: the file and the element's name, from the state or the ID alone. */
 export interface ReadTarget {

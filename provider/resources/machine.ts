@@ -52,6 +52,7 @@ import {
 } from "./fields";
 import { alreadyExists, readTarget, requirePool, takeExisting } from "./locate";
 import { duplicateFailures } from "./duplicates";
+import { idFragment, idOf, type ElementId } from "./ids";
 import { claimCreate, settle } from "./journal";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
@@ -191,9 +192,14 @@ function flagField(doc: string): Field<MachineInputs, boolean | undefined> {
   return { type: "boolean", doc, default: "`false`", rule: booleanRule, change: "update" };
 }
 
+/** Its resource ID: `<domainXml>#machines/<name>`. */
+const ID = { element: "machines", by: "name" } as const satisfies ElementId;
+
 /** The fields of a `Machine`, declared once. */
 export const SPEC: ResourceSpec<MachineInputs, OutputsOnly<MachineOutputs, MachineInputs>> = {
   type: "Machine",
+  id: ID,
+  parent: { kind: "ServerPool", property: "serverPool" },
   doc: 'A `<machines>` element in a server pool: what `asadmin create-machine` creates. Give exactly one way to reach it: `networkName: "localhost"`, a fixed `ip`, or a `mac`. Changing the file, the pool (or its virtualization) or the name replaces it; the rest updates in place.',
   fields: {
     domainXml: {
@@ -413,14 +419,14 @@ function takeover(
 }
 
 /** The element's part of the ID, for the create journal. */
-const element = (i: { name: string }) => `machines/${i.name}`;
+const element = (i: { name: string }) => idFragment(ID, i.name);
 
 /**
  * What `check` asks of the file: a pool given by name is there and holds a fixed ip, the name is
  * free.
  */
 const FILE_CHECK: FileCheck = {
-  kind: "Machine",
+  kind: SPEC.type,
   keys: INPUT_KEYS,
   replaceOn: REPLACE_ON,
   chain: CHAIN,
@@ -525,7 +531,7 @@ export async function create(
   virsh?: VirshRunner,
   progress?: Progress,
 ): Promise<{ id: string; outs: MachineOutputs }> {
-  const inputs = validated("Machine", SPEC.fields, given, reachFailures);
+  const inputs = validated(SPEC.type, SPEC.fields, given, reachFailures);
   const found = await address(inputs, fx ?? sweepEffectsOn(hostOf(inputs)), progress);
   const connection = await connectBeforeWriting(
     inputs,
@@ -556,7 +562,7 @@ export async function create(
     };
   }).catch(claim.undo);
   await cacheAddress(value);
-  return { id: `${inputs.domainXml}#machines/${inputs.name}`, outs: value };
+  return { id: idOf(ID, inputs), outs: value };
 }
 
 /** Rewrites the location attributes and the network-name / ip-address / mac-address children. */
@@ -568,7 +574,7 @@ export async function update(
   virsh?: VirshRunner,
   progress?: Progress,
 ): Promise<{ outs: MachineOutputs }> {
-  const news = validated("Machine", SPEC.fields, given, reachFailures);
+  const news = validated(SPEC.type, SPEC.fields, given, reachFailures);
   const found = await address(news, fx ?? sweepEffectsOn(hostOf(news)), progress);
   const connection = await connectBeforeWriting(
     news,
@@ -636,7 +642,7 @@ export async function read(
   virsh?: VirshRunner,
   progress?: Progress,
 ): Promise<{ id?: string; props?: MachineOutputs; inputs?: MachineInputs }> {
-  const ref = readTarget(id, props, "machines");
+  const ref = readTarget(id, props, ID.element);
   const { doc } = await readDomain(domainAt(ref));
   const l = findMachine(doc, ref.name);
   if (!l) {

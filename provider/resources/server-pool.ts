@@ -44,6 +44,7 @@ import {
   requireVirtualization,
   takeExisting,
 } from "./locate";
+import { idFragment, idOf, type ElementId } from "./ids";
 import { claimCreate, settle } from "./journal";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
@@ -84,12 +85,17 @@ export interface ServerPoolOutputs extends ServerPoolInputs {
   stateVersion: 1;
 }
 
+/** Its resource ID: `<domainXml>#server-pool/<name>`. */
+const ID = { element: "server-pool", by: "name" } as const satisfies ElementId;
+
 /** The fields of a `ServerPool`, declared once. */
 export const SPEC: ResourceSpec<
   ServerPoolInputs,
   OutputsOnly<ServerPoolOutputs, ServerPoolInputs>
 > = {
   type: "ServerPool",
+  id: ID,
+  parent: { kind: "Virtualization", property: "virtualization" },
   doc: "A `<server-pool>` with its mandatory `<user/>`: what `asadmin create-server-pool` creates. Changing `domainXml`, `virtualization` or `name` replaces it (deleting first: pool names are unique); `subnet` and `portNames` update in place.",
   // GlassFish's own writer puts port-name first.
   attributeOrder: ["port-name", "sub-net"],
@@ -222,11 +228,11 @@ function takeover(l: PoolLocation, i: ServerPoolInputs, resumable: boolean): "ad
 }
 
 /** The element's part of the ID, for the create journal. */
-const element = (i: { name: string }) => `server-pool/${i.name}`;
+const element = (i: { name: string }) => idFragment(ID, i.name);
 
 /** What `check` asks of the file: a virtualization given by name is there, the name is free. */
 const FILE_CHECK: FileCheck = {
-  kind: "ServerPool",
+  kind: SPEC.type,
   keys: INPUT_KEYS,
   replaceOn: REPLACE_ON,
   probe: (raw, doc, step) => {
@@ -271,7 +277,7 @@ export async function create(
   given: ServerPoolInputs,
   fx?: SweepEffects,
 ): Promise<{ id: string; outs: ServerPoolOutputs }> {
-  const inputs = validated("ServerPool", SPEC.fields, given);
+  const inputs = validated(SPEC.type, SPEC.fields, given);
   const ports = await portsOf(inputs, fx);
   const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
@@ -297,7 +303,7 @@ export async function create(
     claim.wrote();
     return { value: outputsOf(inputs, pool, true, ports), changed: true };
   }).catch(claim.undo);
-  return { id: `${inputs.domainXml}#server-pool/${inputs.name}`, outs: value };
+  return { id: idOf(ID, inputs), outs: value };
 }
 
 /** Rewrites `port-name` and `sub-net`; the pool's user and machines stay as they are. */
@@ -307,7 +313,7 @@ export async function update(
   given: ServerPoolInputs,
   fx?: SweepEffects,
 ): Promise<{ outs: ServerPoolOutputs }> {
-  const news = validated("ServerPool", SPEC.fields, given);
+  const news = validated(SPEC.type, SPEC.fields, given);
   const ports = await portsOf(news, fx);
   const { value } = await editIms(news, (doc) => {
     const { pool } = requirePool(doc, shownFile(news), olds.name, news.virtualization);
@@ -325,7 +331,7 @@ export async function read(
   props: Partial<ServerPoolOutputs>,
   fx?: SweepEffects,
 ): Promise<{ id?: string; props?: ServerPoolOutputs; inputs?: ServerPoolInputs }> {
-  const ref = readTarget(id, props, "server-pool");
+  const ref = readTarget(id, props, ID.element);
   const { doc } = await readDomain(domainAt(ref));
   const l = findPool(doc, ref.name);
   if (!l) {

@@ -23,6 +23,7 @@ import {
   validated,
 } from "./fields";
 import { alreadyExists, readTarget, requireMachine, requirePool, takeExisting } from "./locate";
+import { idFragment, idOf, type ElementId } from "./ids";
 import { claimCreate, settle } from "./journal";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
@@ -139,9 +140,25 @@ function userFields(parent: string): FieldTable<Omit<PoolUserInputs, "serverPool
 /** The outputs of both user resources. */
 const USER_OUTPUTS: OutputTable<UserOutputsOnly> = COMMON_OUTPUTS;
 
+/** A PoolUser's resource ID: `<domainXml>#server-pool/<pool>/user`. */
+const POOL_USER_ID = {
+  element: "server-pool",
+  by: "serverPool",
+  user: true,
+} as const satisfies ElementId;
+
+/** A MachineUser's resource ID: `<domainXml>#machines/<machine>/user`. */
+const MACHINE_USER_ID = {
+  element: "machines",
+  by: "machine",
+  user: true,
+} as const satisfies ElementId;
+
 /** The fields of a `PoolUser`, declared once. */
 export const POOL_USER_SPEC: ResourceSpec<PoolUserInputs, UserOutputsOnly> = {
   type: "PoolUser",
+  id: POOL_USER_ID,
+  parent: { kind: "ServerPool", property: "serverPool" },
   doc: "The pool's `<user>`: what `asadmin create-server-pool-user` sets. The element is mandatory, so delete empties it again. Changing the pool replaces; the rest (the name too) updates in place.",
   fields: {
     ...userFields("serverPool"),
@@ -160,6 +177,8 @@ export const POOL_USER_SPEC: ResourceSpec<PoolUserInputs, UserOutputsOnly> = {
 /** The fields of a `MachineUser`, declared once. */
 export const MACHINE_USER_SPEC: ResourceSpec<UserInputs, UserOutputsOnly> = {
   type: "MachineUser",
+  id: MACHINE_USER_ID,
+  parent: { kind: "Machine", property: "machine" },
   doc: "The machine's optional `<user>`: what `asadmin create-machine-user` adds. Changing the machine replaces; the rest (the name too) updates in place.",
   fields: {
     ...userFields("machine"),
@@ -192,6 +211,8 @@ interface UserKind {
   keys: Keys<PoolUserInputs>;
   /** The input naming the direct parent. */
   parentKey: "serverPool" | "machine";
+  /** Its resource ID's form (named by `parentKey`). */
+  id: ElementId;
   /** The parent element and its ancestors (root first) from the inputs; throws when missing. */
   parent(doc: XmlDocument, i: UserInputs): XmlElement[];
   /** The parent if it is still there (for read and delete). */
@@ -205,6 +226,7 @@ const POOL: UserKind = {
   spec: POOL_USER_SPEC,
   keys: keysOf(POOL_USER_SPEC.fields),
   parentKey: "serverPool",
+  id: POOL_USER_ID,
   parent: (doc, i) => {
     const l = requirePool(doc, shownFile(i), i.serverPool as string, i.virtualization);
     return poolPath(doc, l);
@@ -221,6 +243,7 @@ const MACHINE: UserKind = {
   spec: MACHINE_USER_SPEC,
   keys: keysOf(MACHINE_USER_SPEC.fields),
   parentKey: "machine",
+  id: MACHINE_USER_ID,
   parent: (doc, i) => {
     const l = requireMachine(doc, shownFile(i), i.machine as string, i.serverPool);
     return [...poolPath(doc, l), l.machine];
@@ -271,7 +294,7 @@ function takeover(
 
 /** The user element's part of the ID, for the create journal. */
 function elementOf(k: UserKind, i: Partial<UserInputs>): string {
-  return k.kind === "pool" ? `server-pool/${i.serverPool}/user` : `machines/${i.machine}/user`;
+  return idFragment(k.id, i[k.parentKey]);
 }
 
 /** True when a user element is set (a pool's mandatory `<user/>` is there but empty). */
@@ -285,7 +308,7 @@ function makeProvider(k: UserKind) {
 
   /** What `check` asks of the file: a parent given by name is there, its user not set. */
   const fileCheck: FileCheck = {
-    kind: k.kind === "pool" ? "PoolUser" : "MachineUser",
+    kind: k.spec.type,
     // A user element is the slot of its parent.
     keyedBy: k.parentKey,
     keys: keys.diff,
@@ -346,9 +369,7 @@ function makeProvider(k: UserKind) {
       claim.wrote();
       return { value: outputsOf(k, inputs, user, true), changed: true };
     }).catch(claim.undo);
-    const owner =
-      k.kind === "pool" ? `server-pool/${inputs.serverPool}` : `machines/${inputs.machine}`;
-    return { id: `${inputs.domainXml}#${owner}/user`, outs: value };
+    return { id: idOf(k.id, inputs), outs: value };
   };
 
   const update = async (
@@ -380,11 +401,10 @@ function makeProvider(k: UserKind) {
     id: string,
     props: Partial<UserOutputs>,
   ): Promise<{ id?: string; props?: UserOutputs; inputs?: UserInputs }> => {
-    const parentKind = k.kind === "pool" ? "server-pool" : "machines";
     const ref = readTarget(
       id,
       { domainXml: props.domainXml, name: props[k.parentKey] },
-      parentKind,
+      k.id.element,
       true,
     );
     const known = !ref.fromId;

@@ -31,6 +31,7 @@ import {
   validated,
 } from "./fields";
 import { alreadyExists, readTarget, takeExisting } from "./locate";
+import { idFragment, idOf, type ElementId } from "./ids";
 import { claimCreate, settle } from "./journal";
 import { checkAgainstFile, failureOf, type FileCheck } from "./preview";
 import {
@@ -83,12 +84,16 @@ function presetValue(
   return preset !== ELEMENT_DEFAULTS[key] ? preset : undefined;
 }
 
+/** Its resource ID: `<domainXml>#virtualization/<name>`. */
+const ID = { element: "virtualization", by: "name" } as const satisfies ElementId;
+
 /** The fields of a `Virtualization`, declared once. */
 export const SPEC: ResourceSpec<
   VirtualizationInputs,
   OutputsOnly<VirtualizationOutputs, VirtualizationInputs>
 > = {
   type: "Virtualization",
+  id: ID,
   doc: "A `<libvirt-virtualization>` in a GlassFish domain.xml: what `asadmin create-ims-config-libvirt` creates. Changing `domainXml` or `name` replaces it; everything else updates in place.",
   fixed: [["type", "libvirt"]],
   fields: {
@@ -202,10 +207,6 @@ function outputsOf(
   };
 }
 
-function idOf(i: VirtualizationInputs): string {
-  return `${i.domainXml}#virtualization/${i.name}`;
-}
-
 /** The element `create` writes for these inputs. */
 function built(i: VirtualizationInputs): XmlElement {
   return newElement(LIBVIRT_VIRTUALIZATION, newAttributes(SPEC, i));
@@ -228,11 +229,11 @@ function takeover(
 }
 
 /** The element's part of the ID, for the create journal. */
-const element = (i: { name: string }) => `virtualization/${i.name}`;
+const element = (i: { name: string }) => idFragment(ID, i.name);
 
 /** What `check` asks of the file: a new name must be free (or taken over). */
 const FILE_CHECK: FileCheck = {
-  kind: "Virtualization",
+  kind: SPEC.type,
   keys: INPUT_KEYS,
   replaceOn: REPLACE_ON,
   probe: (raw, doc, step) => {
@@ -269,7 +270,7 @@ export const diff = diffOn(INPUT_KEYS, REPLACE_ON);
 export async function create(
   given: VirtualizationInputs,
 ): Promise<{ id: string; outs: VirtualizationOutputs }> {
-  const inputs = validated("Virtualization", SPEC.fields, given);
+  const inputs = validated(SPEC.type, SPEC.fields, given);
   const claim = await claimCreate(inputs, element(inputs));
   const { value } = await editIms(inputs, (doc) => {
     const existing = findVirtualization(doc, inputs.name);
@@ -292,7 +293,7 @@ export async function create(
     claim.wrote();
     return { value: outputsOf(inputs, el, true), changed: true };
   }).catch(claim.undo);
-  return { id: idOf(inputs), outs: value };
+  return { id: idOf(ID, inputs), outs: value };
 }
 
 /** Rewrites the managed attributes; other attributes and children stay as they are. */
@@ -301,7 +302,7 @@ export async function update(
   olds: VirtualizationOutputs,
   given: VirtualizationInputs,
 ): Promise<{ outs: VirtualizationOutputs }> {
-  const news = validated("Virtualization", SPEC.fields, given);
+  const news = validated(SPEC.type, SPEC.fields, given);
   const { value } = await editIms(news, (doc) => {
     const el = findVirtualization(doc, olds.name);
     if (!el || el.name !== LIBVIRT_VIRTUALIZATION) {
@@ -328,7 +329,7 @@ export async function read(
   id: string,
   props: Partial<VirtualizationOutputs>,
 ): Promise<{ id?: string; props?: VirtualizationOutputs; inputs?: VirtualizationInputs }> {
-  const ref = readTarget(id, props, "virtualization");
+  const ref = readTarget(id, props, ID.element);
   const { doc } = await readDomain(domainAt(ref));
   const el = findVirtualization(doc, ref.name);
   if (!el || el.name !== LIBVIRT_VIRTUALIZATION) {

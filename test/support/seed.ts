@@ -76,8 +76,6 @@ export interface SpecOptions extends SeedOptions {
   virtualizations?: Array<"kvm" | "xen">;
   /** `cloud-1` needs a network that answers for its MAC. @default ["local", "office"] */
   machines?: SeedMachine[];
-  /** Whether `jdoe` (on `local`) is there. @default true */
-  machineUser?: boolean;
   /** The pool user's resource name when it is not `cloud` (its IMS name stays `cloud`). */
   poolUserResource?: string;
 }
@@ -115,13 +113,7 @@ export function seedSpec(o: SpecOptions = {}): Spec {
       pool: "cloud",
       args: reach[m],
     })),
-    ...(o.machineUser === false
-      ? {}
-      : {
-          machineUsers: [
-            { resource: "jdoe", machine: "local", args: { userId: 1000, groupId: 1000 } },
-          ],
-        }),
+    machineUsers: [{ resource: "jdoe", machine: "local", args: { userId: 1000, groupId: 1000 } }],
   };
 }
 

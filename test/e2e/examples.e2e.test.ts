@@ -6,6 +6,7 @@ import { Lab, labUnavailable } from "../lab/lab";
 import { libvirtdUnavailable } from "../lab/libvirtd";
 import { fixture } from "../support/fixtures";
 import { tempDomain } from "../support/domain";
+import { SEED, seedElements } from "../support/seed";
 import { opsOf, TestProject } from "./harness";
 
 jest.setTimeout(240_000);
@@ -63,8 +64,8 @@ describe("examples/seed: the SPEC's asadmin sequence as code, inside the network
       prefix: 24,
       ports: [{ name: "br0", cidr: "10.132.181.1/24" }],
       hosts: [
-        { name: "cloud-1", ip: "10.132.181.23", mac: "00:1c:c4:9f:e9:3b" },
-        { name: "office", ip: "10.132.181.57", mac: "02:00:00:00:00:57" },
+        { name: "cloud-1", ip: SEED.cloud1Ip, mac: SEED.cloud1Mac },
+        { name: "office", ip: SEED.officeIp, mac: "02:00:00:00:00:57" },
       ],
     });
     ssh = await lab.serveLibvirtOverSsh("cloud-1");
@@ -112,24 +113,13 @@ describe("examples/seed: the SPEC's asadmin sequence as code, inside the network
         expect(kvm).toMatchObject({ name: "kvm", type: "libvirt" });
         expect(kvm["emulator-path"]).toBeUndefined();
         const pool = kvm["server-pool"];
-        expect(pool).toMatchObject({
-          name: "cloud",
-          "port-name": "cscotun0;br0",
-          "sub-net": "10.132.181.0/24",
-        });
-        expect(pool.user).toEqual({ name: "cloud", "user-id": "1001", "group-id": "1001" });
+        const seed = seedElements();
+        expect(pool).toMatchObject(seed.pool);
+        expect(pool.user).toEqual(seed.poolUser);
         const machines = Object.fromEntries(
           (pool.machines as Array<Record<string, unknown>>).map((m) => [m.name, m]),
         );
-        expect(machines).toEqual({
-          local: {
-            name: "local",
-            "network-name": "localhost",
-            user: { name: "jdoe", "user-id": "1000", "group-id": "1000" },
-          },
-          "cloud-1": { name: "cloud-1", "mac-address": "00:1c:c4:9f:e9:3b" },
-          office: { name: "office", "network-name": "office", "ip-address": "10.132.181.57" },
-        });
+        expect(machines).toEqual(seed.machines);
         const qemu = expect.stringMatching(/^QEMU \d+\.\d+/);
         expect((await project.outputs()).machines).toEqual({
           local: {

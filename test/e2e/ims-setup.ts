@@ -1,6 +1,7 @@
 import * as path from "path";
 import { tempDomain } from "../support/domain";
 import { fixture } from "../support/fixtures";
+import { seedSpec, type Spec } from "../support/seed";
 import type { StoreTarget } from "../support/targets";
 import { TestProject } from "./harness";
 
@@ -9,28 +10,9 @@ export const ORIGINAL = fixture("domain.xml");
 /** The program that builds the IMS tree described by its `spec` config. */
 export const PROGRAM = path.join(__dirname, "programs", "ims");
 
-/** The program's `spec`: resources by kind (see programs/ims/index.js). */
-export type Spec = Record<string, Array<Record<string, unknown>>>;
+export type { Spec } from "../support/seed";
 /** The SPEC's asadmin sequence: two virtualizations, a pool, its user, two machines, a machine user. */
-export const BASE: Spec = {
-  virtualizations: [
-    { resource: "kvm", args: { emulator: "kvm" } },
-    { resource: "xen", args: { emulator: "xen" } },
-  ],
-  pools: [
-    {
-      resource: "cloud",
-      virtualization: "kvm",
-      args: { subnet: "10.132.181.0/24", portNames: ["cscotun0", "br0"] },
-    },
-  ],
-  poolUsers: [{ resource: "cloud", pool: "cloud", args: { userId: 1001, groupId: 1001 } }],
-  machines: [
-    { resource: "local", pool: "cloud", args: { networkName: "localhost" } },
-    { resource: "office", pool: "cloud", args: { networkName: "office", ip: "10.132.181.57" } },
-  ],
-  machineUsers: [{ resource: "jdoe", machine: "local", args: { userId: 1000, groupId: 1000 } }],
-};
+export const BASE: Spec = seedSpec();
 /** A deep copy of a spec, to change in a test. */
 export const clone = (s: Spec): Spec => JSON.parse(JSON.stringify(s));
 

@@ -1,6 +1,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
+import { seedElements, seedSpec, withIms } from "../support/seed";
 import { opsOf } from "./harness";
 import { BASE, clone, ORIGINAL, setup, type Spec } from "./ims-setup";
 
@@ -38,12 +39,7 @@ describe("pools, machines and users through the real pulumi CLI", () => {
     const applied = t.domain.read();
     const pool = virtualization(applied, "kvm")["server-pool"];
     expect(pool).toEqual([
-      expect.objectContaining({
-        "@name": "cloud",
-        "@port-name": "cscotun0;br0",
-        "@sub-net": "10.132.181.0/24",
-        user: { "@name": "cloud", "@user-id": "1001", "@group-id": "1001" },
-      }),
+      expect.objectContaining({ ...seedElements("@").pool, user: seedElements("@").poolUser }),
     ]);
     expect((await t.project.preview()).changeSummary).toEqual({ same: 8 });
 
@@ -63,9 +59,7 @@ describe("pools, machines and users through the real pulumi CLI", () => {
     expect(t.domain.read()).toBe(applied);
 
     // in place: pool ports, machine ip, user ids, auth method
-    const changed = clone(BASE);
-    changed.pools[0].args = { subnet: "10.132.181.0/24", portNames: ["br0"] };
-    changed.machines[1].args = { networkName: "office", ip: "10.132.181.58" };
+    const changed = seedSpec({ portNames: ["br0"], officeIp: "10.132.181.58" });
     changed.poolUsers[0].args = { userId: 1001, groupId: 2001 };
     changed.machineUsers[0].args = { userId: 1000, groupId: 1000, authMethod: "libssh" };
     await t.spec(changed);
@@ -160,10 +154,10 @@ describe("pools, machines and users through the real pulumi CLI", () => {
   });
 
   it("adopts elements that exist already only when asked, as they are, then shows and applies the differences", async () => {
-    const existing = ORIGINAL.replace(
-      "</domain>\n",
-      '  <virtualizations>\n    <libvirt-virtualization name="kvm" type="libvirt" emulator-path="/usr/bin/kvm">\n      <server-pool name="cloud" port-name="eth0" sub-net="10.132.181.0/24">\n        <user/>\n      </server-pool>\n    </libvirt-virtualization>\n  </virtualizations>\n</domain>\n',
-    );
+    const existing = withIms(ORIGINAL, {
+      attributes: { "emulator-path": "/usr/bin/kvm" },
+      portNames: ["eth0"],
+    });
     writeFileSync(t.domain.file, existing);
     const spec: Spec = { virtualizations: [BASE.virtualizations[0]], pools: [BASE.pools[0]] };
     await t.start(spec);
@@ -268,9 +262,7 @@ describe("pools, machines and users through the real pulumi CLI", () => {
     await t.project.refresh();
     await t.project.up();
     expect(restarts()).toHaveLength(1);
-    const changed = clone(BASE);
-    changed.machines[1].args = { networkName: "office", ip: "10.132.181.58" };
-    await t.spec(changed);
+    await t.spec(seedSpec({ officeIp: "10.132.181.58" }));
     await t.project.up();
     expect(restarts()).toHaveLength(2);
     expect(restarts()[1]).not.toBe(restarts()[0]);

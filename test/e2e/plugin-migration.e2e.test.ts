@@ -1,6 +1,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { ORIGINAL, setup, type Spec } from "./ims-setup";
+import { seedSpec, type Spec } from "../support/seed";
+import { ORIGINAL, setup } from "./ims-setup";
 import { ensureYamlHost, nodeSdk, PLUGIN_DIR, token } from "./plugin-setup";
 
 // A stack made in dynamic mode (the TypeScript SDK) moves to the provider plugin: the program
@@ -12,21 +13,11 @@ const unavailable = ensureYamlHost();
 if (unavailable) console.warn(`SKIPPED dynamic-to-plugin migration test: ${unavailable}`);
 
 /** What programs/ims builds in dynamic mode; programs/yaml-migrate declares the same. */
-const SPEC: Spec = {
-  virtualizations: [{ resource: "kvm", args: { emulator: "kvm" } }],
-  pools: [
-    {
-      resource: "cloud",
-      virtualization: "kvm",
-      args: { subnet: "10.132.181.0/24", portNames: ["cscotun0", "br0"] },
-    },
-  ],
-  poolUsers: [
-    { resource: "cloudUser", pool: "cloud", args: { name: "cloud", userId: 1001, groupId: 1001 } },
-  ],
-  machines: [{ resource: "local", pool: "cloud", args: { networkName: "localhost" } }],
-  machineUsers: [{ resource: "jdoe", machine: "local", args: { userId: 1000, groupId: 1000 } }],
-};
+const SPEC: Spec = seedSpec({
+  virtualizations: ["kvm"],
+  machines: ["local"],
+  poolUserResource: "cloudUser",
+});
 
 interface StateResource {
   urn: string;
@@ -104,17 +95,11 @@ if (sdk.reason)
 
     it("shows no changes, the SDK's schema aliases bringing each resource over, and destroys to the original bytes", async () => {
       // programs/nodejs-seed's resources, made by the dynamic mode's hand-written SDK first.
-      const spec: Spec = {
-        ...SPEC,
-        machines: [
-          ...SPEC.machines,
-          {
-            resource: "office",
-            pool: "cloud",
-            args: { networkName: "office", ip: "10.132.181.57" },
-          },
-        ],
-      };
+      const spec = seedSpec({
+        virtualizations: ["kvm"],
+        machines: ["local", "office"],
+        poolUserResource: "cloudUser",
+      });
       await t.start(spec);
       await t.project.up();
       const applied = t.domain.read();

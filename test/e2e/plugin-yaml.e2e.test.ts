@@ -2,8 +2,9 @@ import { writeFileSync } from "fs";
 import * as path from "path";
 import { tempDomain } from "../support/domain";
 import { fixture } from "../support/fixtures";
+import { seedSpec } from "../support/seed";
 import type { TestProject } from "./harness";
-import { BASE, clone, ORIGINAL, setup } from "./ims-setup";
+import { ORIGINAL, setup } from "./ims-setup";
 import {
   changedSteps,
   editProgram,
@@ -72,9 +73,7 @@ if (unavailable) console.warn(`SKIPPED Pulumi YAML plugin tests: ${unavailable}`
       // The same resources through the dynamic mode, on a domain of its own.
       const dynamic = setup();
       try {
-        const spec = clone(BASE);
-        spec.virtualizations = spec.virtualizations.filter((v) => v.resource === "kvm");
-        await dynamic.start(spec);
+        await dynamic.start(seedSpec({ virtualizations: ["kvm"] }));
         await dynamic.project.up();
         expect(applied).toBe(dynamic.domain.read());
         // The golden file the Python test compares with is this same result.

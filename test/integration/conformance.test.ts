@@ -14,6 +14,7 @@ import {
 import { fakeNetwork } from "../unit/fake-network";
 import { fixture } from "../support/fixtures";
 import { tempDomain } from "../support/domain";
+import { SEED as SEED_VALUES, seedInputs } from "../support/seed";
 
 // Conformance with the original IMS code: domain.xml files written by this provider are read by
 // GlassFish 4.0-b33's own configuration beans (virt-api, virt-core, kernel from Maven Central),
@@ -43,37 +44,19 @@ async function apply<I>(
 const machines = {
   check: machine.check,
   create: (i: machine.MachineInputs) =>
-    machine.create(i, fakeNetwork({ "00:1c:c4:9f:e9:3b": "10.132.181.23" }).fx),
+    machine.create(i, fakeNetwork({ [SEED_VALUES.cloud1Mac]: SEED_VALUES.cloud1Ip }).fx),
 };
 
 /** examples/seed, resource by resource, into a real-size domain.xml. */
 async function writeSeed(domainXml: string): Promise<void> {
-  await apply(virt, { domainXml, name: "kvm", emulator: "kvm" });
-  await apply(pool, {
-    domainXml,
-    virtualization: "kvm",
-    name: "cloud",
-    subnet: "10.132.181.0/24",
-    portNames: ["cscotun0", "br0"],
-  });
-  await apply(poolUser, {
-    domainXml,
-    serverPool: "cloud",
-    name: "cloud",
-    userId: 1001,
-    groupId: 1001,
-  });
-  const m = { domainXml, serverPool: "cloud", verifyConnection: false };
-  await apply(machines, { ...m, name: "local", networkName: "localhost" });
-  await apply(machines, { ...m, name: "cloud-1", mac: "00:1c:c4:9f:e9:3b" });
-  await apply(machines, { ...m, name: "office", networkName: "office", ip: "10.132.181.57" });
-  await apply(machineUser, {
-    domainXml,
-    machine: "local",
-    name: "jdoe",
-    userId: 1000,
-    groupId: 1000,
-  });
+  const s = seedInputs(domainXml);
+  await apply(virt, s.kvm);
+  await apply(pool, s.pool);
+  await apply(poolUser, s.poolUser);
+  for (const m of [s.local, s.cloud1, s.office]) {
+    await apply(machines, { ...m, verifyConnection: false });
+  }
+  await apply(machineUser, s.machineUser);
 }
 
 /** Two virtualizations, a pool with an empty user, a user's auth method, a MAC given with dashes. */

@@ -2,11 +2,12 @@ import * as path from "path";
 import { Lab, labUnavailable } from "../lab/lab";
 import { fixture } from "../support/fixtures";
 import { tempDomain } from "../support/domain";
+import { SEED, seedInputs, withIms } from "../support/seed";
 
 jest.setTimeout(120_000);
 
 const RUNNER = path.join(__dirname, "..", "lab", "run-in-lab.js");
-const POOL = { name: "cloud", subnet: "10.132.181.0/24", portNames: ["cscotun0", "br0"] };
+const POOL = { name: "cloud", subnet: SEED.subnet, portNames: [...SEED.portNames] };
 const unavailable = labUnavailable();
 if (unavailable) console.warn(`SKIPPED network lab tests: ${unavailable}`);
 const describeLab = unavailable ? describe.skip : describe;
@@ -19,7 +20,7 @@ describeLab("MAC discovery in a real network lab (namespaces, veth, bridge)", ()
       // cscotun0 is missing: the second port, br0, is on the pool subnet.
       ports: [{ name: "br0", cidr: "10.132.181.1/24" }],
       hosts: [
-        { name: "cloud-1", ip: "10.132.181.23", mac: "00:1c:c4:9f:e9:3b" },
+        { name: "cloud-1", ip: SEED.cloud1Ip, mac: SEED.cloud1Mac },
         { name: "lossy", ip: "10.132.181.40", mac: "02:00:00:00:00:40", arpLoss: 0.5 },
         { name: "mover", ip: "10.132.181.60", mac: "02:00:00:00:00:60" },
         { name: "twin-a", ip: "10.132.181.70", mac: "02:00:00:00:00:70" },
@@ -32,7 +33,7 @@ describeLab("MAC discovery in a real network lab (namespaces, veth, bridge)", ()
   const inLab = (request: object) => lab.request(request);
 
   it("finds a MAC on the second port when the first one is missing", async () => {
-    const r = await inLab({ op: "discover", mac: "00:1c:c4:9f:e9:3b", pool: POOL });
+    const r = await inLab({ op: "discover", mac: SEED.cloud1Mac, pool: POOL });
     expect(r.value).toMatchObject({ ip: "10.132.181.23", port: "br0", source: "10.132.181.1" });
   });
 
@@ -57,7 +58,7 @@ describeLab("MAC discovery in a real network lab (namespaces, veth, bridge)", ()
   it("refuses a pool none of whose ports is on the subnet", async () => {
     const r = await inLab({
       op: "discover",
-      mac: "00:1c:c4:9f:e9:3b",
+      mac: SEED.cloud1Mac,
       pool: { ...POOL, portNames: ["cscotun0"] },
     });
     expect(r.error?.code).toBe("NO_PORT_ON_SUBNET");
@@ -68,12 +69,7 @@ describeLab("MAC discovery in a real network lab (namespaces, veth, bridge)", ()
     let domain: ReturnType<typeof tempDomain>;
     const base = () => ({ domainXml: domain.file, serverPool: "cloud", verifyConnection: false });
     beforeEach(async () => {
-      domain = tempDomain(
-        fixture("domain.xml").replace(
-          "</domain>\n",
-          '  <virtualizations>\n    <libvirt-virtualization name="kvm" type="libvirt">\n      <server-pool name="cloud" port-name="cscotun0;br0" sub-net="10.132.181.0/24">\n        <user/>\n      </server-pool>\n    </libvirt-virtualization>\n  </virtualizations>\n</domain>\n',
-        ),
-      );
+      domain = tempDomain(withIms(fixture("domain.xml")));
     });
     afterEach(() => domain.cleanup());
 
@@ -126,15 +122,7 @@ describeLab("MAC discovery in a real network lab (namespaces, veth, bridge)", ()
     it("outputs the DAS address of the pool's first port on the subnet", async () => {
       const r = await inLab({
         op: "pool",
-        args: [
-          {
-            domainXml: domain.file,
-            virtualization: "kvm",
-            name: "cloud2",
-            subnet: "10.132.181.0/24",
-            portNames: ["cscotun0", "br0"],
-          },
-        ],
+        args: [{ ...seedInputs(domain.file).pool, name: "cloud2" }],
       });
       expect(r.value?.outs).toMatchObject({ dasAddress: "10.132.181.1", dasPort: "br0" });
     });

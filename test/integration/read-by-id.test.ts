@@ -7,6 +7,7 @@ import * as virt from "../../provider/resources/virtualization";
 import { fakeNetwork } from "../unit/fake-network";
 import { fixture } from "../support/fixtures";
 import { rejection, tempDomain } from "../support/domain";
+import { seedInputs } from "../support/seed";
 
 // terraform-provider-libvirt's _Import / _ManuallyDestroyed pattern: `read` works from the ID
 // alone (import, a resource got by ID), and an element removed by hand makes the resource go.
@@ -31,50 +32,17 @@ const virsh: VirshRunner = async (args) => {
 
 const NO_CHANGE = { changes: false, replaces: [], deleteBeforeReplace: false, diffs: [] };
 
+/** The seed's pool on xen, office as its one machine, and a value off the default in each. */
 async function seed() {
-  const v = await virt.create({
-    domainXml: d.file,
-    name: "xen",
-    emulator: "xen",
-    templateCacheSize: 7,
-  });
-  const p = await pool.create(
-    {
-      domainXml: d.file,
-      virtualization: "xen",
-      name: "cloud",
-      subnet: "10.132.181.0/24",
-      portNames: ["cscotun0", "br0"],
-    },
-    net,
-  );
-  const pu = await poolUser.create({
-    domainXml: d.file,
-    serverPool: "cloud",
-    name: "cloud",
-    userId: 1001,
-    groupId: 1002,
-  });
+  const s = seedInputs(d.file);
+  const v = await virt.create({ ...s.xen, templateCacheSize: 7 });
+  const p = await pool.create({ ...s.pool, virtualization: "xen" }, net);
+  const pu = await poolUser.create({ ...s.poolUser, groupId: 1002 });
   const m = await machine.create(
-    {
-      domainXml: d.file,
-      serverPool: "cloud",
-      name: "office",
-      networkName: "office",
-      ip: "10.132.181.57",
-      disksLocation: "/srv/disks",
-      verifyConnection: false,
-    },
+    { ...s.office, disksLocation: "/srv/disks", verifyConnection: false },
     net,
   );
-  const mu = await machineUser.create({
-    domainXml: d.file,
-    machine: "office",
-    name: "jdoe",
-    userId: 1000,
-    groupId: 1000,
-    authMethod: "tls",
-  });
+  const mu = await machineUser.create({ ...s.machineUser, machine: "office", authMethod: "tls" });
   return { v, p, pu, m, mu };
 }
 

@@ -8,6 +8,7 @@ import {
   type RunOutcome,
 } from "../lab/das-host";
 import { fixture } from "../support/fixtures";
+import { seedInputs, withIms } from "../support/seed";
 
 // Discovery and the libvirt check of a Machine whose domain.xml is on a DAS host reached over
 // SSH run ON that host: the pool subnet here is one only the DAS host's namespace has (CI has
@@ -26,13 +27,15 @@ const DOMAIN = "/srv/glassfish/domains/d1/config/domain.xml";
 const CACHE = "/srv/glassfish/domains/d1/virt/cache/cloud.cache";
 /** A libvirt test-driver node that exists only in the DAS host's /srv (a tmpfs of its own). */
 const NODE = "/srv/gfims-node.xml";
+/** The seed pool's network here: a subnet only the DAS host has, through its port `pool0`. */
+const POOL_NET = { subnet: "10.231.9.0/24", portNames: ["cscotun0", "pool0"] };
 
 /** The fixture domain with a pool on the DAS host's private subnet, through `pool0`. */
 function domainWith(connectionString: string): string {
-  return fixture("domain.xml").replace(
-    "</domain>\n",
-    `  <virtualizations>\n    <libvirt-virtualization name="kvm" type="libvirt" connection-string="${connectionString}">\n      <server-pool name="cloud" port-name="cscotun0;pool0" sub-net="10.231.9.0/24">\n        <user/>\n      </server-pool>\n    </libvirt-virtualization>\n  </virtualizations>\n</domain>\n`,
-  );
+  return withIms(fixture("domain.xml"), {
+    attributes: { "connection-string": connectionString },
+    ...POOL_NET,
+  });
 }
 
 (unavailable ? describe.skip : describe)(
@@ -76,7 +79,7 @@ function domainWith(connectionString: string): string {
     it("CI has no route to the pool subnet: its own sweep finds no port there", async () => {
       const r = await call("net/sweep", "discoverMac", [
         MAC,
-        { name: "cloud", subnet: "10.231.9.0/24", portNames: ["cscotun0", "pool0"] },
+        { name: "cloud", ...POOL_NET },
         { budgetMs: 1000 },
       ]);
       expect(r.error?.code).toBe("NO_PORT_ON_SUBNET");
@@ -108,14 +111,7 @@ function domainWith(connectionString: string): string {
     it("outputs the DAS host's own address on the pool subnet for a ServerPool", async () => {
       lab.putFile(DOMAIN, domainWith("test:///default"));
       const r = await call("resources/server-pool", "create", [
-        {
-          domainXml: DOMAIN,
-          virtualization: "kvm",
-          name: "cloud2",
-          subnet: "10.231.9.0/24",
-          portNames: ["cscotun0", "pool0"],
-          connection: connection(),
-        },
+        { ...seedInputs(DOMAIN, POOL_NET).pool, name: "cloud2", connection: connection() },
       ]);
       expect((r.value as { outs: object }).outs).toMatchObject({
         dasAddress: POOL_PORT_IP,

@@ -2,6 +2,7 @@ import { Lab, labUnavailable } from "../lab/lab";
 import { libvirtdUnavailable } from "../lab/libvirtd";
 import { fixture } from "../support/fixtures";
 import { tempDomain } from "../support/domain";
+import { SEED, seedInputs, withIms } from "../support/seed";
 
 jest.setTimeout(180_000);
 
@@ -17,7 +18,7 @@ if (unavailable) console.warn(`SKIPPED remote libvirt tests: ${unavailable}`);
       lab = await Lab.create({
         prefix: 24,
         ports: [{ name: "br0", cidr: "10.132.181.1/24" }],
-        hosts: [{ name: "cloud-1", ip: "10.132.181.23", mac: "00:1c:c4:9f:e9:3b" }],
+        hosts: [{ name: "cloud-1", ip: SEED.cloud1Ip, mac: SEED.cloud1Mac }],
       });
       ssh = await lab.serveLibvirtOverSsh("cloud-1");
     });
@@ -35,24 +36,15 @@ if (unavailable) console.warn(`SKIPPED remote libvirt tests: ${unavailable}`);
     it("finds a machine by MAC, then verifies it over qemu+ssh as the pool user, before writing", async () => {
       const template = `qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system?keyfile=${ssh.keyfile}&command=${ssh.command}`;
       const d = tempDomain(
-        fixture("domain.xml").replace(
-          "</domain>\n",
-          `  <virtualizations>\n    <libvirt-virtualization name="kvm" type="libvirt" connection-string="${template.replace(/&/g, "&amp;")}">\n      <server-pool name="cloud" port-name="cscotun0;br0" sub-net="10.132.181.0/24">\n        <user name="root" user-id="0" group-id="0"/>\n      </server-pool>\n    </libvirt-virtualization>\n  </virtualizations>\n</domain>\n`,
-        ),
+        withIms(fixture("domain.xml"), {
+          attributes: { "connection-string": template },
+          user: { name: "root", userId: 0, groupId: 0 },
+        }),
       );
       try {
         const r = await inLab({
           op: "create",
-          args: [
-            {
-              domainXml: d.file,
-              serverPool: "cloud",
-              name: "cloud-1",
-              mac: "00:1c:c4:9f:e9:3b",
-              connectTimeoutMs: 60_000,
-              allowUriCommand: true,
-            },
-          ],
+          args: [{ ...seedInputs(d.file).cloud1, connectTimeoutMs: 60_000, allowUriCommand: true }],
         });
         expect(r.error).toBeUndefined();
         expect(r.value?.outs).toMatchObject({

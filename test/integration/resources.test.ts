@@ -6,31 +6,26 @@ import * as virt from "../../provider/resources/virtualization";
 import { fakeNetwork } from "../unit/fake-network";
 import { expectGolden, fixture } from "../support/fixtures";
 import { rejection, tempDomain } from "../support/domain";
+import { SEED, seedInputs } from "../support/seed";
 
 const ORIGINAL = fixture("domain.xml");
 let d: ReturnType<typeof tempDomain>;
 beforeEach(() => (d = tempDomain(ORIGINAL)));
 afterEach(() => d.cleanup());
 
-const poolArgs = () => ({
-  domainXml: d.file,
-  virtualization: "kvm",
-  name: "cloud",
-  subnet: "10.132.181.0/24",
-  portNames: ["cscotun0", "br0"],
-});
+const seed = () => seedInputs(d.file);
+const poolArgs = () => seed().pool;
+/** The seed's `office` by its fixed ip alone (a test adds its networkName where it needs it). */
 const machineArgs = (extra: Partial<machine.MachineInputs> = {}) => ({
-  domainXml: d.file,
-  serverPool: "cloud",
-  name: "office",
-  ip: "10.132.181.57",
+  ...seed().office,
+  networkName: undefined,
   // These tests are about the XML; connectivity has its own tests (connect.test.ts).
   verifyConnection: false,
   ...extra,
 });
 
 async function seedPool() {
-  await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
+  await virt.create(seed().kvm);
   return (await pool.create(poolArgs())).outs;
 }
 
@@ -71,7 +66,7 @@ describe("resources against real files", () => {
   });
 
   it("says how to adopt an existing pool, adopts it as it is when asked, then updates it", async () => {
-    await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
+    await virt.create(seed().kvm);
     writeFileSync(
       d.file,
       d
@@ -118,19 +113,13 @@ describe("resources against real files", () => {
     await seedPool();
     const created = (await machine.create(machineArgs({ networkName: "office" }))).outs;
     const fixed = d.read();
-    await machineUser.create({
-      domainXml: d.file,
-      machine: "office",
-      name: "jdoe",
-      userId: 1000,
-      groupId: 1000,
-    });
+    await machineUser.create({ ...seed().machineUser, machine: "office" });
     const withUser = d.read();
-    const net = fakeNetwork({ "00:1c:c4:9f:e9:3b": "10.132.181.23" });
+    const net = fakeNetwork({ [SEED.cloud1Mac]: SEED.cloud1Ip });
     const moved = await machine.update(
       "id",
       created,
-      machineArgs({ ip: undefined, mac: "00:1c:c4:9f:e9:3b", networkName: "office" }),
+      machineArgs({ ip: undefined, mac: SEED.cloud1Mac, networkName: "office" }),
       net.fx,
     );
     expect(d.read()).toContain(
@@ -155,13 +144,7 @@ describe("resources against real files", () => {
   it("sets the pool user once, says how to adopt, and empties it on delete", async () => {
     await seedPool();
     const before = d.read();
-    const u = {
-      domainXml: d.file,
-      serverPool: "cloud",
-      name: "cloud",
-      userId: 1001,
-      groupId: 1001,
-    };
+    const u = seed().poolUser;
     const { outs } = await poolUser.create(u);
     expect(d.read()).toContain('<user name="cloud" user-id="1001" group-id="1001"/>');
     const err = await rejection(poolUser.create({ ...u, name: "other" }));
@@ -198,35 +181,16 @@ describe("resources against real files", () => {
 
 describe("golden: the seed tree in a real-size domain.xml", () => {
   it("writes exactly the golden file and gives back the original on delete", async () => {
-    await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
-    const p = (await pool.create(poolArgs())).outs;
-    const u = (
-      await poolUser.create({
-        domainXml: d.file,
-        serverPool: "cloud",
-        name: "cloud",
-        userId: 1001,
-        groupId: 1001,
-      })
-    ).outs;
+    const s = seed();
+    await virt.create(s.kvm);
+    const p = (await pool.create(s.pool)).outs;
+    const u = (await poolUser.create(s.poolUser)).outs;
     const ms = [];
-    for (const m of [
-      { name: "local", networkName: "localhost", ip: undefined },
-      { name: "cloud-1", mac: "00:1c:c4:9f:e9:3b", ip: undefined },
-      { name: "office", networkName: "office" },
-    ]) {
-      const net = fakeNetwork({ "00:1c:c4:9f:e9:3b": "10.132.181.23" });
-      ms.push((await machine.create(machineArgs(m), net.fx)).outs);
+    for (const m of [s.local, s.cloud1, s.office]) {
+      const net = fakeNetwork({ [SEED.cloud1Mac]: SEED.cloud1Ip });
+      ms.push((await machine.create({ ...m, verifyConnection: false }, net.fx)).outs);
     }
-    const mu = (
-      await machineUser.create({
-        domainXml: d.file,
-        machine: "local",
-        name: "jdoe",
-        userId: 1000,
-        groupId: 1000,
-      })
-    ).outs;
+    const mu = (await machineUser.create(s.machineUser)).outs;
     expectGolden("domain-seeded.xml", d.read());
     // SPEC §3: local connects locally; the others as the pool user over ssh.
     expect(ms.map((m) => m.libvirtUri)).toEqual([
@@ -252,11 +216,8 @@ describe("golden: the seed tree in a real-size domain.xml", () => {
     await virt.create(checked.inputs as unknown as virt.VirtualizationInputs);
     await pool.create(poolArgs());
     const uris = [];
-    for (const m of [
-      { name: "local", networkName: "localhost", ip: undefined },
-      { name: "office", networkName: "office" },
-    ]) {
-      const args = { ...machineArgs(m), poolSubnet: "10.132.181.0/24" };
+    for (const m of [seed().local, seed().office]) {
+      const args = { ...m, verifyConnection: false, poolSubnet: SEED.subnet };
       expect((await machine.check({}, args)).failures).toEqual([]);
       uris.push((await machine.create(args)).outs.libvirtUri);
     }

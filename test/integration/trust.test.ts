@@ -9,6 +9,7 @@ import type { CheckFailure } from "../../provider/resources/rules";
 import { fakeNetwork } from "../unit/fake-network";
 import { fixture } from "../support/fixtures";
 import { rejection, tempDomain } from "../support/domain";
+import { SEED, seedInputs, withIms } from "../support/seed";
 
 const ORIGINAL = fixture("domain.xml");
 let d: ReturnType<typeof tempDomain>;
@@ -16,13 +17,8 @@ beforeEach(() => (d = tempDomain(ORIGINAL)));
 afterEach(() => d.cleanup());
 
 const net = fakeNetwork({}).fx;
-const poolArgs = () => ({
-  domainXml: d.file,
-  virtualization: "kvm",
-  name: "cloud",
-  subnet: "10.132.181.0/24",
-  portNames: ["br0"],
-});
+const seed = () => seedInputs(d.file, { portNames: ["br0"] });
+const poolArgs = () => seed().pool;
 const machineArgs = (name: string, ip: string) => ({
   domainXml: d.file,
   serverPool: "cloud",
@@ -32,7 +28,7 @@ const machineArgs = (name: string, ip: string) => ({
 });
 
 async function seedPool(): Promise<void> {
-  await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
+  await virt.create(seed().kvm);
   await pool.create(poolArgs(), net);
 }
 
@@ -103,16 +99,10 @@ describe("deterministic bytes", () => {
 
 describe("xmlDigest", () => {
   it("is the same at create and at a refresh after children were added", async () => {
-    const v = await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm" });
+    const v = await virt.create(seed().kvm);
     const p = await pool.create(poolArgs(), net);
     const m = await machine.create(machineArgs("m1", "10.132.181.10"), net);
-    await poolUser.create({
-      domainXml: d.file,
-      serverPool: "cloud",
-      name: "cloud",
-      userId: 1,
-      groupId: 1,
-    });
+    await poolUser.create({ ...seed().poolUser, userId: 1, groupId: 1 });
     const rv = await virt.read(v.id, v.outs);
     const rp = await pool.read(p.id, p.outs, net);
     const rm = await machine.read(m.id, m.outs, net);
@@ -132,24 +122,24 @@ describe("xmlDigest", () => {
 
 describe("adopt", () => {
   const existing = () =>
-    ORIGINAL.replace(
-      "</domain>\n",
-      '  <virtualizations>\n    <libvirt-virtualization name="kvm" type="libvirt" emulator-path="/usr/bin/kvm" connection-string="qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system">\n      <server-pool name="cloud" port-name="eth0" sub-net="10.132.181.0/24">\n        <user name="cloud" user-id="5" group-id="5"/>\n        <machines name="office">\n          <ip-address>10.132.181.99</ip-address>\n        </machines>\n      </server-pool>\n    </libvirt-virtualization>\n  </virtualizations>\n</domain>\n',
-    );
+    // As asadmin writes it: the kvm defaults spelled out.
+    withIms(ORIGINAL, {
+      attributes: {
+        "emulator-path": "/usr/bin/kvm",
+        "connection-string": "qemu#{auth.sep}#{auth.method}://#{user.name}@#{target.host}/system",
+      },
+      portNames: ["eth0"],
+      user: { name: "cloud", userId: 5, groupId: 5 },
+      machines: [{ name: "office", ip: "10.132.181.99" }],
+    });
 
   it("takes elements as they are, records the file's values and writes nothing", async () => {
     writeFileSync(d.file, existing());
-    const v = await virt.create({ domainXml: d.file, name: "kvm", emulator: "kvm", adopt: true });
-    const p = await pool.create({ ...poolArgs(), portNames: ["br0"], adopt: true }, net);
-    const u = await poolUser.create({
-      domainXml: d.file,
-      serverPool: "cloud",
-      name: "cloud",
-      userId: 1001,
-      groupId: 1001,
-      adopt: true,
-    });
-    const m = await machine.create({ ...machineArgs("office", "10.132.181.57"), adopt: true }, net);
+    const s = seed();
+    const v = await virt.create({ ...s.kvm, adopt: true });
+    const p = await pool.create({ ...s.pool, adopt: true }, net);
+    const u = await poolUser.create({ ...s.poolUser, adopt: true });
+    const m = await machine.create({ ...machineArgs("office", SEED.officeIp), adopt: true }, net);
     expect(d.read()).toBe(existing());
     expect(v.outs).toMatchObject({ restartRequired: false });
     // asadmin's explicit defaults mean what the program means: no drift.
@@ -166,7 +156,7 @@ describe("adopt", () => {
       diffs: ["portNames", "adopt"],
     });
     await pool.update(p.id, p.outs, poolArgs(), net);
-    await virt.update(v.id, v.outs, { domainXml: d.file, name: "kvm", emulator: "kvm" });
+    await virt.update(v.id, v.outs, s.kvm);
     expect(d.read()).toBe(existing().replace('port-name="eth0"', 'port-name="br0"'));
   });
 });

@@ -7,6 +7,7 @@ import { machineUser, poolUser } from "../../provider/resources/user";
 import * as virt from "../../provider/resources/virtualization";
 import { fixture } from "../support/fixtures";
 import { rejection, tempDomain } from "../support/domain";
+import { seedInputs } from "../support/seed";
 
 // Every write path of every resource module runs check's rules itself: a caller that skips
 // check (any direct gRPC client of the plugin) gets INVALID_INPUT and the file keeps its bytes.
@@ -20,46 +21,13 @@ let outs: {
 };
 beforeEach(async () => {
   d = tempDomain(fixture("domain.xml"));
-  const f = d.file;
+  const s = seedInputs(d.file, { portNames: ["br0"] });
   outs = {
-    virt: (await virt.create({ domainXml: f, name: "kvm", emulator: "kvm" })).outs,
-    pool: (
-      await pool.create({
-        domainXml: f,
-        virtualization: "kvm",
-        name: "cloud",
-        subnet: "10.132.181.0/24",
-        portNames: ["br0"],
-      })
-    ).outs,
-    machine: (
-      await machine.create({
-        domainXml: f,
-        serverPool: "cloud",
-        name: "local",
-        networkName: "localhost",
-        verifyConnection: false,
-      })
-    ).outs,
-    poolUser: (
-      await poolUser.create({
-        domainXml: f,
-        serverPool: "cloud",
-        name: "cloud",
-        userId: 1001,
-        groupId: 1001,
-      })
-    ).outs,
-    machineUser: (
-      await machineUser.create({
-        domainXml: f,
-        serverPool: "cloud",
-        machine: "local",
-        name: "jdoe",
-        userId: 1000,
-        groupId: 1000,
-      })
-    ).outs,
+    virt: (await virt.create(s.kvm)).outs,
+    pool: (await pool.create(s.pool)).outs,
+    machine: (await machine.create({ ...s.local, verifyConnection: false })).outs,
+    poolUser: (await poolUser.create(s.poolUser)).outs,
+    machineUser: (await machineUser.create({ ...s.machineUser, serverPool: "cloud" })).outs,
   };
 });
 afterEach(() => d.cleanup());
@@ -140,12 +108,8 @@ const CASES: Array<[string, () => Promise<unknown>, string]> = [
     "MachineUser create: an auth method libvirt does not have",
     () =>
       machineUser.create({
-        domainXml: d.file,
+        ...seedInputs(d.file).machineUser,
         serverPool: "cloud",
-        machine: "local",
-        name: "jdoe",
-        userId: 1000,
-        groupId: 1000,
         authMethod: "rsh",
       }),
     `${FAIL("MachineUser")}authMethod "rsh" is not allowed: use one of "ssh", "libssh", "libssh2", "tls", "tcp", "unix", ""`,

@@ -2,46 +2,22 @@ import * as path from "path";
 import { providers } from "../../provider";
 import { PluginProvider } from "../../provider/plugin/provider";
 import type { CheckFailure } from "../../provider/resources/rules";
+import { SEED, seedInputs } from "../support/seed";
 
 // A real domain.xml without IMS configuration: check reads it (read only) once the rules pass.
 const D = path.join(__dirname, "..", "fixtures", "domain.xml");
 
 type Kind = "Virtualization" | "ServerPool" | "PoolUser" | "Machine" | "MachineUser";
 
+const S = seedInputs(D);
+const inProgram = { parentInProgram: true };
+/** The seed's resources (office by its fixed ip alone), each case changes one. */
 const GOOD: Record<Kind, Record<string, unknown>> = {
-  Virtualization: { domainXml: D, name: "kvm", emulator: "kvm" },
-  ServerPool: {
-    domainXml: D,
-    parentInProgram: true,
-    virtualization: "kvm",
-    name: "cloud",
-    subnet: "10.132.181.0/24",
-    portNames: ["cscotun0", "br0"],
-  },
-  PoolUser: {
-    domainXml: D,
-    parentInProgram: true,
-    serverPool: "cloud",
-    name: "cloud",
-    userId: 1001,
-    groupId: 1001,
-  },
-  Machine: {
-    domainXml: D,
-    parentInProgram: true,
-    serverPool: "cloud",
-    name: "office",
-    ip: "10.132.181.57",
-    poolSubnet: "10.132.181.0/24",
-  },
-  MachineUser: {
-    domainXml: D,
-    parentInProgram: true,
-    machine: "local",
-    name: "jdoe",
-    userId: 1000,
-    groupId: 1000,
-  },
+  Virtualization: { ...S.kvm },
+  ServerPool: { ...S.pool, ...inProgram },
+  PoolUser: { ...S.poolUser, ...inProgram },
+  Machine: { ...S.office, networkName: undefined, ...inProgram, poolSubnet: SEED.subnet },
+  MachineUser: { ...S.machineUser, ...inProgram },
 };
 
 const NAME_RULE =

@@ -109,7 +109,11 @@ export async function checkAgainstFile(
   const got = await read;
   if (Array.isArray(got)) return got;
   const { doc, text } = got;
-  const das = await running;
+  // A DAS host that could not be asked (its session lost meanwhile) fails the check the same way.
+  const das = await running.catch((e: unknown) => {
+    if (isImsError(e)) return e;
+    throw e;
+  });
   if (das) return [{ property: "domainXml", reason: das.message }];
   const allow = inputs.allowUnsupportedGlassFish;
   const stamped = isUnknown(allow)

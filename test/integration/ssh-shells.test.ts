@@ -1,12 +1,16 @@
 import { execFileSync } from "child_process";
 import {
+  closeSync,
+  constants,
   existsSync,
+  openSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
+  writeSync,
 } from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -114,8 +118,24 @@ if (missing) console.warn(`SKIPPED ssh shell tests: ${missing}`);
     // nothing more meanwhile. The urgent stat goes over the other channel (it would wait here
     // forever, and the test time out, on the shared one).
     const stuck = fs.open(fifo, "r");
-    expect((await urgently(() => fs.stat(file))).size).toBe(1);
-    writeFileSync(fifo, "go");
+    try {
+      // Bounded here (far above the milliseconds it takes), so that a hang fails this test
+      // and still runs the finally below, which releases the server.
+      const hung = new Promise<never>((_, reject) => {
+        const t = setTimeout(
+          () => reject(new Error("the urgent stat got no answer in 30 s")),
+          30_000,
+        );
+        t.unref();
+      });
+      expect((await Promise.race([urgently(() => fs.stat(file)), hung])).size).toBe(1);
+    } finally {
+      // A writer lets the server's open through, also when the test failed (O_RDWR: opening
+      // never blocks, whether or not the server is in its open yet).
+      const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+      writeSync(fd, "go");
+      closeSync(fd);
+    }
     await fs.close(await stuck);
   });
 

@@ -90,13 +90,10 @@ export async function checkAgainstFile(
   // the longest of them, not for their sum (the engine runs the checks one after the other).
   // Their failures keep this order: the file's, a running DAS, the rest. Over SSH they go ahead
   // of the requests of the creates under way (see urgently).
-  const read = urgently(() => readDomain(domainAt(at))).then(
-    (r) => r,
-    (e: unknown) => {
-      if (!isImsError(e)) throw e;
-      return [{ property: "domainXml", reason: e.message }] as CheckFailure[];
-    },
-  );
+  const read = urgently(() => readDomain(domainAt(at))).catch((e: unknown): CheckFailure[] => {
+    if (!isImsError(e)) throw e;
+    return [{ property: "domainXml", reason: e.message }];
+  });
   // The store would refuse the write (DOMAIN_RUNNING): say so at preview, where it can be seen.
   // A domain under a Domain resource is stopped by the write instead (see store/lifecycle.ts).
   const running = urgently(() => runningUnmanaged(domainPath(file), hostOf(at)));

@@ -102,13 +102,12 @@ export async function findRunningDas(
   ]);
   const pid = parsePidFile(text);
   // A process the list shows is alive (a host may list only those that can name a domain).
-  const listedPid = pid !== undefined && processes?.some((p) => p.pid === pid) === true;
-  const alive = pid !== undefined && (listedPid || (await host.processes.isAlive(pid)));
+  const listed = pid === undefined ? undefined : processes?.find((p) => p.pid === pid);
+  const alive = pid !== undefined && (listed !== undefined || (await host.processes.isAlive(pid)));
   if (alive) {
     const found = { pid, foundBy: "pid-file", evidence: pidFile } as const;
     // A host may list only the processes that can name a domain: ask for this one's own.
-    const listed = processes?.find((p) => p.pid === pid)?.cmdline;
-    const cmdline = listed ?? (processes ? await host.processes.cmdline(pid) : undefined);
+    const cmdline = listed?.cmdline ?? (processes ? await host.processes.cmdline(pid) : undefined);
     const seen = cmdline === undefined ? undefined : { pid, cmdline };
     if (!seen || (await namesDomain(host, seen, real)) !== undefined) return found;
     // Its program only: the arguments of another user's process are none of this log's business.

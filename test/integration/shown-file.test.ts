@@ -4,6 +4,7 @@ import * as pool from "../../provider/resources/server-pool";
 import * as virt from "../../provider/resources/virtualization";
 import { fixture } from "../support/fixtures";
 import { rejection, tempDomain } from "../support/domain";
+import { seedInputs } from "../support/seed";
 import { storeTargets } from "../support/targets";
 
 // The refusals of an edit that meets elements the resource does not own, misses its own, or
@@ -27,70 +28,55 @@ describe.each(storeTargets())("refusals naming the file through the $name effect
   if (target.name === "ssh") jest.setTimeout(60_000);
   afterAll(() => target.stop());
 
+  // The seed's kvm, cloud and office (test/support/seed.ts), on the target's host.
   const seed = async () => {
-    const v = await virt.create({
-      domainXml: d.file,
-      name: "kvm",
-      emulator: "kvm",
-      ...target.inputs(),
-    });
-    const p = await pool.create({
-      domainXml: d.file,
-      virtualization: "kvm",
-      name: "cloud",
-      subnet: "10.132.181.0/24",
-      portNames: ["br0"],
-      ...target.inputs(),
-    });
-    const m = await machine.create({
-      domainXml: d.file,
-      serverPool: "cloud",
-      name: "office",
-      ip: "10.132.181.57",
-      verifyConnection: false,
-      ...target.inputs(),
-    });
+    const s = seedInputs(d.file);
+    const on = target.inputs();
+    const v = await virt.create({ ...s.kvm, ...on });
+    const p = await pool.create({ ...s.pool, ...on });
+    const m = await machine.create({ ...s.office, verifyConnection: false, ...on });
     return { v: v.outs, p: p.outs, m: m.outs };
   };
+  type Seeded = Awaited<ReturnType<typeof seed>>;
 
-  it("refuses to delete a virtualization holding a pool by hand, naming the file", async () => {
-    const { v } = await seed();
-    plant(
-      'type="libvirt">',
-      '<server-pool name="by-hand" sub-net="10.0.0.0/8"><user/></server-pool>',
-    );
-    const before = d.read();
-    const err = await rejection(virt.remove("id", v));
-    expect(err.code).toBe("NOT_OWNED");
-    expect(err.message).toContain(
-      `NOT_OWNED: <libvirt-virtualization name="kvm"> in ${target.shown(d.file)} still holds <server-pool name="by-hand">, <server-pool name="cloud">, which must go first`,
-    );
-    expect(d.read()).toBe(before);
-  });
-
-  it("refuses to delete a pool holding a machine by hand, naming the file", async () => {
-    const { p } = await seed();
-    plant("<user/>", '<machines name="by-hand"><ip-address>10.132.181.9</ip-address></machines>');
-    const before = d.read();
-    const err = await rejection(pool.remove("id", p));
-    expect(err.code).toBe("NOT_OWNED");
-    expect(err.message).toContain(
-      `NOT_OWNED: <server-pool name="cloud"> in ${target.shown(d.file)} still holds <machines name="by-hand">, <machines name="office">, which must go first`,
-    );
-    expect(d.read()).toBe(before);
-  });
-
-  it("refuses to delete a machine holding a user by hand, naming the file", async () => {
-    const { m } = await seed();
-    plant('<machines name="office">', '<user name="jdoe" user-id="1000" group-id="1000"/>');
-    const before = d.read();
-    const err = await rejection(machine.remove("id", m));
-    expect(err.code).toBe("NOT_OWNED");
-    expect(err.message).toContain(
-      `NOT_OWNED: <machines name="office"> in ${target.shown(d.file)} still holds <user name="jdoe">, which must go first`,
-    );
-    expect(d.read()).toBe(before);
-  });
+  it.each([
+    {
+      what: "a virtualization holding a pool",
+      remove: (o: Seeded) => virt.remove("id", o.v),
+      after: 'type="libvirt">',
+      extra: '<server-pool name="by-hand" sub-net="10.0.0.0/8"><user/></server-pool>',
+      holds: (file: string) =>
+        `<libvirt-virtualization name="kvm"> in ${file} still holds <server-pool name="by-hand">, <server-pool name="cloud">`,
+    },
+    {
+      what: "a pool holding a machine",
+      remove: (o: Seeded) => pool.remove("id", o.p),
+      after: "<user/>",
+      extra: '<machines name="by-hand"><ip-address>10.132.181.9</ip-address></machines>',
+      holds: (file: string) =>
+        `<server-pool name="cloud"> in ${file} still holds <machines name="by-hand">, <machines name="office">`,
+    },
+    {
+      what: "a machine holding a user",
+      remove: (o: Seeded) => machine.remove("id", o.m),
+      after: '<machines name="office">',
+      extra: '<user name="jdoe" user-id="1000" group-id="1000"/>',
+      holds: (file: string) => `<machines name="office"> in ${file} still holds <user name="jdoe">`,
+    },
+  ])(
+    "refuses to delete $what by hand, naming the file",
+    async ({ remove, after, extra, holds }) => {
+      const seeded = await seed();
+      plant(after, extra);
+      const before = d.read();
+      const err = await rejection(remove(seeded));
+      expect(err.code).toBe("NOT_OWNED");
+      expect(err.message).toContain(
+        `NOT_OWNED: ${holds(target.shown(d.file))}, which must go first`,
+      );
+      expect(d.read()).toBe(before);
+    },
+  );
 
   it("says a virtualization removed by hand is gone from the file, naming it", async () => {
     const { v } = await seed();
